@@ -1,0 +1,63 @@
+"""Compartilha: self-hosted file sharing."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from apiflask import APIFlask
+from dotenv import load_dotenv
+from flask_uploads import configure_uploads
+
+from . import config, storage
+from . import uploads as upload_requests
+from .extensions import db, migrate, uploads
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
+    load_dotenv()
+    app = APIFlask(__name__, title="Compartilha API", version="1.0",
+                   spec_path="/api/v1/openapi.json", docs_path=None, json_errors=False,
+                   instance_path=os.environ.get("INSTANCE_PATH") or None,
+                   instance_relative_config=True)
+    app.config.from_mapping(config.load(app.instance_path, overrides))
+    app.config["SECURITY_SCHEMES"] = {
+        "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    }
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: APIFlask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    configure_uploads(app, uploads)
+    storage.init_app(app)
+    upload_requests.init_app(app)
+
+
+def register_blueprints(app: APIFlask) -> None:
+    from .api import bp as api_bp
+    from .api.health import health_bp
+    from .web import bp as web_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(web_bp)
+
+
+def register_errorhandlers(app: APIFlask) -> None:
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: APIFlask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,88 @@
+"""Accounts and sessions."""
+
+from flask import current_app, jsonify, request
+
+from ..auth import (
+    clear_session_cookies,
+    current_session,
+    login_required,
+    require_user,
+    set_session_cookies,
+)
+from ..services import accounts
+from . import bp
+from .schemas import DeleteAccountIn, LoginIn, PasswordIn, RegisterIn, TokenOut, UserEnvelope
+
+BEARER = "BearerAuth"
+
+
+@bp.post("/auth/register")
+@bp.input(RegisterIn)
+@bp.output(UserEnvelope, status_code=201)
+@bp.doc(responses={409: "email taken", 422: "invalid field"})
+def register(json_data):
+    """Create an account."""
+    user = accounts.register(json_data["name"], json_data["email"], json_data["password"])
+    return {"user": user.to_dict()}
+
+
+@bp.post("/auth/login")
+@bp.input(LoginIn)
+@bp.output(TokenOut)
+@bp.doc(responses={401: "wrong email or password", 429: "throttled"})
+def login(json_data):
+    """Start a session: a Bearer token, also set as an HttpOnly cookie."""
+    result = accounts.login(json_data["email"], json_data["password"],
+                            request.remote_addr or "", request.user_agent.string)
+    response = jsonify(access_token=result.token, token_type="Bearer",  # noqa: S106
+                       expires_in=result.expires_in)
+    set_session_cookies(response, result.token, result.session, result.expires_in)
+    return response
+
+
+@bp.post("/auth/logout")
+@login_required
+@bp.output({}, status_code=204)
+@bp.doc(security=BEARER)
+def logout():
+    """End this session; its token is refused from then on."""
+    accounts.logout(current_session())
+    response = current_app.response_class(status=204)
+    clear_session_cookies(response)
+    return response
+
+
+@bp.get("/me")
+@login_required
+@bp.output(UserEnvelope)
+@bp.doc(security=BEARER)
+def me():
+    """Who am I."""
+    return {"user": require_user().to_dict()}
+
+
+@bp.put("/me/password")
+@login_required
+@bp.input(PasswordIn)
+@bp.output({}, status_code=204)
+@bp.doc(security=BEARER, responses={403: "current password wrong"})
+def change_password(json_data):
+    """Change the password; every older token is refused."""
+    accounts.change_password(require_user(), json_data["current_password"],
+                             json_data["new_password"])
+    response = current_app.response_class(status=204)
+    clear_session_cookies(response)
+    return response
+
+
+@bp.delete("/me")
+@login_required
+@bp.input(DeleteAccountIn)
+@bp.output({}, status_code=204)
+@bp.doc(security=BEARER, responses={403: "password wrong"})
+def delete_account(json_data):
+    """Delete my account, my files and my links (asks for the password)."""
+    accounts.delete_account(require_user(), json_data["password"])
+    response = current_app.response_class(status=204)
+    clear_session_cookies(response)
+    return response

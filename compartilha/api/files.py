@@ -1,0 +1,70 @@
+"""My files: upload, list, metadata, download, delete."""
+
+from math import ceil
+
+from ..auth import login_required, require_user
+from ..downloads import send_file_record
+from ..services import files
+from ..uploads import accepts_upload
+from . import bp
+from .auth import BEARER
+from .schemas import FileEnvelope, FileList, PageIn, UploadIn
+
+FILE_ID = "<int(min=1, max=2147483647):file_id>"
+
+
+@bp.post("/files")
+@accepts_upload
+@login_required
+@bp.input(UploadIn, location="files")
+@bp.output(FileEnvelope, status_code=201)
+@bp.doc(security=BEARER, responses={413: "larger than MAX_UPLOAD_BYTES",
+                                    422: "no file, or a refused type",
+                                    507: "no room left in storage"})
+def upload(files_data):
+    """Upload one file (multipart, field `file`)."""
+    part = files_data["file"]
+    record = files.store(require_user().id, part.filename, part.mimetype, part.stream)
+    return {"file": record.to_dict()}
+
+
+@bp.get("/files")
+@login_required
+@bp.input(PageIn, location="query")
+@bp.output(FileList)
+@bp.doc(security=BEARER)
+def list_files(query_data):
+    """My files, newest first, paginated."""
+    page = files.list_for(require_user().id, query_data["page"], query_data["per_page"])
+    return {"files": [f.to_dict() for f in page.items],
+            "pagination": {"page": page.page, "per_page": page.per_page, "total": page.total,
+                           "pages": ceil(page.total / page.per_page)}}
+
+
+@bp.get(f"/files/{FILE_ID}")
+@login_required
+@bp.output(FileEnvelope)
+@bp.doc(security=BEARER, responses={404: "no such file of mine"})
+def get_file(file_id):
+    """One file's metadata."""
+    return {"file": files.get_owned(require_user().id, file_id).to_dict()}
+
+
+@bp.get(f"/files/{FILE_ID}/download")
+@login_required
+@bp.doc(security=BEARER, responses={
+    200: {"description": "the bytes", "content": {"application/octet-stream": {}}},
+    206: "a byte range", 404: "no such file of mine", 416: "range not satisfiable"})
+def download(file_id):
+    """The file's bytes, as an attachment, with Range and ETag."""
+    return send_file_record(files.get_owned(require_user().id, file_id))
+
+
+@bp.delete(f"/files/{FILE_ID}")
+@login_required
+@bp.output({}, status_code=204)
+@bp.doc(security=BEARER, responses={404: "no such file of mine"})
+def delete_file(file_id):
+    """Delete the file, its bytes and its share links."""
+    files.delete(require_user().id, file_id)
+    return ""

@@ -1,0 +1,102 @@
+"""Request and response schemas: they validate input and generate the OpenAPI document."""
+
+from apiflask import Schema
+from apiflask.fields import DateTime, File, Integer, String
+from apiflask.validators import Length, Range
+from marshmallow.fields import Nested
+
+from ..services.validation import PASSWORD_MAX, PASSWORD_MIN
+
+
+class UserOut(Schema):
+    id = Integer()
+    name = String()
+    email = String()
+    created_at = DateTime()
+
+
+class UserEnvelope(Schema):
+    user = Nested(UserOut)
+
+
+class RegisterIn(Schema):
+    name = String(required=True, validate=Length(1, 255))
+    email = String(required=True, validate=Length(3, 255))
+    password = String(required=True, validate=Length(PASSWORD_MIN, PASSWORD_MAX))
+
+
+class LoginIn(Schema):
+    email = String(required=True, validate=Length(1, 255))
+    password = String(required=True, validate=Length(1, PASSWORD_MAX))
+
+
+class TokenOut(Schema):
+    access_token = String()
+    token_type = String()
+    expires_in = Integer()
+
+
+class PasswordIn(Schema):
+    current_password = String(required=True, validate=Length(1, PASSWORD_MAX))
+    new_password = String(required=True, validate=Length(PASSWORD_MIN, PASSWORD_MAX))
+
+
+class DeleteAccountIn(Schema):
+    password = String(required=True, validate=Length(1, PASSWORD_MAX))
+
+
+class FileOut(Schema):
+    id = Integer()
+    name = String()
+    type = String()
+    size = Integer()
+    sha256 = String()
+    created_at = DateTime()
+
+
+class FileEnvelope(Schema):
+    file = Nested(FileOut)
+
+
+class PageIn(Schema):
+    page = Integer(load_default=1, validate=Range(min=1, max=1_000_000))
+    per_page = Integer(load_default=50, validate=Range(min=1, max=200))
+
+
+class Pagination(Schema):
+    page = Integer()
+    per_page = Integer()
+    total = Integer()
+    pages = Integer()
+
+
+class FileList(Schema):
+    files = Nested(FileOut, many=True)
+    pagination = Nested(Pagination)
+
+
+class UploadIn(Schema):
+    file = File(required=True, metadata={"description": "the file's bytes"})
+
+
+class ShareOut(Schema):
+    id = Integer()
+    token = String()
+    url = String()
+    file_id = Integer()
+    file_name = String()
+    created_at = DateTime()
+    revoked_at = DateTime(allow_none=True)
+    state = String()
+
+
+class ShareEnvelope(Schema):
+    share = Nested(ShareOut)
+
+
+class ShareList(Schema):
+    shares = Nested(ShareOut, many=True)
+
+
+class Health(Schema):
+    status = String()

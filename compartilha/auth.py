@@ -1,0 +1,106 @@
+"""Who is calling: the session token from `Authorization: Bearer` or the HttpOnly cookie.
+
+A cookie is sent by the browser on its own, so a cookie-authenticated request that
+changes state must also prove it came from our pages with the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Response, current_app, g, request
+
+from . import security
+from .exceptions import CsrfFailed, NotAuthenticated
+from .models import Session, User
+from .services import accounts
+
+SESSION_COOKIE = "compartilha_session"
+CSRF_COOKIE = "compartilha_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _secure() -> bool:
+    setting = current_app.config["COOKIE_SECURE"]
+    return request.is_secure if setting == "auto" else setting == "1"
+
+
+def cookie_name(base: str) -> str:
+    # __Host- binds the cookie to this exact origin when we are on HTTPS.
+    return f"__Host-{base}" if _secure() else base
+
+
+def _token_from_request() -> tuple[str | None, str]:
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        return (value.strip() if scheme.lower() == "bearer" else ""), "bearer"
+    for name in (f"__Host-{SESSION_COOKIE}", SESSION_COOKIE):
+        if name in request.cookies:
+            return request.cookies[name], "cookie"
+    return None, ""
+
+
+def load_user() -> User | None:
+    """Authenticate once per request; a bad token counts as no token for optional auth."""
+    if "auth_done" not in g:
+        g.auth_done = True
+        g.user, g.session, g.auth_via, g.auth_error = None, None, "", None
+        token, via = _token_from_request()
+        if token is not None:
+            try:
+                g.user, g.session = accounts.authenticate(token)
+                g.auth_via = via
+            except NotAuthenticated as exc:
+                g.auth_error = exc
+    return g.user
+
+
+def require_user() -> User:
+    user = load_user()
+    if user is None:
+        raise g.auth_error or NotAuthenticated()
+    if g.auth_via == "cookie" and request.method not in SAFE_METHODS:
+        check_csrf(g.session)
+    return user
+
+
+def current_session() -> Session:
+    return g.session
+
+
+def csrf_for(session: Session) -> str:
+    return security.csrf_token(current_app.config["SECRET_KEY"], session.jti)
+
+
+def check_csrf(session: Session) -> None:
+    sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token", "")
+    if not hmac.compare_digest(sent.encode(), csrf_for(session).encode()):
+        raise CsrfFailed()
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        require_user()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def set_session_cookies(response: Response, token: str, session: Session, max_age: int) -> None:
+    secure = _secure()
+    response.set_cookie(cookie_name(SESSION_COOKIE), token, max_age=max_age, httponly=True,
+                        secure=secure, samesite="Lax", path="/")
+    # Readable by our own scripts, which echo it in the CSRF header.
+    response.set_cookie(cookie_name(CSRF_COOKIE), csrf_for(session), max_age=max_age,
+                        httponly=False, secure=secure, samesite="Strict", path="/")
+
+
+def clear_session_cookies(response: Response) -> None:
+    for base in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(cookie_name(base), path="/", secure=_secure())

@@ -1,0 +1,109 @@
+"""Configuration, read once from the environment (and a `.env` file).
+
+Every variable the application reads is listed in ``VARIABLES`` with its
+default and meaning; the README's configuration table is this list.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+GIB = 1024**3
+
+# name -> (default, description). A default of None means "derived at start-up".
+VARIABLES: dict[str, tuple[Any, str]] = {
+    "DATABASE_URL": (
+        None, "SQLAlchemy URL; default: SQLite file `compartilha.db` in the instance folder"),
+    "STORAGE_URL": (
+        None, "where file bytes live; default: `file://` + `files/` in the instance folder"),
+    "SECRET_KEY": (
+        None, "signing key (>= 32 bytes); default: generated once into `instance/secret_key`"),
+    "HOST": ("127.0.0.1", "address `make run` binds"),
+    "PORT": ("8000", "port `make run` binds"),
+    "MAX_UPLOAD_BYTES": (str(10 * GIB), "largest accepted file in bytes (10 GiB); larger: 413"),
+    "TOKEN_TTL_SECONDS": ("43200", "lifetime of a session token (12 h)"),
+    "PUBLIC_URL": (
+        "", "base URL of share links, e.g. https://files.example.com; default: request host"),
+    "SCRYPT_N": (str(2**17), "scrypt cost for new password hashes (OWASP: 2^17, r=8, p=1)"),
+    "COOKIE_SECURE": (
+        "auto", "`1` always sets Secure cookies, `0` never, `auto` when the request is HTTPS"),
+    "UPLOADED_FILES_DENY": (
+        "", "comma-separated extensions refused at upload (Flask-Uploads), e.g. `exe,bat`"),
+    "INSTANCE_PATH": (
+        "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
+}
+
+
+def env(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        default = VARIABLES[name][0]
+        return None if default is None else str(default)
+    return value
+
+
+def _secret_key(instance: Path) -> str:
+    """Read the instance secret, creating it atomically the first time.
+
+    O_EXCL makes concurrent first starts (several gunicorn workers) agree on one key.
+    """
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment plus test overrides."""
+    overrides = overrides or {}
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    database_url = env("DATABASE_URL") or f"sqlite:///{instance / 'compartilha.db'}"
+    max_upload = int(env("MAX_UPLOAD_BYTES") or 0)
+    cfg: dict[str, Any] = {
+        "SECRET_KEY": env("SECRET_KEY") or _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "STORAGE_URL": env("STORAGE_URL") or f"file://{instance / 'files'}",
+        "MAX_UPLOAD_BYTES": max_upload,
+        # JSON and form bodies stay small; upload routes raise the limit per request.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "TOKEN_TTL_SECONDS": int(env("TOKEN_TTL_SECONDS") or 43200),
+        "PUBLIC_URL": (env("PUBLIC_URL") or "").rstrip("/"),
+        "SCRYPT_N": int(env("SCRYPT_N") or 2**17),
+        "COOKIE_SECURE": env("COOKIE_SECURE"),
+        "UPLOADED_FILES_DENY": tuple(
+            e.strip().lower().lstrip(".") for e in (env("UPLOADED_FILES_DENY") or "").split(",")
+            if e.strip()
+        ),
+        "UPLOADED_FILES_DEST": str(instance / "files"),
+        "JSON_SORT_KEYS": False,
+        "DOCS_PATH": None,
+    }
+    cfg.update(overrides)
+    if "SQLALCHEMY_DATABASE_URI" in overrides and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg["SQLALCHEMY_DATABASE_URI"])
+    if len(cfg["SECRET_KEY"].encode()) < 32:
+        raise RuntimeError("SECRET_KEY must be at least 32 bytes (256 bits)")
+    return cfg
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("mysql"):
+        # pre_ping lets the pool recover by itself after the database restarts;
+        # short timeouts turn an unreachable server into a quick 503, not a hang.
+        return {
+            "pool_pre_ping": True,
+            "pool_recycle": 3600,
+            "connect_args": {"charset": "utf8mb4", "connect_timeout": 3, "read_timeout": 30},
+        }
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,89 @@
+"""Every error becomes one shape: `{"error": {"code", "message"}}` for API clients,
+a friendly page for people. No stack trace reaches either."""
+
+from __future__ import annotations
+
+import logging
+
+from apiflask.exceptions import HTTPError
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .exceptions import AppError
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 410: "gone", 411: "length_required",
+         413: "too_large", 415: "unsupported_media_type", 416: "range_not_satisfiable",
+         422: "invalid_field", 429: "too_many_requests", 500: "internal_error",
+         503: "unavailable", 507: "storage_full"}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, *, field: str | None = None,
+                   details: object = None, headers: dict | None = None):
+    if wants_json():
+        body: dict = {"code": code, "message": message}
+        if field:
+            body["field"] = field
+        if details:
+            body["details"] = details
+        response = jsonify({"error": body})
+    else:
+        response = render_template("error.html", status=status, code=code, message=message)
+    return response, status, headers or {}
+
+
+def _first_field(detail: object) -> str | None:
+    # APIFlask reports {"json": {"email": [...]}}: name the first offending field.
+    if isinstance(detail, dict):
+        for location in detail.values():
+            if isinstance(location, dict) and location:
+                return str(next(iter(location)))
+    return None
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def app_error(exc: AppError):
+        return error_response(exc.status, exc.code, exc.message, field=exc.field,
+                              headers=exc.headers)
+
+    @app.errorhandler(HTTPError)
+    def apiflask_error(exc: HTTPError):
+        field = _first_field(exc.detail)
+        message = exc.message or "Invalid request."
+        if exc.status_code == 422 and field:
+            message = f"Invalid value for `{field}`."
+        return error_response(exc.status_code, CODES.get(exc.status_code, "error"), message,
+                              field=field, details=exc.detail, headers=dict(exc.headers or {}))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return error_response(exc.code or 500, CODES.get(exc.code or 500, "error"),
+                              exc.description or exc.name, headers=headers)
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc: OperationalError):
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        db.session.rollback()
+        return error_response(503, "database_unavailable",
+                              "The database is unavailable; try again shortly.",
+                              headers={"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return database_down(exc)  # type: ignore[arg-type]
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,67 @@
+"""Domain errors raised by services; each carries its HTTP status and error code.
+
+`compartilha.errors` turns them (and every other exception) into one response shape.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "Bad request."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.field = field
+        self.headers = headers or {}
+
+
+class InvalidField(AppError):
+    status, code, message = 422, "invalid_field", "A field is invalid."
+
+
+class NotAuthenticated(AppError):
+    status, code, message = 401, "not_authenticated", "Log in to continue."
+
+
+class InvalidCredentials(AppError):
+    status, code, message = 401, "invalid_credentials", "Wrong email or password."
+
+
+class CsrfFailed(AppError):
+    status, code, message = 403, "csrf_failed", "Missing or wrong CSRF token."
+
+
+class EmailTaken(AppError):
+    status, code, message = 409, "email_taken", "An account with this email already exists."
+
+
+class FileNotFound(AppError):
+    status, code, message = 404, "file_not_found", "File not found."
+
+
+class ShareNotFound(AppError):
+    status, code, message = 404, "share_not_found", "Share link not found."
+
+
+class ShareRevoked(AppError):
+    status, code, message = 410, "share_revoked", "This link was revoked by its owner."
+
+
+class UploadRefused(AppError):
+    status, code, message = 422, "upload_refused", "This file cannot be uploaded."
+
+
+class NoFile(AppError):
+    status, code, message = 422, "no_file", "Send the file in the multipart field `file`."
+
+
+class TooLarge(AppError):
+    status, code, message = 413, "too_large", "The file is larger than the limit."
+
+
+class StorageFull(AppError):
+    status, code, message = 507, "storage_full", "The server has no room for this file."

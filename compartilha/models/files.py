@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import TABLE_ARGS, UTCDateTime, utcnow
+
+
+class File(db.Model):
+    __tablename__ = "arquivos"
+    # (usuario_id, id) serves "my files, newest first" as an index range scan.
+    __table_args__ = (Index("ix_arquivos_usuario_id_id", "usuario_id", "id"), TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column("nome", String(255))
+    type: Mapped[str] = mapped_column("tipo", String(50))
+    # Storage key made by the server; never derived from the user's file name.
+    key: Mapped[str] = mapped_column("caminho", String(255), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        "usuario_id", ForeignKey("usuarios.id", ondelete="CASCADE")
+    )
+    size: Mapped[int] = mapped_column("tamanho", BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    shares: Mapped[list[Share]] = relationship(  # noqa: F821
+        back_populates="file", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "type": self.type, "size": self.size,
+                "sha256": self.sha256, "created_at": self.created_at}

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
+
+
+class User(db.Model):
+    __tablename__ = "usuarios"
+    __table_args__ = TABLE_ARGS
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column("nome", String(255))
+    # Stored lower-cased, so the unique index is case-insensitive on every database.
+    email: Mapped[str] = mapped_column("email", String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column("senha", String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "email": self.email,
+                "created_at": self.created_at}
+
+
+class Session(db.Model):
+    """One issued token. Revoking the row refuses the token on every server."""
+
+    __tablename__ = "sessoes"
+    __table_args__ = (Index("ix_sessoes_usuario_id", "usuario_id"), TABLE_ARGS)
+
+    jti: Mapped[str] = mapped_column(case_sensitive_string(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        "usuario_id", ForeignKey("usuarios.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

@@ -1,0 +1,117 @@
+"""Files: store an upload, list, fetch and delete a user's files."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask_uploads import extension
+from sqlalchemy import func, select
+
+from ..exceptions import FileNotFound, UploadRefused
+from ..extensions import db, uploads
+from ..models import File
+from ..storage import Writer, get_storage
+from .validation import clean_text
+
+log = logging.getLogger(__name__)
+MIME_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
+NAME_MAX = 255
+
+
+def clean_name(raw: str | None) -> str:
+    """The user's file name without path parts or control characters, at most 255 characters."""
+    name = clean_text(raw or "").replace("\\", "/")
+    name = posixpath.basename(name).strip().strip(".") or "file"
+    name = " ".join(name.split())
+    if len(name) > NAME_MAX:
+        _, dot, ext = name.rpartition(".")
+        if dot and 0 < len(ext) <= 16:  # keep a real extension, shorten the stem
+            name = name[: NAME_MAX - len(ext) - 1].rstrip() + "." + ext
+        else:
+            name = name[:NAME_MAX]
+    return name
+
+
+def clean_type(declared: str | None, name: str) -> str:
+    declared = (declared or "").split(";")[0].strip().lower()
+    if declared and declared != "application/octet-stream" and len(declared) <= 50 \
+            and MIME_RE.match(declared):
+        return declared
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed if guessed and len(guessed) <= 50 else "application/octet-stream"
+
+
+def store(user_id: int, name: str | None, declared_type: str | None, writer: Writer) -> File:
+    """Commit the writer's bytes and record them; if the row fails, the bytes go too."""
+    name = clean_name(name)
+    if not uploads.extension_allowed(extension(name.lower())):
+        writer.abort()
+        raise UploadRefused("Files of this type are not accepted here.", field="file")
+    key = writer.commit()
+    record = File(name=name, type=clean_type(declared_type, name), key=key, user_id=user_id,
+                  size=writer.size, sha256=writer.sha256)
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        get_storage().delete(key)
+        raise
+    return record
+
+
+@dataclass
+class Page:
+    items: list[File]
+    total: int
+    page: int
+    per_page: int
+
+
+def list_for(user_id: int, page: int = 1, per_page: int = 50) -> Page:
+    query = select(File).where(File.user_id == user_id).order_by(File.id.desc())
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    total = db.session.scalar(select(func.count(File.id)).where(File.user_id == user_id))
+    return Page(list(items), total or 0, page, per_page)
+
+
+def get_owned(user_id: int, file_id: int) -> File:
+    """The user's file; another user's file is reported exactly like a missing one."""
+    record = db.session.get(File, file_id)
+    if record is None or record.user_id != user_id:
+        raise FileNotFound()
+    return record
+
+
+def open_bytes(record: File) -> BinaryIO:
+    return get_storage().open(record.key)
+
+
+def delete(user_id: int, file_id: int) -> None:
+    record = get_owned(user_id, file_id)
+    key = record.key
+    db.session.delete(record)  # its shares go with it (ON DELETE CASCADE)
+    db.session.commit()
+    delete_bytes([key])
+
+
+def keys_of(user_id: int) -> list[str]:
+    return list(db.session.scalars(select(File.key).where(File.user_id == user_id)))
+
+
+def delete_bytes(keys: Iterable[str]) -> None:
+    """Remove bytes whose rows are gone.
+
+    A failure leaves an orphan for fsck, never a row without bytes."""
+    storage = get_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except OSError:
+            log.exception("could not delete stored bytes %s", key)

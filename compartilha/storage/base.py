@@ -1,0 +1,99 @@
+"""The storage interface: what the services need from wherever bytes live."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from ..exceptions import StorageFull, TooLarge
+
+
+def new_key() -> str:
+    """A server-made key (128 random bits), fanned out over 256 folders."""
+    token = secrets.token_hex(16)
+    return f"{token[:2]}/{token}"
+
+
+class Writer(ABC):
+    """Receives an upload's bytes, hashing and counting them as they arrive.
+
+    Nothing is visible under a key until `commit`, which is durable and atomic;
+    `abort` (or never committing) leaves no trace.
+    """
+
+    def __init__(self, max_bytes: int | None) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._hash = hashlib.sha256()
+        self.done = False
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.max_bytes is not None and self.size > self.max_bytes:
+            self.abort()
+            raise TooLarge()
+        self._hash.update(data)
+        try:
+            self._write(data)
+        except OSError as exc:
+            self.abort()
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull() from exc
+            raise
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # Werkzeug rewinds each file part after parsing it; the bytes are already stored.
+        return 0
+
+    def commit(self) -> str:
+        """Make the bytes durable under a new key and return the key."""
+        key = self._commit()
+        self.done = True
+        return key
+
+    def abort(self) -> None:
+        if not self.done:
+            self.done = True
+            self._abort()
+
+    @abstractmethod
+    def _write(self, data: bytes) -> None: ...
+
+    @abstractmethod
+    def _commit(self) -> str: ...
+
+    @abstractmethod
+    def _abort(self) -> None: ...
+
+
+class Storage(ABC):
+    @abstractmethod
+    def writer(self, max_bytes: int | None = None) -> Writer:
+        """A writer whose bytes become a new key on commit."""
+
+    @abstractmethod
+    def open(self, key: str) -> BinaryIO:
+        """A seekable binary reader of the key's bytes."""
+
+    @abstractmethod
+    def size(self, key: str) -> int: ...
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the key; a missing key is not an error."""
+
+    @abstractmethod
+    def keys(self) -> Iterator[str]:
+        """Every committed key (for fsck)."""

@@ -1,0 +1,37 @@
+from datetime import timedelta
+
+from compartilha.extensions import db
+from compartilha.models import Session, User
+from compartilha.models.base import utcnow
+
+
+def test_create_user(runner, app):
+    result = runner.invoke(args=["create-user", "--name", "Ana", "--email", "Ana@Example.com",
+                                 "--password", "12345678"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.query(User).one().email == "ana@example.com"
+
+
+def test_create_user_rejects_bad_input(runner, app):
+    result = runner.invoke(args=["create-user", "--name", "Ana", "--email", "nope",
+                                 "--password", "12345678"])
+    assert result.exit_code != 0
+    assert "email" in result.output
+    with app.app_context():
+        assert db.session.query(User).count() == 0
+
+
+def test_cleanup_removes_only_long_expired_sessions(runner, app, auth):
+    account = auth.user()
+    with app.app_context():
+        live = db.session.query(Session).one()
+        live_jti = live.jti
+        old = Session(jti="old", user_id=live.user_id, expires_at=utcnow() - timedelta(days=30))
+        db.session.add(old)
+        db.session.commit()
+    result = runner.invoke(args=["cleanup", "--days", "7"])
+    assert result.exit_code == 0 and "removed 1" in result.output
+    with app.app_context():
+        assert [s.jti for s in db.session.query(Session)] == [live_jti]
+    assert account.token

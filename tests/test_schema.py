@@ -1,0 +1,70 @@
+"""The migrated schema keeps the request's names and types on every database."""
+
+import pytest
+import sqlalchemy as sa
+
+from compartilha.extensions import db
+
+REQUEST_COLUMNS = {
+    "usuarios": {"id", "nome", "email", "senha"},
+    "arquivos": {"id", "nome", "tipo", "caminho", "usuario_id"},
+    "compartilhamentos": {"id", "arquivo_id", "usuario_id", "link", "data_compartilhamento"},
+}
+
+
+def test_tables_and_columns(app):
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        for table, columns in REQUEST_COLUMNS.items():
+            found = {c["name"] for c in inspector.get_columns(table)}
+            assert columns <= found, table
+
+
+def test_foreign_keys_are_indexed(app):
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        for table in ["arquivos", "compartilhamentos", "sessoes"]:
+            indexed = {tuple(ix["column_names"])[0] for ix in inspector.get_indexes(table)}
+            for fk in inspector.get_foreign_keys(table):
+                assert fk["constrained_columns"][0] in indexed, (table, fk)
+
+
+@pytest.mark.parametrize("database", ["mysql"], indirect=True)
+def test_mysql_types_engine_and_collation(app):
+    with app.app_context(), db.engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE()")).all()
+        tables = {r[0]: (r[1], r[2]) for r in rows}
+        for name in REQUEST_COLUMNS:
+            assert tables[name][0] == "InnoDB"
+            assert tables[name][1].startswith("utf8mb4")
+        cols = conn.execute(sa.text(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, COLLATION_NAME, EXTRA "
+            "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()")).all()
+        info = {(r[0], r[1]): (r[2], r[3], r[4]) for r in cols}
+    assert info[("usuarios", "id")][0].startswith("int")
+    assert "auto_increment" in info[("usuarios", "id")][2]
+    assert info[("usuarios", "nome")][0] == "varchar(255)"
+    assert info[("usuarios", "email")][0] == "varchar(255)"
+    assert info[("usuarios", "senha")][0] == "varchar(255)"
+    assert info[("arquivos", "tipo")][0] == "varchar(50)"
+    assert info[("arquivos", "caminho")][0] == "varchar(255)"
+    assert info[("compartilhamentos", "link")][1] == "utf8mb4_bin"
+    assert info[("compartilhamentos", "data_compartilhamento")][0] == "datetime"
+
+
+def test_email_unique_regardless_of_case_at_the_database(app):
+    from compartilha.models import User
+
+    with app.app_context():
+        db.session.add(User(name="a", email="x@example.com", password_hash="h"))
+        db.session.commit()
+        db.session.add(User(name="b", email="x@example.com", password_hash="h"))
+        try:
+            db.session.commit()
+            raised = False
+        except sa.exc.IntegrityError:
+            raised = True
+            db.session.rollback()
+    assert raised
