@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from apiflask import APIFlask
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
 from . import config, storage
@@ -17,7 +17,7 @@ MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))  # the .env of the working directory
     app = APIFlask(__name__, title="Compartilha API", version="1.0",
                    spec_path="/api/v1/openapi.json", docs_path=None, json_errors=False,
                    instance_path=os.environ.get("INSTANCE_PATH") or None,
