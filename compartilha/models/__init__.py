@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2.0 models; table and column names are the request's."""
 
 from .files import File
-from .shares import Share
+from .shares import Access, Share
 from .users import Session, User
 
-__all__ = ["File", "Session", "Share", "User"]
+__all__ = ["Access", "File", "Session", "Share", "User"]

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 from .files import File
+from .users import User
 
 
 class Share(db.Model):
@@ -15,6 +16,7 @@ class Share(db.Model):
     __table_args__ = (
         Index("ix_compartilhamentos_arquivo_id", "arquivo_id"),
         Index("ix_compartilhamentos_usuario_id", "usuario_id"),
+        Index("ix_compartilhamentos_destinatario_email", "destinatario_email"),
         TABLE_ARGS,
     )
 
@@ -31,5 +33,48 @@ class Share(db.Model):
         "data_compartilhamento", UTCDateTime(), default=utcnow
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column("expira_em", UTCDateTime(), default=None)
+    max_downloads: Mapped[int | None] = mapped_column("max_downloads", Integer, default=None)
+    download_count: Mapped[int] = mapped_column("downloads", Integer, default=0)
+    # Downloads under way: they hold a slot of max_downloads until they finish or fail.
+    reserved: Mapped[int] = mapped_column("reservados", Integer, default=0)
+    last_download_at: Mapped[datetime | None] = mapped_column(
+        "ultimo_download_em", UTCDateTime(), default=None
+    )
+    password_hash: Mapped[str | None] = mapped_column("senha", String(255), default=None)
+    recipient_email: Mapped[str | None] = mapped_column(
+        "destinatario_email", String(255), default=None
+    )
 
     file: Mapped[File] = relationship(back_populates="shares")
+    owner: Mapped[User] = relationship()
+
+
+class Access(db.Model):
+    """One download attempt of a share: the receipt its owner sees."""
+
+    __tablename__ = "acessos"
+    __table_args__ = (
+        Index("ix_acessos_compartilhamento_id", "compartilhamento_id"),
+        Index("ix_acessos_usuario_id", "usuario_id"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    share_id: Mapped[int] = mapped_column(
+        "compartilhamento_id", ForeignKey("compartilhamentos.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column("data", UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(
+        "usuario_id", ForeignKey("usuarios.id", ondelete="SET NULL"), default=None
+    )
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    bytes_sent: Mapped[int] = mapped_column("bytes_enviados", BigInteger, default=0)
+    # None while the download runs; then True (last byte sent) or False (dropped).
+    completed: Mapped[bool | None] = mapped_column("concluido", default=None)
+    finished_at: Mapped[datetime | None] = mapped_column("concluido_em", UTCDateTime(),
+                                                         default=None)
+
+    user: Mapped[User | None] = relationship()
