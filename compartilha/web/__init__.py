@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import views  # noqa: E402,F401
+from . import public, views  # noqa: E402,F401
 
 __all__ = ["bp"]

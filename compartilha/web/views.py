@@ -1,22 +1,8 @@
 from flask import render_template
 
-from ..downloads import send_file_record
-from ..services import shares
 from . import bp
 
 
 @bp.get("/")
 def index():
     return render_template("index.html")
-
-
-@bp.get("/s/<token>")
-def share_page(token: str):
-    share = shares.resolve(token)
-    return render_template("share.html", share=share, file=share.file)
-
-
-@bp.get("/s/<token>/download")
-def share_download(token: str):
-    share = shares.resolve(token)
-    return send_file_record(share.file)
