@@ -11,7 +11,7 @@ from flask_uploads import configure_uploads
 
 from . import config, storage
 from . import uploads as upload_requests
-from .extensions import db, migrate, uploads
+from .extensions import db, limiter, migrate, uploads
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
 def register_extensions(app: APIFlask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
+    limiter.init_app(app)
     configure_uploads(app, uploads)
     storage.init_app(app)
     upload_requests.init_app(app)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .exceptions import AppError
 from .models.base import utcnow
-from .services import accounts
+from .services import accounts, downloads, shares
 
 
 @click.command("create-user")
@@ -30,11 +30,22 @@ def create_user(name: str, email: str, password: str) -> None:
 @click.command("cleanup")
 @click.option("--days", default=7, show_default=True,
               help="keep expired sessions this many days before purging them")
+@click.option("--share-retention-days", type=int, default=None,
+              help="purge ended links after this many days [default: SHARE_RETENTION_DAYS]")
+@click.option("--stale-hours", default=24, show_default=True,
+              help="release download slots held longer than this by unfinished downloads")
 @with_appcontext
-def cleanup(days: int) -> None:
-    """Purge expired data (sessions now; shares and uploads as they gain expiry)."""
+def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> None:
+    """Purge expired sessions and ended links; release stale download slots."""
     removed = accounts.expired_sessions_before(utcnow() - timedelta(days=days))
     click.echo(f"removed {removed} expired sessions")
+    retention = share_retention_days
+    if retention is None:
+        retention = current_app.config["SHARE_RETENTION_DAYS"]
+    purged = shares.purge_ended(timedelta(days=retention))
+    click.echo(f"purged {purged} ended share links")
+    released = downloads.release_stale(timedelta(hours=stale_hours))
+    click.echo(f"released {released} stale download slots")
 
 
 def register(app: Flask) -> None:

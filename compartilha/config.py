@@ -32,6 +32,10 @@ VARIABLES: dict[str, tuple[Any, str]] = {
         "auto", "`1` always sets Secure cookies, `0` never, `auto` when the request is HTTPS"),
     "UPLOADED_FILES_DENY": (
         "", "comma-separated extensions refused at upload (Flask-Uploads), e.g. `exe,bat`"),
+    "SHARE_MAX_DAYS": ("365", "how far ahead a share link's expiry may be set, in days"),
+    "SHARE_RETENTION_DAYS": (
+        "30", "ended links (expired, used up, revoked) are purged after this many days"),
+    "REDIS_URL": ("", "e.g. redis://127.0.0.1:6379/0: rate-limit counters shared by all servers"),
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
@@ -84,6 +88,10 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
             if e.strip()
         ),
         "UPLOADED_FILES_DEST": str(instance / "files"),
+        "SHARE_MAX_DAYS": int(env("SHARE_MAX_DAYS") or 365),
+        "SHARE_RETENTION_DAYS": int(env("SHARE_RETENTION_DAYS") or 30),
+        "RATELIMIT_STORAGE_URI": env("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
         "JSON_SORT_KEYS": False,
         "DOCS_PATH": None,
     }

@@ -1,15 +1,26 @@
-"""Serving stored bytes: always an attachment, with Range, ETag and zero-copy where possible."""
+"""Serving stored bytes: attachments with Range, ETag and zero-copy where possible;
+share downloads counted when their last byte is sent; sandboxed previews."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import quote
 
 from flask import Response, current_app, request
 from werkzeug.wsgi import wrap_file
 
-from .models import File
+from .exceptions import NoPreview
+from .models import File, Share, User
+from .services import downloads as counting
 from .services import files
+
+CHUNK = 256 * 1024
+# Types a browser renders without running script; everything else downloads.
+PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/avif",
+               "application/pdf", "text/plain", "audio/", "video/")
+PREVIEW_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
+               "style-src 'unsafe-inline'; object-src 'self'")
 
 
 def content_disposition(name: str, disposition: str = "attachment") -> str:
@@ -22,23 +33,107 @@ def content_disposition(name: str, disposition: str = "attachment") -> str:
     return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def send_file_record(record: File) -> Response:
+def send_file_record(record: File, *, ranges: bool = True, inline: bool = False,
+                     mimetype: str | None = None) -> Response:
     """Stream the file's bytes; gunicorn turns the file wrapper into sendfile()."""
     handle = files.open_bytes(record)
     response = current_app.response_class(
-        wrap_file(request.environ, handle), direct_passthrough=True,
-        mimetype=record.type,
+        wrap_file(request.environ, handle, CHUNK), direct_passthrough=True,
+        mimetype=mimetype or record.type,
     )
     response.content_length = record.size
-    response.headers["Content-Disposition"] = content_disposition(record.name)
+    response.headers["Content-Disposition"] = content_disposition(
+        record.name, "inline" if inline else "attachment")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.set_etag(record.sha256)
     response.last_modified = record.created_at
     try:
-        return response.make_conditional(request.environ, accept_ranges=True,
+        return response.make_conditional(request.environ, accept_ranges=ranges,
                                          complete_length=record.size)
     except BaseException:
         response.close()  # a 416 discards this response: do not leak the open file
         raise
 
+
+def can_preview(record: File) -> bool:
+    return any(record.type == t or (t.endswith("/") and record.type.startswith(t))
+               for t in PREVIEWABLE)
+
+
+def send_preview(record: File) -> Response:
+    """Inline, for safe types only, under a sandbox CSP: uploaded content never runs here."""
+    if not can_preview(record):
+        raise NoPreview()
+    mimetype = "text/plain; charset=utf-8" if record.type == "text/plain" else record.type
+    response = send_file_record(record, inline=True, mimetype=mimetype)
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+class CountedBody:
+    """Wraps a response body; on close reports bytes handed out and whether it ran to the end.
+
+    A WSGI server asks for the next chunk only after writing the previous one, so reaching
+    StopIteration means every byte went to the socket; a dropped client never gets there.
+    """
+
+    def __init__(self, inner: Iterable[bytes], on_close: Callable[[int, bool], None]) -> None:
+        self._inner = inner
+        self._iter: Iterator[bytes] = iter(inner)
+        self._on_close = on_close
+        self.sent = 0
+        self.exhausted = False
+        self._closed = False
+
+    def __iter__(self) -> CountedBody:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            chunk = next(self._iter)
+        except StopIteration:
+            self.exhausted = True
+            raise
+        self.sent += len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            close = getattr(self._inner, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._on_close(self.sent, self.exhausted)
+
+
+def send_share(share: Share, viewer: User | None) -> Response:
+    """A share's bytes. A limited link serves whole files only, so ranges cannot dodge
+    the count; a download counts when the file's last byte has been sent."""
+    record = share.file
+    response = send_file_record(record, ranges=share.max_downloads is None)
+    if request.method == "HEAD" or response.status_code not in (200, 206):
+        return response
+    try:
+        access = counting.begin(share, viewer, request.remote_addr or "",
+                                request.user_agent.string)
+    except BaseException:
+        response.close()
+        raise
+    content_range = response.content_range
+    reaches_end = response.status_code == 200 or (
+        content_range is not None and content_range.stop == record.size)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    access_id, share_id = access.id, share.id
+
+    def on_close(sent: int, exhausted: bool) -> None:
+        # Runs after the request context is gone, when the server has sent the body.
+        with app.app_context():
+            counting.finish(access_id, share_id, sent, exhausted, reaches_end)
+
+    response.response = CountedBody(response.response, on_close)
+    return response

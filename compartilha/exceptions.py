@@ -65,3 +65,23 @@ class TooLarge(AppError):
 
 class StorageFull(AppError):
     status, code, message = 507, "storage_full", "The server has no room for this file."
+
+
+class ShareExpired(AppError):
+    status, code, message = 410, "share_expired", "This link has expired."
+
+
+class ShareUsedUp(AppError):
+    status, code, message = 410, "share_used_up", "This link reached its download limit."
+
+
+class PasswordRequired(AppError):
+    status, code, message = 401, "password_required", "This link is protected by a password."
+
+
+class WrongSharePassword(AppError):
+    status, code, message = 401, "wrong_password", "Wrong password for this link."
+
+
+class NoPreview(AppError):
+    status, code, message = 404, "no_preview", "This file has no preview."

@@ -1,7 +1,7 @@
 """Request and response schemas: they validate input and generate the OpenAPI document."""
 
 from apiflask import Schema
-from apiflask.fields import DateTime, File, Integer, String
+from apiflask.fields import AwareDateTime, Boolean, DateTime, Email, File, Integer, String
 from apiflask.validators import Length, Range
 from marshmallow.fields import Nested
 
@@ -79,15 +79,34 @@ class UploadIn(Schema):
     file = File(required=True, metadata={"description": "the file's bytes"})
 
 
+class ShareIn(Schema):
+    expires_at = AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "ISO 8601 with a time zone, in the future, at most SHARE_MAX_DAYS ahead"})
+    max_downloads = Integer(load_default=None, allow_none=True, strict=True,
+                            validate=Range(min=1, max=1_000_000))
+    password = String(load_default=None, allow_none=True, validate=Length(4, 1024),
+                      load_only=True)
+    recipient_email = Email(load_default=None, allow_none=True, validate=Length(3, 255),
+                            metadata={"description": "a registered user's email (or a future one)"})
+
+
 class ShareOut(Schema):
     id = Integer()
     token = String()
     url = String()
     file_id = Integer()
     file_name = String()
+    file_size = Integer()
+    file_type = String()
     created_at = DateTime()
+    expires_at = DateTime(allow_none=True)
+    max_downloads = Integer(allow_none=True)
+    download_count = Integer()
+    last_download_at = DateTime(allow_none=True)
+    has_password = Boolean()
+    recipient_email = String(allow_none=True)
     revoked_at = DateTime(allow_none=True)
-    state = String()
+    state = String(metadata={"enum": ["active", "expired", "used_up", "revoked"]})
 
 
 class ShareEnvelope(Schema):
@@ -96,6 +115,39 @@ class ShareEnvelope(Schema):
 
 class ShareList(Schema):
     shares = Nested(ShareOut, many=True)
+
+
+class SharedOut(Schema):
+    id = Integer()
+    token = String()
+    url = String()
+    file_name = String()
+    file_size = Integer()
+    file_type = String()
+    owner_name = String()
+    created_at = DateTime()
+    expires_at = DateTime(allow_none=True)
+    has_password = Boolean()
+
+
+class SharedList(Schema):
+    shares = Nested(SharedOut, many=True)
+
+
+class AccessOut(Schema):
+    id = Integer()
+    at = DateTime()
+    user_id = Integer(allow_none=True)
+    user_name = String(allow_none=True)
+    ip = String()
+    user_agent = String()
+    bytes_sent = Integer()
+    completed = Boolean(allow_none=True, metadata={"description": "null while in progress"})
+    finished_at = DateTime(allow_none=True)
+
+
+class AccessList(Schema):
+    accesses = Nested(AccessOut, many=True)
 
 
 class Health(Schema):

@@ -1,26 +1,69 @@
-"""Share links: create, list, revoke, and resolve a public token."""
+"""Share links: create with options, list, revoke, resolve a public token, count downloads."""
 
 from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from ..exceptions import ShareNotFound, ShareRevoked
+from .. import security
+from ..exceptions import (
+    InvalidField,
+    PasswordRequired,
+    ShareExpired,
+    ShareNotFound,
+    ShareRevoked,
+    ShareUsedUp,
+    WrongSharePassword,
+)
 from ..extensions import db
-from ..models import Share
+from ..models import Access, Share, User
 from ..models.base import utcnow
-from . import files
+from . import files, validation
 
 TOKEN_BYTES = 32  # 256 bits from `secrets`
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
+MAX_DOWNLOADS_LIMIT = 1_000_000
+SHARE_PASSWORD_MIN = 4
 
 
-def create(user_id: int, file_id: int) -> Share:
+def _check_expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is None:
+        return None
+    if expires_at.tzinfo is None:
+        raise InvalidField("Give the expiry with a time zone.", field="expires_at")
+    now = utcnow()
+    if expires_at <= now:
+        raise InvalidField("The expiry must be in the future.", field="expires_at")
+    days = current_app.config["SHARE_MAX_DAYS"]
+    if expires_at > now + timedelta(days=days):
+        raise InvalidField(f"The expiry can be at most {days} days ahead.", field="expires_at")
+    return expires_at
+
+
+def create(user_id: int, file_id: int, *, expires_at: datetime | None = None,
+           max_downloads: int | None = None, password: str | None = None,
+           recipient_email: str | None = None) -> Share:
     record = files.get_owned(user_id, file_id)
-    share = Share(file_id=record.id, user_id=user_id, token=secrets.token_urlsafe(TOKEN_BYTES))
+    expires_at = _check_expiry(expires_at)
+    if max_downloads is not None and not 1 <= max_downloads <= MAX_DOWNLOADS_LIMIT:
+        raise InvalidField(f"Give a download limit from 1 to {MAX_DOWNLOADS_LIMIT}.",
+                           field="max_downloads")
+    if password is not None and not SHARE_PASSWORD_MIN <= len(password) <= 1024:
+        raise InvalidField(f"The link password needs at least {SHARE_PASSWORD_MIN} characters.",
+                           field="password")
+    if recipient_email is not None:
+        recipient_email = validation.email(recipient_email, field="recipient_email")
+    share = Share(
+        file_id=record.id, user_id=user_id, token=secrets.token_urlsafe(TOKEN_BYTES),
+        expires_at=expires_at, max_downloads=max_downloads, recipient_email=recipient_email,
+        password_hash=(security.hash_password(password, current_app.config["SCRYPT_N"])
+                       if password is not None else None),
+    )
     db.session.add(share)
     db.session.commit()
     return share
@@ -29,6 +72,20 @@ def create(user_id: int, file_id: int) -> Share:
 def list_for(user_id: int) -> list[Share]:
     query = (select(Share).where(Share.user_id == user_id).options(joinedload(Share.file))
              .order_by(Share.id.desc()))
+    return list(db.session.scalars(query))
+
+
+def shared_with(user: User) -> list[Share]:
+    """Active shares addressed to the user's email (registered before or after the share)."""
+    now = utcnow()
+    query = (
+        select(Share)
+        .where(Share.recipient_email == user.email, Share.revoked_at.is_(None),
+               or_(Share.expires_at.is_(None), Share.expires_at > now),
+               or_(Share.max_downloads.is_(None), Share.download_count < Share.max_downloads))
+        .options(joinedload(Share.file), joinedload(Share.owner))
+        .order_by(Share.id.desc())
+    )
     return list(db.session.scalars(query))
 
 
@@ -46,8 +103,29 @@ def revoke(user_id: int, share_id: int) -> None:
         db.session.commit()
 
 
-def resolve(token: str) -> Share:
-    """The share behind a public token, if it still grants access."""
+def accesses(user_id: int, share_id: int) -> list[Access]:
+    share = get_owned(user_id, share_id)
+    query = (select(Access).where(Access.share_id == share.id)
+             .options(joinedload(Access.user)).order_by(Access.id.desc()))
+    return list(db.session.scalars(query))
+
+
+def state(share: Share, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if share.revoked_at is not None:
+        return "revoked"
+    if share.expires_at is not None and share.expires_at <= now:
+        return "expired"
+    if share.max_downloads is not None and share.download_count >= share.max_downloads:
+        return "used_up"
+    return "active"
+
+
+GONE = {"revoked": ShareRevoked, "expired": ShareExpired, "used_up": ShareUsedUp}
+
+
+def resolve(token: str, viewer: User | None = None) -> Share:
+    """The share behind a public token, if it still grants access to this viewer."""
     # The format check keeps odd input (and MySQL's trailing-space padding) away from the query.
     if not TOKEN_RE.fullmatch(token):
         raise ShareNotFound()
@@ -56,10 +134,36 @@ def resolve(token: str) -> Share:
     )
     if share is None or share.token != token:
         raise ShareNotFound()
-    if share.revoked_at is not None:
-        raise ShareRevoked()
+    # A link addressed to someone does not exist for anyone else.
+    addressed = share.recipient_email
+    if addressed is not None and (viewer is None or viewer.email != addressed):
+        raise ShareNotFound()
+    current = state(share)
+    if current != "active":
+        raise GONE[current]()
     return share
 
 
-def state(share: Share) -> str:
-    return "revoked" if share.revoked_at is not None else "active"
+def check_password(share: Share, password: str | None) -> None:
+    if share.password_hash is None:
+        return
+    if not password:
+        raise PasswordRequired()
+    if not security.verify_password(password, share.password_hash):
+        raise WrongSharePassword(field="password")
+
+
+def purge_ended(retention: timedelta) -> int:
+    """Delete links that ended (revoked, expired, used up) longer ago than the retention."""
+    cutoff = utcnow() - retention
+    ended = or_(
+        Share.revoked_at < cutoff,
+        Share.expires_at < cutoff,
+        (Share.max_downloads.is_not(None)) & (Share.download_count >= Share.max_downloads)
+        & (Share.last_download_at < cutoff),
+    )
+    ids = list(db.session.scalars(select(Share.id).where(ended)))
+    if ids:
+        db.session.execute(Share.__table__.delete().where(Share.id.in_(ids)))
+    db.session.commit()
+    return len(ids)

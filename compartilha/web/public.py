@@ -1,19 +1,123 @@
 """The public side of a share link: no account needed (unless addressed to someone)."""
 
-from flask import render_template
+from __future__ import annotations
 
-from ..downloads import send_file_record
+import hashlib
+
+from flask import Response, current_app, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..auth import load_user
+from ..downloads import can_preview, send_preview, send_share
+from ..errors import wants_json
+from ..exceptions import NoPreview, PasswordRequired, WrongSharePassword
+from ..extensions import limiter
+from ..models import Share
 from ..services import shares
 from . import bp
+
+UNLOCK_SECONDS = 15 * 60
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="share-unlock")
+
+
+def _unlock_cookie(share: Share) -> str:
+    return f"compartilha_unlock_{share.id}"
+
+
+def _fingerprint(share: Share) -> str:
+    # Bound to this share and its password: a new password invalidates old cookies.
+    return hashlib.sha256(f"{share.token}:{share.password_hash}".encode()).hexdigest()[:32]
+
+
+def _unlocked(share: Share) -> bool:
+    if share.password_hash is None:
+        return True
+    value = request.cookies.get(_unlock_cookie(share))
+    if not value:
+        return False
+    try:
+        return _serializer().loads(value, max_age=UNLOCK_SECONDS) == _fingerprint(share)
+    except BadSignature:
+        return False
+
+
+def _remember_unlock(response: Response, share: Share) -> None:
+    response.set_cookie(_unlock_cookie(share), _serializer().dumps(_fingerprint(share)),
+                        max_age=UNLOCK_SECONDS, httponly=True, samesite="Lax",
+                        secure=request.is_secure, path=f"/s/{share.token}")
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _page(share: Share, *, needs_password: bool, error: str | None = None,
+          status: int = 200) -> Response:
+    previewable = share.max_downloads is None and not needs_password and can_preview(share.file)
+    html = render_template(
+        "share.html", share=share, file=share.file, state=shares.state(share),
+        needs_password=needs_password, password_error=error, can_preview=previewable,
+        preview_url=url_for("web.share_preview", token=share.token) if previewable else None,
+        download_url=url_for("web.share_download", token=share.token),
+    )
+    return _private(current_app.response_class(html, status=status, mimetype="text/html"))
 
 
 @bp.get("/s/<token>")
 def share_page(token: str):
-    share = shares.resolve(token)
-    return render_template("share.html", share=share, file=share.file)
+    share = shares.resolve(token, load_user())
+    return _page(share, needs_password=not _unlocked(share))
 
 
-@bp.get("/s/<token>/download")
+def _link_key() -> str:
+    return f"link:{request.view_args.get('token', '') if request.view_args else ''}"
+
+
+def _client_link_key() -> str:
+    return f"{request.remote_addr}:{_link_key()}"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+@bp.route("/s/<token>/download", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_client_link_key, methods=["POST"],
+               deduct_when=_failed, scope="share-password-client")
+@limiter.limit("100 per hour", key_func=_link_key, methods=["POST"], deduct_when=_failed,
+               scope="share-password-link")
 def share_download(token: str):
-    share = shares.resolve(token)
-    return send_file_record(share.file)
+    viewer = load_user()
+    share = shares.resolve(token, viewer)
+    remember = False
+    try:
+        if request.method == "POST" and share.password_hash is not None:
+            shares.check_password(share, request.form.get("password"))
+            remember = True
+        elif not _unlocked(share):
+            raise PasswordRequired()
+    except (PasswordRequired, WrongSharePassword) as exc:
+        if wants_json():
+            raise
+        return _page(share, needs_password=True, status=401,
+                     error=exc.message if isinstance(exc, WrongSharePassword) else None)
+    response = _private(send_share(share, viewer))
+    if remember:
+        _remember_unlock(response, share)
+    return response
+
+
+@bp.get("/s/<token>/preview")
+def share_preview(token: str):
+    share = shares.resolve(token, load_user())
+    if not _unlocked(share):
+        raise PasswordRequired()
+    if share.max_downloads is not None:
+        raise NoPreview()  # a limited link is counted per download; a preview would dodge it
+    return _private(send_preview(share.file))
