@@ -19,6 +19,13 @@ VARIABLES: dict[str, tuple[Any, str]] = {
         None, "SQLAlchemy URL; default: SQLite file `compartilha.db` in the instance folder"),
     "STORAGE_URL": (
         None, "where file bytes live; default: `file://` + `files/` in the instance folder"),
+    "S3_ENDPOINT_URL": (
+        "", "S3 API of a non-AWS server (SeaweedFS, MinIO, Garage…), e.g. http://127.0.0.1:8333"),
+    "AWS_ACCESS_KEY_ID": ("", "S3 access key (read by boto3, as are ~/.aws and instance roles)"),
+    "AWS_SECRET_ACCESS_KEY": ("", "S3 secret key (read by boto3)"),
+    "AWS_DEFAULT_REGION": ("", "S3 region (read by boto3); S3-compatible servers accept us-east-1"),
+    "S3_PRESIGNED_DOWNLOADS": (
+        "0", "`1`: owner downloads and unlimited share links redirect to a 5-minute S3 URL"),
     "SECRET_KEY": (
         None, "signing key (>= 32 bytes); default: generated once into `instance/secret_key`"),
     "HOST": ("127.0.0.1", "address `make run` binds"),
@@ -77,6 +84,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "STORAGE_URL": env("STORAGE_URL") or f"file://{instance / 'files'}",
         "MAX_UPLOAD_BYTES": max_upload,
+        "S3_ENDPOINT_URL": env("S3_ENDPOINT_URL") or None,
+        "S3_PRESIGNED_DOWNLOADS": env("S3_PRESIGNED_DOWNLOADS") == "1",
         # JSON and form bodies stay small; upload routes raise the limit per request.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "TOKEN_TTL_SECONDS": int(env("TOKEN_TTL_SECONDS") or 43200),

@@ -1,0 +1,60 @@
+"""50 concurrent downloads of a link limited to N: exactly N succeed, on a real server."""
+
+import http.client
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import AuthActions
+
+LIMIT = 5
+CLIENTS = 50
+DATA = b"0123456789abcdef" * 8192  # 128 KiB
+
+
+@pytest.fixture
+def live(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def fetch(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_exactly_n_of_50_concurrent_downloads_succeed(app, client, live):
+    auth = AuthActions(client)
+    owner = auth.user()
+    file_id = auth.upload(owner, DATA, "c.bin").get_json()["file"]["id"]
+    share = client.post(f"/api/v1/files/{file_id}/shares", headers=owner.headers,
+                        json={"max_downloads": LIMIT}).get_json()["share"]
+    barrier = threading.Barrier(CLIENTS)
+
+    def one(_):
+        barrier.wait()
+        return fetch(live, f"/s/{share['token']}/download")
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        results = list(pool.map(one, range(CLIENTS)))
+    complete = [body for status, body in results if status == 200]
+    assert len(complete) == LIMIT
+    assert all(body == DATA for body in complete)
+    assert sorted({status for status, _ in results}) == [200, 410]
+    listed = client.get("/api/v1/shares", headers=owner.headers).get_json()["shares"][0]
+    assert listed["download_count"] == LIMIT and listed["state"] == "used_up"
+    accesses = client.get(f"/api/v1/shares/{share['id']}/accesses",
+                          headers=owner.headers).get_json()["accesses"]
+    assert sum(1 for a in accesses if a["completed"]) == LIMIT
