@@ -6,7 +6,7 @@ import errno
 import hashlib
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from ..exceptions import StorageFull, TooLarge
@@ -97,3 +97,35 @@ class Storage(ABC):
     @abstractmethod
     def keys(self) -> Iterator[str]:
         """Every committed key (for fsck)."""
+
+    # Resumable uploads (tus). An unfinished upload is named by an opaque handle the
+    # database keeps; bytes arrive over many requests, possibly in different processes.
+    # Callers never learn where or how the bytes are held (a local file, S3 parts…).
+
+    def start_upload(self) -> str:
+        """Begin an empty unfinished upload and return its handle."""
+        raise NotImplementedError
+
+    def append(self, handle: str, offset: int, chunks: Iterable[bytes | memoryview]) -> int:
+        """Write `chunks` at `offset`, which the caller has recorded as the bytes received
+        so far: anything stored beyond it (an unacknowledged earlier attempt) is dropped.
+        Durable before returning; returns how many bytes were written. A chunk buffer may
+        be reused by the caller as soon as the next one is asked for."""
+        raise NotImplementedError
+
+    def read_upload(self, handle: str, length: int) -> Iterator[bytes]:
+        """The first `length` bytes of an unfinished upload (to rebuild its hash)."""
+        raise NotImplementedError
+
+    def finish_upload(self, handle: str) -> str:
+        """Publish the unfinished upload atomically under a new key and return the key."""
+        raise NotImplementedError
+
+    def abort_upload(self, handle: str) -> None:
+        """Drop an unfinished upload; an unknown handle is not an error."""
+        raise NotImplementedError
+
+    def presigned_url(self, key: str, *, disposition: str, content_type: str,
+                      expires: int = 300) -> str | None:
+        """A URL the client can fetch the bytes from directly, or None to serve them here."""
+        return None

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .base import Storage, Writer, new_key
 
 STAGING = ".staging"
+HANDLE_RE = re.compile(r"[0-9a-f]{32}")
+READ_CHUNK = 256 * 1024
 
 
 def _fsync_dir(path: Path) -> None:
@@ -83,3 +86,59 @@ class LocalStorage(Storage):
     def staged(self) -> Iterator[Path]:
         """Partial uploads left by a crash (for fsck)."""
         yield from (self.root / STAGING).glob("*.part")
+
+    # Resumable uploads: one `<handle>.tus` file in the staging folder, appended in place
+    # and renamed into the key space when finished.
+
+    def _upload_path(self, handle: str) -> Path:
+        if not HANDLE_RE.fullmatch(handle):
+            raise ValueError(f"invalid upload handle: {handle!r}")
+        return self.root / STAGING / f"{handle}.tus"
+
+    def start_upload(self) -> str:
+        handle = secrets.token_hex(16)
+        os.close(os.open(self._upload_path(handle), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return handle
+
+    def append(self, handle: str, offset: int, chunks: Iterable[bytes | memoryview]) -> int:
+        fd = os.open(self._upload_path(handle), os.O_WRONLY)
+        written = 0
+        try:
+            size = os.fstat(fd).st_size
+            if size < offset:
+                raise OSError(f"unfinished upload {handle} holds {size} bytes, not {offset}")
+            if size > offset:
+                os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+            try:
+                for chunk in chunks:
+                    view = memoryview(chunk)
+                    while view:
+                        n = os.write(fd, view)
+                        view = view[n:]
+                        written += n
+            finally:
+                os.fdatasync(fd)  # durable before the offset is acknowledged
+        finally:
+            os.close(fd)
+        return written
+
+    def read_upload(self, handle: str, length: int) -> Iterator[bytes]:
+        with open(self._upload_path(handle), "rb", buffering=0) as fh:
+            while length > 0:
+                data = fh.read(min(READ_CHUNK, length))
+                if not data:
+                    raise OSError(f"unfinished upload {handle} is shorter than expected")
+                length -= len(data)
+                yield data
+
+    def finish_upload(self, handle: str) -> str:
+        key = new_key()
+        final = self.path(key)
+        final.parent.mkdir(exist_ok=True)
+        os.replace(self._upload_path(handle), final)
+        _fsync_dir(final.parent)
+        return key
+
+    def abort_upload(self, handle: str) -> None:
+        self._upload_path(handle).unlink(missing_ok=True)
