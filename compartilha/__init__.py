@@ -9,7 +9,7 @@ from apiflask import APIFlask
 from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
-from . import config, storage
+from . import config, policies, storage
 from . import uploads as upload_requests
 from .extensions import db, limiter, migrate, uploads
 
@@ -40,6 +40,7 @@ def register_extensions(app: APIFlask) -> None:
     configure_uploads(app, uploads)
     storage.init_app(app)
     upload_requests.init_app(app)
+    policies.init_app(app)
 
 
 def register_blueprints(app: APIFlask) -> None:

@@ -11,6 +11,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from . import security
+
 GIB = 1024**3
 
 # name -> (default, description). A default of None means "derived at start-up".
@@ -43,6 +45,17 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "SHARE_RETENTION_DAYS": (
         "30", "ended links (expired, used up, revoked) are purged after this many days"),
     "REDIS_URL": ("", "e.g. redis://127.0.0.1:6379/0: rate-limit counters shared by all servers"),
+    "TOKEN_KEYS": (
+        "", "comma-separated JWT keys, newest first (rotation); default: the SECRET_KEY"),
+    "TRUSTED_PROXIES": (
+        "0", "how many reverse proxies to believe in X-Forwarded-For/-Proto (0: none)"),
+    "RATELIMIT_LOGIN": ("10 per 15 minutes", "failed logins per account"),
+    "RATELIMIT_LOGIN_CLIENT": ("30 per 15 minutes", "failed logins per client address"),
+    "RATELIMIT_SHARE_PASSWORD": ("10 per 15 minutes", "wrong link passwords per client and link"),
+    "RATELIMIT_SHARE_PASSWORD_LINK": ("100 per hour", "wrong passwords per link, all clients"),
+    "RATELIMIT_REGISTER": ("20 per hour", "registrations per client"),
+    "RATELIMIT_UPLOAD": ("300 per hour", "uploads per client"),
+    "RATELIMIT_SHARE": ("300 per hour", "share links created per client"),
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
@@ -101,6 +114,14 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SHARE_RETENTION_DAYS": int(env("SHARE_RETENTION_DAYS") or 30),
         "RATELIMIT_STORAGE_URI": env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),
+        "RATELIMIT_LOGIN": env("RATELIMIT_LOGIN"),
+        "RATELIMIT_LOGIN_CLIENT": env("RATELIMIT_LOGIN_CLIENT"),
+        "RATELIMIT_SHARE_PASSWORD": env("RATELIMIT_SHARE_PASSWORD"),
+        "RATELIMIT_SHARE_PASSWORD_LINK": env("RATELIMIT_SHARE_PASSWORD_LINK"),
+        "RATELIMIT_REGISTER": env("RATELIMIT_REGISTER"),
+        "RATELIMIT_UPLOAD": env("RATELIMIT_UPLOAD"),
+        "RATELIMIT_SHARE": env("RATELIMIT_SHARE"),
         "JSON_SORT_KEYS": False,
         "DOCS_PATH": None,
     }
@@ -109,6 +130,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg["SQLALCHEMY_DATABASE_URI"])
     if len(cfg["SECRET_KEY"].encode()) < 32:
         raise RuntimeError("SECRET_KEY must be at least 32 bytes (256 bits)")
+    if "TOKEN_KEYS" not in overrides:
+        cfg["TOKEN_KEYS"] = security.signing_keys(cfg["SECRET_KEY"], env("TOKEN_KEYS") or "")
     return cfg
 
 

@@ -83,25 +83,47 @@ class Claims:
     expires_at: datetime
 
 
-def issue_token(key: str, user_id: int, jti: str, issued_at: datetime,
+def key_id(key: str) -> str:
+    return hashlib.sha256(f"kid:{key}".encode()).hexdigest()[:12]
+
+
+def signing_keys(secret_key: str, extra: str = "") -> list[tuple[str, str]]:
+    """(kid, key) pairs, newest first: TOKEN_KEYS (comma-separated) or the SECRET_KEY.
+
+    Tokens are signed with the first; the others still verify until they are removed.
+    """
+    keys = [k.strip() for k in extra.split(",") if k.strip()] or [secret_key]
+    for key in keys:
+        if len(key.encode()) < 32:
+            raise RuntimeError("every token key must be at least 32 bytes (256 bits)")
+    return [(key_id(key), key) for key in keys]
+
+
+def issue_token(keys: list[tuple[str, str]], user_id: int, jti: str, issued_at: datetime,
                 expires_at: datetime) -> str:
+    kid, key = keys[0]
     payload = {"sub": str(user_id), "jti": jti, "iat": issued_at, "exp": expires_at,
                "iss": ISSUER, "aud": AUDIENCE}
-    return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"typ": "JWT"})
+    return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"typ": "JWT", "kid": kid})
 
 
-def decode_token(key: str, token: str) -> Claims:
-    """Verify signature, algorithm and claims; raise jwt.InvalidTokenError otherwise."""
+def decode_token(keys: list[tuple[str, str]], token: str) -> Claims:
+    """Verify key id, signature, algorithm and claims; raise jwt.InvalidTokenError otherwise."""
     header = jwt.get_unverified_header(token)
-    if header.get("typ") != "JWT":
-        raise jwt.InvalidTokenError("wrong token type")
+    if header.get("typ") != "JWT" or header.get("alg") != ALGORITHM:
+        raise jwt.InvalidTokenError("wrong token type or algorithm")
+    key = dict(keys).get(header.get("kid"))  # type: ignore[arg-type]
+    if key is None:
+        raise jwt.InvalidTokenError("unknown key id")
     data = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
                       leeway=timedelta(seconds=30),
                       options={"require": REQUIRED_CLAIMS})
-    sub = data["sub"]
-    if not isinstance(sub, str) or not sub.isdigit() or not isinstance(data["jti"], str):
+    sub, jti, iat = data["sub"], data["jti"], data["iat"]
+    if not isinstance(sub, str) or not sub.isdigit() or not isinstance(jti, str):
         raise jwt.InvalidTokenError("malformed subject")
-    return Claims(int(sub), data["jti"], datetime.fromtimestamp(data["exp"], UTC))
+    if not isinstance(iat, int | float) or iat > datetime.now(UTC).timestamp() + 30:
+        raise jwt.InvalidTokenError("issued in the future")
+    return Claims(int(sub), jti, datetime.fromtimestamp(data["exp"], UTC))
 
 
 def csrf_token(key: str, jti: str) -> str:

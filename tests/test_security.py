@@ -45,34 +45,63 @@ def test_rehash_on_login_when_cost_changes(app, client, auth):
 
 
 KEY = "k" * 64
+KEYS = security.signing_keys(KEY)
 NOW = datetime.now(UTC)
 
 
-def _token(**changes):
+def _token(key=KEY, algorithm="HS256", headers=None, **changes):
     payload = {"sub": "1", "jti": "abc", "iat": NOW, "exp": NOW + timedelta(hours=1),
                "iss": "compartilha", "aud": "compartilha"}
     payload.update(changes)
     payload = {k: v for k, v in payload.items() if v is not None}
-    return jwt.encode(payload, KEY, algorithm="HS256", headers={"typ": "JWT"})
+    headers = {"typ": "JWT", "kid": security.key_id(KEY), **(headers or {})}
+    return jwt.encode(payload, key, algorithm=algorithm, headers=headers)
 
 
 def test_token_roundtrip():
-    token = security.issue_token(KEY, 7, "jti1", NOW, NOW + timedelta(hours=1))
-    claims = security.decode_token(KEY, token)
+    token = security.issue_token(KEYS, 7, "jti1", NOW, NOW + timedelta(hours=1))
+    claims = security.decode_token(KEYS, token)
     assert claims.user_id == 7 and claims.jti == "jti1"
+    assert jwt.get_unverified_header(token)["kid"] == KEYS[0][0]
+
+
+def test_key_rotation_signs_with_newest_and_verifies_older():
+    old, new = "o" * 64, "n" * 64
+    before = security.signing_keys(KEY, old)
+    rotated = security.signing_keys(KEY, f"{new},{old}")
+    old_token = security.issue_token(before, 1, "a", NOW, NOW + timedelta(hours=1))
+    new_token = security.issue_token(rotated, 1, "b", NOW, NOW + timedelta(hours=1))
+    assert jwt.get_unverified_header(new_token)["kid"] == security.key_id(new)
+    assert security.decode_token(rotated, old_token).jti == "a"
+    assert security.decode_token(rotated, new_token).jti == "b"
+    removed = security.signing_keys(KEY, new)
+    with pytest.raises(jwt.InvalidTokenError):
+        security.decode_token(removed, old_token)
+
+
+def test_short_token_keys_refused():
+    with pytest.raises(RuntimeError):
+        security.signing_keys(KEY, "short")
 
 
 @pytest.mark.parametrize("token", [
-    _token(exp=NOW - timedelta(minutes=5)),
+    _token(exp=NOW - timedelta(minutes=5)),                # expired beyond the leeway
+    _token(iat=NOW + timedelta(hours=2)),                  # issued in the future
     _token(sub=None), _token(jti=None), _token(iat=None), _token(exp=None),
-    _token(aud="other"), _token(iss="other"), _token(sub="abc"),
-    jwt.encode({"sub": "1", "jti": "a", "iat": NOW, "exp": NOW + timedelta(hours=1),
-                "iss": "compartilha", "aud": "compartilha"}, "wrong" * 10, algorithm="HS256"),
-    jwt.encode({"sub": "1", "jti": "a", "iat": NOW, "exp": NOW + timedelta(hours=1),
-                "iss": "compartilha", "aud": "compartilha"}, None, algorithm="none"),
-    jwt.encode({"sub": "1", "jti": "a", "iat": NOW, "exp": NOW + timedelta(hours=1),
-                "iss": "compartilha", "aud": "compartilha"}, KEY, algorithm="HS512"),
+    _token(iss=None), _token(aud=None),
+    _token(aud="other"), _token(iss="other"), _token(sub="abc"), _token(sub=5),
+    _token(key="wrong" * 10),                              # forged signature
+    _token(key=None, algorithm="none"),                    # alg=none
+    _token(algorithm="HS512"),                             # not on the allow-list
+    _token(headers={"kid": "unknown"}),
+    _token(headers={"typ": "at+jwt"}),
+    "not.a.token", "",
 ])
 def test_bad_tokens_refused(token):
     with pytest.raises(jwt.InvalidTokenError):
-        security.decode_token(KEY, token)
+        security.decode_token(KEYS, token)
+
+
+def test_small_clock_skew_is_tolerated():
+    token = _token(iat=NOW + timedelta(seconds=10), exp=NOW - timedelta(seconds=10))
+    assert security.decode_token(KEYS, token).user_id == 1

@@ -2,6 +2,7 @@
 
 from flask import current_app, jsonify, request
 
+from .. import throttle
 from ..auth import (
     clear_session_cookies,
     current_session,
@@ -11,12 +12,21 @@ from ..auth import (
 )
 from ..services import accounts
 from . import bp
-from .schemas import DeleteAccountIn, LoginIn, PasswordIn, RegisterIn, TokenOut, UserEnvelope
+from .schemas import (
+    DeleteAccountIn,
+    LoginIn,
+    PasswordIn,
+    RegisterIn,
+    SessionList,
+    TokenOut,
+    UserEnvelope,
+)
 
 BEARER = "BearerAuth"
 
 
 @bp.post("/auth/register")
+@throttle.register
 @bp.input(RegisterIn)
 @bp.output(UserEnvelope, status_code=201)
 @bp.doc(responses={409: "email taken", 422: "invalid field"})
@@ -27,6 +37,8 @@ def register(json_data):
 
 
 @bp.post("/auth/login")
+@throttle.login_per_account
+@throttle.login_per_client
 @bp.input(LoginIn)
 @bp.output(TokenOut)
 @bp.doc(responses={401: "wrong email or password", 429: "throttled"})
@@ -86,3 +98,39 @@ def delete_account(json_data):
     response = current_app.response_class(status=204)
     clear_session_cookies(response)
     return response
+
+
+@bp.post("/auth/logout-all")
+@login_required
+@bp.output({}, status_code=204)
+@bp.doc(security=BEARER)
+def logout_everywhere():
+    """Sign out everywhere: every token of mine is refused from now on."""
+    accounts.logout_everywhere(require_user())
+    response = current_app.response_class(status=204)
+    clear_session_cookies(response)
+    return response
+
+
+@bp.get("/me/sessions")
+@login_required
+@bp.output(SessionList)
+@bp.doc(security=BEARER)
+def list_sessions():
+    """My signed-in sessions (devices), newest first."""
+    mine = current_session()
+    return {"sessions": [
+        {"id": s.public_id, "created_at": s.created_at, "expires_at": s.expires_at, "ip": s.ip,
+         "user_agent": s.user_agent, "current": s.jti == mine.jti}
+        for s in accounts.sessions_of(require_user())
+    ]}
+
+
+@bp.delete("/me/sessions/<string(length=16):session_id>")
+@login_required
+@bp.output({}, status_code=204)
+@bp.doc(security=BEARER, responses={404: "no such session of mine"})
+def end_session(session_id):
+    """Sign one of my sessions out."""
+    accounts.end_session(require_user(), session_id)
+    return ""

@@ -2,6 +2,7 @@
 
 from math import ceil
 
+from .. import throttle
 from ..auth import login_required, require_user
 from ..downloads import send_file_record
 from ..services import files
@@ -14,6 +15,7 @@ FILE_ID = "<int(min=1, max=2147483647):file_id>"
 
 
 @bp.post("/files")
+@throttle.upload
 @accepts_upload
 @login_required
 @bp.input(UploadIn, location="files")

@@ -45,6 +45,19 @@ class DeleteAccountIn(Schema):
     password = String(required=True, validate=Length(1, PASSWORD_MAX))
 
 
+class SessionOut(Schema):
+    id = String()
+    created_at = DateTime()
+    expires_at = DateTime()
+    ip = String()
+    user_agent = String()
+    current = Boolean()
+
+
+class SessionList(Schema):
+    sessions = Nested(SessionOut, many=True)
+
+
 class FileOut(Schema):
     id = Integer()
     name = String()

@@ -2,6 +2,7 @@
 
 from flask import current_app, request
 
+from .. import throttle
 from ..auth import login_required, require_user
 from ..models import Access, Share
 from ..services import shares
@@ -38,6 +39,7 @@ def access_dict(access: Access) -> dict:
 
 
 @bp.post(f"/files/{FILE_ID}/shares")
+@throttle.share_create
 @login_required
 @bp.input(ShareIn, arg_name="options")
 @bp.output(ShareEnvelope, status_code=201)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
@@ -46,6 +47,11 @@ class Session(db.Model):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+    @property
+    def public_id(self) -> str:
+        """What the session list shows: not the jti itself, which revokes the token."""
+        return hashlib.sha256(self.jti.encode()).hexdigest()[:16]
 
     def active(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now

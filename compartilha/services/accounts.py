@@ -19,6 +19,10 @@ from ..models.base import utcnow
 from . import files, validation
 
 
+class SessionNotFound(AppError):
+    status, code, message = 404, "session_not_found", "Session not found."
+
+
 class WrongPassword(AppError):
     status, code, message = 403, "wrong_password", "The current password is wrong."
 
@@ -59,7 +63,7 @@ def start_session(user: User, ip: str = "", user_agent: str = "") -> LoginResult
                       user_agent=validation.clean_text(user_agent)[:255])
     db.session.add(session)
     db.session.commit()
-    token = security.issue_token(current_app.config["SECRET_KEY"], user.id, session.jti,
+    token = security.issue_token(current_app.config["TOKEN_KEYS"], user.id, session.jti,
                                  now, session.expires_at)
     return LoginResult(user, session, token, ttl)
 
@@ -79,7 +83,7 @@ def login(email: str, password: str, ip: str = "", user_agent: str = "") -> Logi
 def authenticate(token: str) -> tuple[User, Session]:
     """The user and session behind a token, or NotAuthenticated."""
     try:
-        claims = security.decode_token(current_app.config["SECRET_KEY"], token)
+        claims = security.decode_token(current_app.config["TOKEN_KEYS"], token)
     except jwt.InvalidTokenError as exc:
         raise NotAuthenticated("Your session is invalid or expired; log in again.") from exc
     session = db.session.get(Session, claims.jti)
@@ -90,6 +94,28 @@ def authenticate(token: str) -> tuple[User, Session]:
 
 def logout(session: Session) -> None:
     session.revoked_at = utcnow()
+    db.session.commit()
+
+
+def sessions_of(user: User) -> list[Session]:
+    now = utcnow()
+    query = (select(Session)
+             .where(Session.user_id == user.id, Session.revoked_at.is_(None),
+                    Session.expires_at > now)
+             .order_by(Session.created_at.desc()))
+    return list(db.session.scalars(query))
+
+
+def end_session(user: User, public_id: str) -> None:
+    for session in sessions_of(user):
+        if session.public_id == public_id:
+            logout(session)
+            return
+    raise SessionNotFound()
+
+
+def logout_everywhere(user: User) -> None:
+    revoke_all(user.id)
     db.session.commit()
 
 

@@ -7,11 +7,11 @@ import hashlib
 from flask import Response, current_app, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from .. import throttle
 from ..auth import load_user
 from ..downloads import can_preview, send_preview, send_share
 from ..errors import wants_json
 from ..exceptions import NoPreview, PasswordRequired, WrongSharePassword
-from ..extensions import limiter
 from ..models import Share
 from ..services import shares
 from . import bp
@@ -75,23 +75,9 @@ def share_page(token: str):
     return _page(share, needs_password=not _unlocked(share))
 
 
-def _link_key() -> str:
-    return f"link:{request.view_args.get('token', '') if request.view_args else ''}"
-
-
-def _client_link_key() -> str:
-    return f"{request.remote_addr}:{_link_key()}"
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code == 401
-
-
 @bp.route("/s/<token>/download", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=_client_link_key, methods=["POST"],
-               deduct_when=_failed, scope="share-password-client")
-@limiter.limit("100 per hour", key_func=_link_key, methods=["POST"], deduct_when=_failed,
-               scope="share-password-link")
+@throttle.share_password_per_client
+@throttle.share_password_per_link
 def share_download(token: str):
     viewer = load_user()
     share = shares.resolve(token, viewer)
