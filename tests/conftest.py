@@ -3,6 +3,10 @@
 MySQL is used when reachable (TEST_MYSQL_URL, or root@127.0.0.1:3306 without a
 password). With REQUIRE_MYSQL=1 (as `.ci/run` sets) an unreachable MySQL fails the
 run instead of skipping its half.
+
+Storage: tests in the modules of BOTH_STORAGES (every module with TEST_STORAGES=all) run
+on a local folder and on S3, a SeaweedFS server started once per session (REQUIRE_S3=1
+turns a server that cannot start into a failure); the others run on the local folder.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import io
 import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,9 +24,13 @@ from flask_migrate import upgrade
 
 from compartilha import create_app
 from compartilha.extensions import db
+from tests.servers import ServerUnavailable, start_seaweedfs, stop
 
 MYSQL_SERVER = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
 MYSQL_DB = f"compartilha_test_{os.getpid()}"
+ROOT = Path(__file__).resolve().parent.parent
+BOTH_STORAGES = ("tests/storage/", "tests/api/test_files.py", "tests/api/test_shares.py",
+                 "tests/api/test_uploads.py")
 TABLES = ["compartilhamentos", "arquivos", "sessoes", "usuarios"]
 
 
@@ -78,11 +87,50 @@ def database(request, tmp_path_factory):
         _drop_mysql()
 
 
+def pytest_generate_tests(metafunc):
+    if "storage_backend" in metafunc.fixturenames:
+        module = Path(str(metafunc.definition.path)).relative_to(ROOT).as_posix()
+        if os.environ.get("TEST_STORAGES") == "all" or module.startswith(BOTH_STORAGES):
+            metafunc.parametrize("storage_backend", ["local", "s3"], indirect=True,
+                                 scope="session")
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """A SeaweedFS S3 server for the whole session, stopped by its PID at the end."""
+    try:
+        server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"))
+    except ServerUnavailable as exc:
+        if os.environ.get("REQUIRE_S3") == "1":
+            pytest.fail(f"S3 is required (REQUIRE_S3=1) but SeaweedFS did not start: {exc}")
+        pytest.skip(f"SeaweedFS unavailable: {exc}")
+    yield server
+    stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def storage_backend(request):
+    """None for the local folder, or the SeaweedFS server of the s3 half."""
+    if getattr(request, "param", "local") == "s3":
+        return request.getfixturevalue("seaweedfs")
+    return None
+
+
+def storage_config(storage_backend, monkeypatch) -> dict:
+    """App config for the backend; S3 credentials go where boto3 reads them."""
+    if storage_backend is None:
+        return {}
+    for name, value in storage_backend.env().items():
+        monkeypatch.setenv(name, value)
+    return {"STORAGE_URL": storage_backend.storage_url(),
+            "S3_ENDPOINT_URL": storage_backend.endpoint}
+
+
 @pytest.fixture
-def app(database, tmp_path, monkeypatch):
+def app(database, storage_backend, tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     _, url = database
-    app = create_app(base_config(tmp_path, url))
+    app = create_app(base_config(tmp_path, url) | storage_config(storage_backend, monkeypatch))
     with app.app_context():
         with db.engine.begin() as conn:
             for table in TABLES:

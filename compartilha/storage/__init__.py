@@ -1,7 +1,9 @@
-"""Storage chosen by STORAGE_URL: `file:///path` (S3 later, as one more module)."""
+"""Storage chosen by STORAGE_URL: `file:///path` or `s3://bucket/prefix`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from flask import Flask, current_app
@@ -12,15 +14,21 @@ from .local import LocalStorage
 __all__ = ["Storage", "Writer", "from_url", "get_storage", "init_app"]
 
 
-def from_url(url: str) -> Storage:
+def from_url(url: str, options: Mapping[str, Any] | None = None) -> Storage:
+    """The storage behind a URL; `options` is the app config (S3_ENDPOINT_URL)."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return LocalStorage(parsed.netloc + parsed.path)
+    if parsed.scheme == "s3":
+        from .s3 import S3Storage  # boto3 loads only when S3 is used
+
+        return S3Storage(parsed.netloc, parsed.path,
+                         endpoint_url=(options or {}).get("S3_ENDPOINT_URL"))
     raise ValueError(f"unsupported STORAGE_URL scheme: {parsed.scheme!r}")
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["storage"] = from_url(app.config["STORAGE_URL"])
+    app.extensions["storage"] = from_url(app.config["STORAGE_URL"], app.config)
 
 
 def get_storage() -> Storage:

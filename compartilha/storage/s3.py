@@ -1,0 +1,258 @@
+"""Files in an S3-compatible bucket (AWS S3, MinIO, Ceph, SeaweedFS, Garage) through boto3.
+
+A writer streams into a multipart upload, one part at a time, so memory holds at most
+one part and nothing is copied to local disk; the object appears only when the upload
+is completed (commit) and an aborted upload leaves nothing. A reader serves the object
+through ranged GETs of a bounded window, so Range requests cost only the bytes asked for.
+Credentials and region come from boto3's usual sources (AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, ~/.aws, an instance role); the endpoint of a
+non-AWS server from S3_ENDPOINT_URL.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, BinaryIO
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .base import Storage, Writer, new_key
+
+log = logging.getLogger(__name__)
+MIB = 1024 * 1024
+PART_SIZE = 8 * MIB  # S3 needs >= 5 MiB for every part but the last
+MAX_PARTS = 10_000
+READ_WINDOW = 8 * MIB
+MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+class S3Error(OSError):
+    """An S3 call failed: an OSError, so callers handle it like a failing disk."""
+
+
+@contextmanager
+def s3_errors(key: str = "") -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in MISSING:
+            raise FileNotFoundError(f"no such stored object: {key}") from exc
+        raise S3Error(f"S3 {code}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise S3Error(f"S3 unreachable: {exc}") from exc
+
+
+def part_size_for(max_bytes: int | None) -> int:
+    """8 MiB parts, larger when the upload limit would need more than 10,000 of them."""
+    if not max_bytes:
+        return PART_SIZE
+    return max(PART_SIZE, math.ceil(max_bytes / (MAX_PARTS - 1) / MIB) * MIB)
+
+
+class S3Writer(Writer):
+    def __init__(self, storage: S3Storage, max_bytes: int | None) -> None:
+        super().__init__(max_bytes)
+        self._storage = storage
+        self._key = new_key()
+        self._object = storage.object_name(self._key)
+        self._part_size = part_size_for(max_bytes)
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+
+    def _write(self, data: bytes) -> None:
+        self._buffer += data
+        while len(self._buffer) >= self._part_size:
+            self._send_part(self._part_size)
+
+    def _send_part(self, size: int) -> None:
+        client, bucket = self._storage.client, self._storage.bucket
+        with s3_errors(self._key):
+            if self._upload_id is None:
+                self._upload_id = client.create_multipart_upload(
+                    Bucket=bucket, Key=self._object)["UploadId"]
+            body = bytes(self._buffer[:size])
+            del self._buffer[:size]
+            number = len(self._parts) + 1
+            etag = client.upload_part(Bucket=bucket, Key=self._object, UploadId=self._upload_id,
+                                      PartNumber=number, Body=body)["ETag"]
+        self._parts.append({"PartNumber": number, "ETag": etag})
+
+    def _commit(self) -> str:
+        client, bucket = self._storage.client, self._storage.bucket
+        if self._upload_id is None:
+            # Smaller than one part: a single PUT, atomic like a completed upload.
+            with s3_errors(self._key):
+                client.put_object(Bucket=bucket, Key=self._object, Body=bytes(self._buffer))
+        else:
+            if self._buffer:
+                self._send_part(len(self._buffer))
+            with s3_errors(self._key):
+                client.complete_multipart_upload(
+                    Bucket=bucket, Key=self._object, UploadId=self._upload_id,
+                    MultipartUpload={"Parts": self._parts})
+        self._buffer = bytearray()
+        return self._key
+
+    def _abort(self) -> None:
+        self._buffer = bytearray()
+        if self._upload_id is not None:
+            self._storage.abort_multipart(self._object, self._upload_id)
+
+
+class S3Reader(io.RawIOBase):
+    """A seekable reader: each window of the object is one ranged GET, opened lazily."""
+
+    def __init__(self, storage: S3Storage, key: str, size: int) -> None:
+        self._storage = storage
+        self._key = key
+        self._size = size
+        self._pos = 0
+        self._body: Any = None
+        self._body_end = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        position = max(0, base + offset)
+        if position != self._pos:
+            self._drop_body()
+            self._pos = position
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        if self._pos >= self._size or len(buffer) == 0:
+            return 0
+        if self._body is None:
+            end = min(self._size, self._pos + READ_WINDOW)
+            with s3_errors(self._key):
+                response = self._storage.client.get_object(
+                    Bucket=self._storage.bucket, Key=self._storage.object_name(self._key),
+                    Range=f"bytes={self._pos}-{end - 1}")
+            self._body, self._body_end = response["Body"], end
+        with s3_errors(self._key):
+            data = self._body.read(min(len(buffer), self._body_end - self._pos))
+        if not data:
+            raise S3Error(f"S3 object {self._key} ended early at byte {self._pos}")
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        if self._pos >= self._body_end:
+            self._drop_body()
+        return len(data)
+
+    def _drop_body(self) -> None:
+        if self._body is not None:
+            self._body.close()
+            self._body = None
+
+    def close(self) -> None:
+        self._drop_body()
+        super().close()
+
+
+class S3Storage(Storage):
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
+        if not bucket:
+            raise ValueError("STORAGE_URL s3://bucket/prefix needs a bucket name")
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.endpoint_url = endpoint_url or None
+        self._client: Any = None
+        self._client_pid = 0
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        """One boto3 client per process (thread-safe; a forked worker makes its own)."""
+        if self._client is None or self._client_pid != os.getpid():
+            with self._lock:
+                if self._client is None or self._client_pid != os.getpid():
+                    self._client = self._make_client()
+                    self._client_pid = os.getpid()
+        return self._client
+
+    def _make_client(self) -> Any:
+        config = Config(
+            signature_version="s3v4",
+            # Most S3-compatible servers want the bucket in the path, not in the host name.
+            s3={"addressing_style": "path" if self.endpoint_url else "auto"},
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=5, read_timeout=60, max_pool_connections=32,
+        )
+        return boto3.session.Session().client("s3", endpoint_url=self.endpoint_url,
+                                               config=config)
+
+    def object_name(self, key: str) -> str:
+        """The object's name in the bucket, refusing keys that are not server-made."""
+        parts = key.split("/")
+        if not key or any(p in ("", ".", "..") for p in parts) or "\x00" in key:
+            raise ValueError(f"invalid storage key: {key!r}")
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def writer(self, max_bytes: int | None = None) -> S3Writer:
+        return S3Writer(self, max_bytes)
+
+    def open(self, key: str) -> BinaryIO:
+        return S3Reader(self, key, self.size(key))  # type: ignore[return-value]
+
+    def size(self, key: str) -> int:
+        with s3_errors(key):
+            head = self.client.head_object(Bucket=self.bucket, Key=self.object_name(key))
+        return int(head["ContentLength"])
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.size(key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def delete(self, key: str) -> None:
+        with s3_errors(key):  # S3 answers 204 for a missing key too
+            self.client.delete_object(Bucket=self.bucket, Key=self.object_name(key))
+
+    def keys(self) -> Iterator[str]:
+        start = f"{self.prefix}/" if self.prefix else ""
+        paginator = self.client.get_paginator("list_objects_v2")
+        with s3_errors():
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
+                for item in page.get("Contents", []):
+                    yield item["Key"][len(start):]
+
+    def abort_multipart(self, object_name: str, upload_id: str) -> None:
+        """Drop an unfinished upload's parts; failures are logged (a bucket lifecycle
+        rule for incomplete uploads is the backstop)."""
+        try:
+            with s3_errors(object_name):
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=object_name,
+                                                   UploadId=upload_id)
+        except OSError:
+            log.exception("could not abort multipart upload %s of %s", upload_id, object_name)
+
+    def presigned_url(self, key: str, *, disposition: str, content_type: str,
+                      expires: int = 300) -> str | None:
+        """A short-lived GET URL answering with these Content-Disposition and Content-Type."""
+        with s3_errors(key):
+            return self.client.generate_presigned_url(
+                "get_object", ExpiresIn=expires, Params={
+                    "Bucket": self.bucket, "Key": self.object_name(key),
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": content_type,
+                })

