@@ -9,7 +9,7 @@ from apiflask import APIFlask
 from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
-from . import config, policies, storage
+from . import config, logs, policies, storage
 from . import uploads as upload_requests
 from .extensions import db, limiter, migrate, uploads
 
@@ -41,6 +41,7 @@ def register_extensions(app: APIFlask) -> None:
     storage.init_app(app)
     upload_requests.init_app(app)
     policies.init_app(app)
+    logs.init_app(app)
 
 
 def register_blueprints(app: APIFlask) -> None:

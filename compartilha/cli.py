@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from .exceptions import AppError
 from .models.base import utcnow
-from .services import accounts, downloads, shares
+from .services import accounts, downloads, integrity, shares
 
 
 @click.command("create-user")
@@ -48,6 +48,33 @@ def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> No
     click.echo(f"released {released} stale download slots")
 
 
+@click.command("fsck")
+@click.option("--repair", is_flag=True, help="delete rows without bytes and unreachable bytes")
+@click.option("--verify", is_flag=True, help="also re-hash every file (reads everything)")
+@with_appcontext
+def fsck(repair: bool, verify: bool) -> None:
+    """Check that every file row has its bytes and every stored object has its row."""
+    report = integrity.check(verify_hashes=verify)
+    for label, items in (("row without bytes", report.rows_without_bytes),
+                         ("size differs", report.wrong_size),
+                         ("sha256 differs", report.wrong_hash)):
+        for file_id, key in items:
+            click.echo(f"{label}: file {file_id} ({key})")
+    for key in report.bytes_without_row:
+        click.echo(f"bytes without row: {key}")
+    for name in report.stale_partials:
+        click.echo(f"stale partial upload: {name}")
+    if report.clean:
+        click.echo("clean")
+        return
+    if repair:
+        integrity.repair(report)
+        click.echo("repaired")
+    else:
+        raise click.exceptions.Exit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(cleanup)
+    app.cli.add_command(fsck)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import security
 from ..exceptions import AppError, EmailTaken, InvalidCredentials, NotAuthenticated
 from ..extensions import db
+from ..logs import event, mask_email
 from ..models import Session, User
 from ..models.base import utcnow
 from . import files, validation
@@ -52,6 +53,7 @@ def register(name: str, email: str, password: str) -> User:
     except IntegrityError as exc:  # two registrations raced for one email
         db.session.rollback()
         raise EmailTaken(field="email") from exc
+    event("account.registered", user_id=user.id, email=mask_email(user.email))
     return user
 
 
@@ -72,12 +74,17 @@ def login(email: str, password: str, ip: str = "", user_agent: str = "") -> Logi
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         security.burn_time(password, _cost())  # same cost as a wrong password
+        event("login.failed", email=mask_email(email.strip().lower()), reason="unknown email")
         raise InvalidCredentials()
     if not security.verify_password(password, user.password_hash):
+        event("login.failed", email=mask_email(user.email), user_id=user.id,
+              reason="wrong password")
         raise InvalidCredentials()
     if security.needs_rehash(user.password_hash, _cost()):
         user.password_hash = security.hash_password(password, _cost())
-    return start_session(user, ip, user_agent)
+    result = start_session(user, ip, user_agent)
+    event("login.succeeded", user_id=user.id, email=mask_email(user.email))
+    return result
 
 
 def authenticate(token: str) -> tuple[User, Session]:
@@ -95,6 +102,7 @@ def authenticate(token: str) -> tuple[User, Session]:
 def logout(session: Session) -> None:
     session.revoked_at = utcnow()
     db.session.commit()
+    event("logout", user_id=session.user_id)
 
 
 def sessions_of(user: User) -> list[Session]:
@@ -117,6 +125,7 @@ def end_session(user: User, public_id: str) -> None:
 def logout_everywhere(user: User) -> None:
     revoke_all(user.id)
     db.session.commit()
+    event("logout.everywhere", user_id=user.id)
 
 
 def revoke_all(user_id: int) -> None:
@@ -133,6 +142,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = security.hash_password(new, _cost())
     revoke_all(user.id)
     db.session.commit()
+    event("password.changed", user_id=user.id)
 
 
 def delete_account(user: User, password: str) -> None:
@@ -142,6 +152,7 @@ def delete_account(user: User, password: str) -> None:
     db.session.delete(user)
     db.session.commit()
     files.delete_bytes(keys)
+    event("account.deleted", user_id=user.id)
 
 
 def user_at(email: str) -> User | None:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import case, or_, select, update
 
 from ..extensions import db
+from ..logs import event
 from ..models import Access, Share, User
 from ..models.base import utcnow
 from . import shares
@@ -40,6 +41,8 @@ def begin(share: Share, viewer: User | None, ip: str, user_agent: str) -> Access
                     ip=ip[:45], user_agent=clean_text(user_agent)[:255])
     db.session.add(access)
     db.session.commit()
+    event("share.download_started", share_id=share.id, access_id=access.id,
+          user_id=access.user_id)
     return access
 
 
@@ -61,6 +64,8 @@ def finish(access_id: int, share_id: int, bytes_sent: int, completed: bool,
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    event("share.download_finished", share_id=share_id, access_id=access_id,
+          bytes_sent=bytes_sent, completed=completed, counted=counted)
 
 
 def release_stale(older_than: timedelta) -> int:

@@ -21,6 +21,7 @@ from ..exceptions import (
     WrongSharePassword,
 )
 from ..extensions import db
+from ..logs import event
 from ..models import Access, Share, User
 from ..models.base import utcnow
 from . import files, validation
@@ -66,6 +67,9 @@ def create(user_id: int, file_id: int, *, expires_at: datetime | None = None,
     )
     db.session.add(share)
     db.session.commit()
+    event("share.created", share_id=share.id, file_id=record.id, user_id=user_id,
+          expires=expires_at is not None, max_downloads=max_downloads,
+          has_password=password is not None, has_recipient=recipient_email is not None)
     return share
 
 
@@ -101,6 +105,7 @@ def revoke(user_id: int, share_id: int) -> None:
     if share.revoked_at is None:
         share.revoked_at = utcnow()
         db.session.commit()
+        event("share.revoked", share_id=share.id, user_id=user_id)
 
 
 def accesses(user_id: int, share_id: int) -> list[Access]:
@@ -150,6 +155,7 @@ def check_password(share: Share, password: str | None) -> None:
     if not password:
         raise PasswordRequired()
     if not security.verify_password(password, share.password_hash):
+        event("share.password_failed", share_id=share.id)
         raise WrongSharePassword(field="password")
 
 

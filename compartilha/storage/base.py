@@ -98,6 +98,14 @@ class Storage(ABC):
     def keys(self) -> Iterator[str]:
         """Every committed key (for fsck)."""
 
+    def stale_partials(self, older_than_seconds: float) -> list[str]:
+        """Bytes of writers a crash left uncommitted, older than the age (for fsck)."""
+        return []
+
+    def remove_partial(self, name: str) -> None:
+        """Remove one of `stale_partials`."""
+        raise NotImplementedError
+
     # Resumable uploads (tus). An unfinished upload is named by an opaque handle the
     # database keeps; bytes arrive over many requests, possibly in different processes.
     # Callers never learn where or how the bytes are held (a local file, S3 parts…).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -12,6 +13,7 @@ from typing import BinaryIO
 from .base import Storage, Writer, new_key
 
 STAGING = ".staging"
+PART_RE = re.compile(r"[0-9a-f]{32}\.part")
 HANDLE_RE = re.compile(r"[0-9a-f]{32}")
 READ_CHUNK = 256 * 1024
 
@@ -86,6 +88,15 @@ class LocalStorage(Storage):
     def staged(self) -> Iterator[Path]:
         """Partial uploads left by a crash (for fsck)."""
         yield from (self.root / STAGING).glob("*.part")
+
+    def stale_partials(self, older_than_seconds: float) -> list[str]:
+        cutoff = time.time() - older_than_seconds
+        return sorted(p.name for p in self.staged() if p.stat().st_mtime < cutoff)
+
+    def remove_partial(self, name: str) -> None:
+        if not PART_RE.fullmatch(name):
+            raise ValueError(f"not a partial upload: {name!r}")
+        (self.root / STAGING / name).unlink(missing_ok=True)
 
     # Resumable uploads: one `<handle>.tus` file in the staging folder, appended in place
     # and renamed into the key space when finished.

@@ -12,6 +12,7 @@ from ..auth import load_user
 from ..downloads import can_preview, send_preview, send_share
 from ..errors import wants_json
 from ..exceptions import NoPreview, PasswordRequired, WrongSharePassword
+from ..logs import event
 from ..models import Share
 from ..services import shares
 from . import bp
@@ -72,6 +73,7 @@ def _page(share: Share, *, needs_password: bool, error: str | None = None,
 @bp.get("/s/<token>")
 def share_page(token: str):
     share = shares.resolve(token, load_user())
+    event("share.opened", share_id=share.id)
     return _page(share, needs_password=not _unlocked(share))
 
 
