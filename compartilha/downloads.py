@@ -61,9 +61,31 @@ def can_preview(record: File) -> bool:
                for t in PREVIEWABLE)
 
 
+# What the first bytes must be for a type a browser decodes itself.
+SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "application/pdf": (b"%PDF-",),
+}
+
+
+def content_matches(record: File) -> bool:
+    """Whether the bytes are what the declared type says, for types with a signature."""
+    with files.open_bytes(record) as handle:
+        head = handle.read(16)
+    if record.type == "image/webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if record.type == "image/avif":
+        return head[4:12] in (b"ftypavif", b"ftypavis")
+    signatures = SIGNATURES.get(record.type)
+    return signatures is None or head.startswith(signatures)
+
+
 def send_preview(record: File) -> Response:
-    """Inline, for safe types only, under a sandbox CSP: uploaded content never runs here."""
-    if not can_preview(record):
+    """Inline, for safe types whose bytes match, under a sandbox CSP: uploaded content
+    never runs in our origin."""
+    if not can_preview(record) or not content_matches(record):
         raise NoPreview()
     mimetype = "text/plain; charset=utf-8" if record.type == "text/plain" else record.type
     response = send_file_record(record, inline=True, mimetype=mimetype)

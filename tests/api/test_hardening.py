@@ -164,3 +164,21 @@ def test_someone_elses_session_cannot_be_ended(client, auth):
     rv = client.delete(f"/api/v1/me/sessions/{bia_session}", headers=ana.headers)
     assert rv.status_code == 404
     assert client.get("/api/v1/me", headers=bia.headers).status_code == 200
+
+
+@pytest.mark.parametrize(("data", "declared", "previewed"), [
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "image/png", True),
+    (b"<svg onload=alert(1)>", "image/png", False),          # claims PNG, is SVG
+    (b"<html><script>x</script>", "application/pdf", False),
+    (b"%PDF-1.7 ...", "application/pdf", True),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml", False),
+])
+def test_preview_checks_the_type_against_the_content(client, auth, data, declared, previewed):
+    account = auth.user()
+    meta = auth.upload(account, data, "x.bin", declared).get_json()["file"]
+    token = client.post(f"/api/v1/files/{meta['id']}/shares",
+                        headers=account.headers).get_json()["share"]["token"]
+    rv = client.get(f"/s/{token}/preview")
+    assert rv.status_code == (200 if previewed else 404)
+    if previewed:
+        assert rv.headers["Content-Security-Policy"].startswith("sandbox")
