@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := compartilha
 
-.PHONY: run test lint bench migrate clean
+.PHONY: run test lint bench migrate translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +18,18 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
+# The .po message catalogs are committed; their compiled .mo files are built here.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d compartilha/translations
+
 migrate: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 
 # Serves on HOST:PORT (default 127.0.0.1:8000) with SQLite and a local folder.
-run: migrate
+run: migrate translations
 	$(BIN)/gunicorn -c gunicorn.conf.py 'compartilha:create_app()'
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed translations
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test-installed

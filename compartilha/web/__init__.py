@@ -2,8 +2,12 @@
 
 from flask import Blueprint
 
-bp = Blueprint("web", __name__)
+from . import helpers, i18n
 
-from . import public, views  # noqa: E402,F401
+bp = Blueprint("web", __name__)
+bp.record_once(lambda state: i18n.init_app(state.app))
+bp.app_context_processor(helpers.page_context)
+
+from . import account, files, public, sessions, shares, views  # noqa: E402,F401
 
 __all__ = ["bp"]

@@ -1,0 +1,107 @@
+// The share dialog: every option of POST /api/v1/files/{id}/shares, then the link,
+// a copy button and the server-made QR code.
+import { api, formatDate, setUpCopy, toLogin } from "./app.js";
+
+const dialog = document.getElementById("share-dialog");
+
+function closeOn(dialogElement) {
+  for (const button of dialogElement.querySelectorAll("[data-close]")) {
+    button.addEventListener("click", () => dialogElement.close());
+  }
+}
+
+export function setUpShareDialog(messages) {
+  if (!dialog) return null;
+  const form = dialog.querySelector("[data-share-form]");
+  const result = dialog.querySelector("[data-share-result]");
+  const expiry = form.querySelector("[data-expiry]");
+  const custom = form.querySelector("[data-custom-expiry]");
+  const formError = form.querySelector("[data-share-error]");
+  let fileId = null;
+  closeOn(dialog);
+  setUpCopy(dialog);
+
+  expiry.addEventListener("change", () => {
+    custom.hidden = expiry.value !== "custom";
+    if (!custom.hidden) custom.querySelector("input").focus();
+  });
+
+  function clearErrors() {
+    formError.hidden = true;
+    for (const p of form.querySelectorAll("[data-error-for]")) p.textContent = "";
+    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  }
+
+  function options() {
+    const data = new FormData(form);
+    const body = {};
+    if (expiry.value === "custom") {
+      const local = data.get("expires_at");
+      body.expires_at = local ? new Date(local).toISOString() : "";
+    } else if (expiry.value) {
+      body.expires_at = new Date(Date.now() + Number(expiry.value) * 1000).toISOString();
+    }
+    const max = String(data.get("max_downloads") || "").trim();
+    if (max) body.max_downloads = Number(max);
+    const password = String(data.get("password") || "");
+    if (password) body.password = password;
+    const recipient = String(data.get("recipient_email") || "").trim();
+    if (recipient) body.recipient_email = recipient;
+    return body;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors();
+    const submit = form.querySelector("[type=submit]");
+    submit.disabled = true;
+    try {
+      const { share } = await api(`/api/v1/files/${fileId}/shares`, { method: "POST", body: options() });
+      showResult(share);
+    } catch (error) {
+      if (error.status === 401) return toLogin();
+      const slot = error.field && form.querySelector(`[data-error-for="${error.field}"]`);
+      if (slot) {
+        slot.textContent = error.message;
+        const input = form.querySelector(`[name="${error.field}"]`) || expiry;
+        input.setAttribute("aria-invalid", "true");
+        if (error.field === "expires_at" && expiry.value !== "custom") {
+          formError.textContent = error.message;
+          formError.hidden = false;
+        }
+        input.focus();
+      } else {
+        formError.textContent = error.message || messages.network;
+        formError.hidden = false;
+      }
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  function showResult(share) {
+    form.hidden = true;
+    result.hidden = false;
+    result.querySelector("[data-share-link]").value = share.url;
+    const qr = result.querySelector("[data-share-qr]");
+    qr.src = dialog.dataset.qrUrl.replace("/0/", `/${share.id}/`);
+    const facts = [];
+    if (share.expires_at) facts.push(`⏱ ${formatDate(share.expires_at)}`);
+    if (share.max_downloads) facts.push(`⬇ ${share.max_downloads}`);
+    if (share.has_password) facts.push("🔒");
+    if (share.recipient_email) facts.push(`✉ ${share.recipient_email}`);
+    result.querySelector("[data-share-summary]").textContent = facts.join("  ·  ");
+    result.querySelector("[data-copy]").focus();
+  }
+
+  return function open(file) {
+    fileId = file.id;
+    form.reset();
+    clearErrors();
+    custom.hidden = true;
+    form.hidden = false;
+    result.hidden = true;
+    dialog.querySelector("[data-share-file]").textContent = `· ${file.name}`;
+    dialog.showModal();
+  };
+}

@@ -1,0 +1,34 @@
+"""My files: the list (uploads, shares and deletes run in the browser against the API)
+and the sandboxed owner preview."""
+
+from __future__ import annotations
+
+from math import ceil
+
+from flask import render_template, request
+
+from ..auth import require_user
+from ..downloads import PREVIEWABLE, can_preview, send_preview
+from ..services import files
+from . import bp
+from .helpers import page_login_required
+
+PER_PAGE = 100
+
+
+@bp.get("/files")
+@page_login_required
+def my_files():
+    page_number = max(1, request.args.get("page", 1, type=int) or 1)
+    page = files.list_for(require_user().id, page_number, PER_PAGE)
+    return render_template("pages/files.html", page=page, pages=max(1, ceil(page.total / PER_PAGE)),
+                           can_preview=can_preview, previewable=list(PREVIEWABLE))
+
+
+@bp.get("/files/<int(min=1, max=2147483647):file_id>/preview")
+@page_login_required
+def file_preview(file_id: int):
+    """Inline bytes of a safe type under a sandbox CSP; HTML and SVG are never served here."""
+    response = send_preview(files.get_owned(require_user().id, file_id))
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response

@@ -1,0 +1,63 @@
+"""What every page shares: the signed-in person, the CSRF token, safe redirects, headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import g, redirect, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..auth import csrf_for, load_user, require_user
+from ..exceptions import CsrfFailed, NotAuthenticated
+from . import messages
+
+
+def safe_next(value: str | None, default: str = "/files") -> str:
+    """A local path only, so `next` can never send anyone to another site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in value):
+        return default
+    return value
+
+
+def here() -> str:
+    """Where the person is, to come back after logging in."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return safe_next(urlsplit(request.referrer or "").path or None, request.path)
+
+
+def page_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like `login_required`, but a missing or ended session leads to the login page."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            require_user()
+        except NotAuthenticated:
+            expired = "1" if g.get("auth_error") else None
+            return redirect(url_for("web.login", next=here(), expired=expired))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def same_origin() -> None:
+    """Forms without a session (log in, sign up) refuse posts made from other sites."""
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+        raise CsrfFailed()
+
+
+def page_context() -> dict[str, Any]:
+    try:
+        user = load_user()
+    except SQLAlchemyError:  # the error page for a database outage must still render
+        user = None
+    token = csrf_for(g.session) if user is not None else ""
+    return {"current_user": user, "csrf_token": token, "error_page": messages.error_page}

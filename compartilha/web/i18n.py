@@ -1,0 +1,53 @@
+"""Languages: Brazilian Portuguese by default, English second; dates and sizes per locale."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, request
+from flask_babel import Babel, format_datetime, format_decimal, get_locale
+
+LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}
+DEFAULT_LOCALE = "pt_BR"
+LANG_COOKIE = "compartilha_lang"
+UNITS = ("B", "KB", "MB", "GB", "TB")
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The remembered choice, else the browser's best match, else Portuguese."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    # Werkzeug falls back to the primary tag, so "pt-PT" and "pt" find pt_BR.
+    best = request.accept_languages.best_match(["pt-BR", "en"], default="pt-BR")
+    return "en" if best == "en" else DEFAULT_LOCALE
+
+
+def filesize(size: int | None) -> str:
+    if size is None:
+        return ""
+    value, unit = float(size), 0
+    while value >= 1024 and unit < len(UNITS) - 1:
+        value, unit = value / 1024, unit + 1
+    number = format_decimal(value, format="#,##0" if unit == 0 else "#,##0.#")
+    return f"{number} {UNITS[unit]}"
+
+
+def when(value: datetime | None, style: str = "medium") -> str:
+    return format_datetime(value, style) if value else ""
+
+
+def html_lang() -> str:
+    return str(get_locale() or DEFAULT_LOCALE).replace("_", "-")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "America/Sao_Paulo")
+    babel.init_app(app, locale_selector=select_locale)
+    app.add_template_filter(filesize, "filesize")
+    app.add_template_filter(when, "when")
+    app.add_template_global(html_lang, "html_lang")
+    app.add_template_global(LANGUAGES, "LANGUAGES")

@@ -1,0 +1,68 @@
+"""Service errors in the reader's language: the services speak English codes, pages translate."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..exceptions import AppError
+from ..services.validation import PASSWORD_MAX, PASSWORD_MIN
+
+
+def for_error(exc: AppError) -> str:
+    """A translated sentence for a domain error, by field first, then by code."""
+    by_field = {
+        "name": lambda: _("Enter a name of 1 to 255 characters."),
+        "email": lambda: _("Enter a valid email address."),
+        "password": lambda: _("The password must have %(min)d to %(max)d characters.",
+                              min=PASSWORD_MIN, max=PASSWORD_MAX),
+        "new_password": lambda: _("The new password must have %(min)d to %(max)d characters.",
+                                  min=PASSWORD_MIN, max=PASSWORD_MAX),
+    }
+    by_code = {
+        "email_taken": lambda: _("An account with this email already exists."),
+        "invalid_credentials": lambda: _("Wrong email or password."),
+        "wrong_password": lambda: _("The password you typed is wrong."),
+        "too_many_requests": lambda: _("Too many attempts. Wait a few minutes and try again."),
+    }
+    if exc.code in by_code:
+        return by_code[exc.code]()
+    if exc.field in by_field:
+        return by_field[exc.field]()  # type: ignore[index]
+    return exc.message
+
+
+def error_page(code: str, message: str) -> tuple[str, str, str]:
+    """Icon, title and explanation of an error page, in the reader's language."""
+    trouble = ("server", _("We are having trouble"),
+               _("The service is temporarily unavailable. Try again in a moment."))
+    missing = ("compass", _("Page not found"),
+               _("The address may be mistyped, or the page may have moved."))
+    pages = {
+        "share_expired": ("clock", _("This link has expired"),
+                          _("Its owner set a date after which it no longer works. "
+                            "Ask them for a new link.")),
+        "share_used_up": ("download", _("This link reached its download limit"),
+                          _("It was downloaded as many times as its owner allowed. "
+                            "Ask them for a new link.")),
+        "share_revoked": ("x", _("This link was revoked"),
+                          _("Its owner turned it off. If you still need the file, "
+                            "ask them for a new link.")),
+        "share_not_found": ("link", _("Link not found"),
+                            _("Check that you copied the whole address. The link may also "
+                              "have been deleted with its file.")),
+        "file_not_found": ("file", _("File not found"), _("It may have been deleted.")),
+        "csrf_failed": ("shield", _("Please try again"),
+                        _("This form expired or came from another page. "
+                          "Reload the page and send it again.")),
+        "too_large": ("upload", _("This file is too large"),
+                      _("It is larger than this server accepts.")),
+        "too_many_requests": ("clock", _("Too many attempts"),
+                              _("Wait a few minutes and try again.")),
+        "database_unavailable": trouble,
+        "unavailable": trouble,
+        "not_found": missing,
+        "method_not_allowed": missing,
+        "internal_error": ("alert", _("Something went wrong"),
+                           _("An error happened on our side. It was logged; please try again.")),
+    }
+    return pages.get(code, ("alert", _("Something went wrong"), message))

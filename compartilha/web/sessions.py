@@ -1,0 +1,82 @@
+"""Sign up, log in and log out: forms that start and end the cookie session."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import throttle
+from ..auth import (
+    clear_session_cookies,
+    current_session,
+    load_user,
+    require_user,
+    set_session_cookies,
+)
+from ..exceptions import AppError, InvalidCredentials
+from ..extensions import limiter
+from ..services import accounts
+from . import bp
+from .helpers import safe_next, same_origin
+from .messages import for_error
+
+
+def _start(user_email: str, password: str, next_url: str):
+    result = accounts.login(user_email, password, request.remote_addr or "",
+                            request.user_agent.string)
+    response = redirect(next_url)
+    set_session_cookies(response, result.token, result.session, result.expires_in)
+    return response
+
+
+def _form_account_key() -> str:
+    # The API's key reads JSON; the same scope makes the form and the API share one count.
+    return f"login:{request.form.get('email', '').strip().lower()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(throttle.configured("RATELIMIT_LOGIN"), key_func=_form_account_key,
+               methods=["POST"], deduct_when=throttle.failed, scope="login-account")
+@limiter.limit(throttle.configured("RATELIMIT_LOGIN_CLIENT"), methods=["POST"],
+               deduct_when=throttle.failed, scope="login-client")
+def login():
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if load_user() is not None:
+            return redirect(next_url)
+        return render_template("pages/login.html", next_url=next_url,
+                               expired=request.args.get("expired") == "1")
+    same_origin()
+    email = request.form.get("email", "")
+    try:
+        return _start(email, request.form.get("password", ""), next_url)
+    except InvalidCredentials as exc:
+        return render_template("pages/login.html", next_url=next_url, email=email,
+                               error=for_error(exc)), 401
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(throttle.configured("RATELIMIT_REGISTER"), methods=["POST"], scope="register")
+def signup():
+    if request.method == "GET":
+        return render_template("pages/signup.html", form={}, errors={})
+    same_origin()
+    form = {k: request.form.get(k, "") for k in ("name", "email", "password")}
+    try:
+        accounts.register(form["name"], form["email"], form["password"])
+    except AppError as exc:
+        errors = {exc.field or "form": for_error(exc)}
+        return render_template("pages/signup.html", form=form, errors=errors), exc.status
+    flash(_("Welcome to Compartilha! Your account is ready."), "success")
+    return _start(form["email"], form["password"], url_for("web.my_files"))
+
+
+@bp.post("/logout")
+def logout():
+    response = redirect(url_for("web.index"))
+    if load_user() is not None:
+        require_user()  # checks the CSRF token of the form
+        accounts.logout(current_session())
+        flash(_("You have logged out. See you soon!"), "success")
+    clear_session_cookies(response)
+    return response

@@ -1,0 +1,55 @@
+"""My links (state, counters, revoke), their QR codes, and links shared with me."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ..api.shares import share_url
+from ..auth import require_user
+from ..services import shares
+from . import bp
+from .helpers import page_login_required
+
+SHARE_ID = "<int(min=1, max=2147483647):share_id>"
+
+
+@bp.get("/links")
+@page_login_required
+def my_links():
+    items = shares.list_for(require_user().id)
+    return render_template("pages/links.html", shares=items, state=shares.state,
+                           share_url=share_url)
+
+
+@bp.post(f"/links/{SHARE_ID}/revoke")
+@page_login_required
+def revoke_link(share_id: int):
+    shares.revoke(require_user().id, share_id)
+    flash(_("The link was revoked; it no longer works."), "success")
+    return redirect(url_for("web.my_links"))
+
+
+@bp.get(f"/links/{SHARE_ID}/qr.svg")
+@page_login_required
+def link_qr(share_id: int):
+    """The link as a QR code, drawn on the server so no script or third party is involved."""
+    share = shares.get_owned(require_user().id, share_id)
+    out = io.BytesIO()
+    segno.make(share_url(share.token), error="m").save(
+        out, kind="svg", scale=6, border=2, dark="#111827", light="#ffffff", xmldecl=False,
+        svgns=True, title="QR code")
+    response = current_app.response_class(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/shared")
+@page_login_required
+def shared_with_me():
+    return render_template("pages/shared.html", shares=shares.shared_with(require_user()),
+                           share_url=share_url)
