@@ -16,6 +16,18 @@ from .extensions import db, limiter, migrate, uploads
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "field": {"type": "string"}, "details": {}},
+    }},
+}
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     load_dotenv(find_dotenv(usecwd=True))  # the .env of the working directory
     app = APIFlask(__name__, title="Compartilha API", version="1.0",
@@ -26,6 +38,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     app.config["SECURITY_SCHEMES"] = {
         "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
     }
+    # The OpenAPI document describes errors in the one shape errors.py produces.
+    app.config["HTTP_ERROR_SCHEMA"] = app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
