@@ -25,6 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .base import Storage, Writer, new_key
+from .s3_resumable import ResumableUploads
 
 log = logging.getLogger(__name__)
 MIB = 1024 * 1024
@@ -167,7 +168,9 @@ class S3Reader(io.RawIOBase):
         super().close()
 
 
-class S3Storage(Storage):
+class S3Storage(ResumableUploads, Storage):
+    _errors = staticmethod(s3_errors)
+
     def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
         if not bucket:
             raise ValueError("STORAGE_URL s3://bucket/prefix needs a bucket name")
@@ -234,7 +237,9 @@ class S3Storage(Storage):
         with s3_errors():
             for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
                 for item in page.get("Contents", []):
-                    yield item["Key"][len(start):]
+                    key = item["Key"][len(start):]
+                    if not key.startswith(".tus/"):  # unfinished resumable uploads
+                        yield key
 
     def abort_multipart(self, object_name: str, upload_id: str) -> None:
         """Drop an unfinished upload's parts; failures are logged (a bucket lifecycle

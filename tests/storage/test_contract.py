@@ -82,3 +82,54 @@ def test_large_file_in_several_parts_reads_back_with_seeks(storage):
         fh.seek(0)
         assert hashlib.sha256(fh.read()).digest() == hashlib.sha256(data).digest()
         assert fh.read(10) == b""
+
+
+# Resumable (tus) uploads: bytes arrive over many appends, possibly in other processes.
+
+def test_resumable_upload_in_uneven_pieces(storage):
+    data = bytes(range(256)) * (17 * MIB // 256) + b"end"  # crosses two 8 MiB chunks
+    handle = storage.start_upload()
+    offset = 0
+    for size in (MIB, 5 * MIB, 3 * MIB, 7 * MIB + 100, len(data)):
+        piece = data[offset:offset + size]
+        assert storage.append(handle, offset, [piece[:1000], piece[1000:]]) == len(piece)
+        offset += len(piece)
+    assert b"".join(storage.read_upload(handle, 9 * MIB + 1)) == data[:9 * MIB + 1]
+    assert list(storage.keys()) == []  # unfinished uploads are not files
+    key = storage.finish_upload(handle)
+    assert list(storage.keys()) == [key] and storage.size(key) == len(data)
+    with storage.open(key) as fh:
+        assert hashlib.sha256(fh.read()).digest() == hashlib.sha256(data).digest()
+
+
+@pytest.mark.parametrize("cut", [3, 8 * MIB, 9 * MIB + 5])
+def test_append_drops_bytes_past_the_acknowledged_offset(storage, cut):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"a" * (10 * MIB)])  # never acknowledged beyond `cut`
+    storage.append(handle, cut, [b"b" * MIB])
+    assert b"".join(storage.read_upload(handle, cut + MIB)) == b"a" * cut + b"b" * MIB
+    key = storage.finish_upload(handle)
+    with storage.open(key) as fh:
+        assert fh.read() == b"a" * cut + b"b" * MIB
+
+
+def test_append_past_the_stored_bytes_is_refused(storage):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"abc"])
+    with pytest.raises(OSError):
+        storage.append(handle, 4, [b"x"])
+
+
+def test_empty_resumable_upload(storage):
+    key = storage.finish_upload(storage.start_upload())
+    assert storage.size(key) == 0
+
+
+def test_abort_upload_leaves_nothing(storage):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"x" * (9 * MIB)])
+    storage.abort_upload(handle)
+    storage.abort_upload(handle)  # unknown handles are fine
+    assert list(storage.keys()) == []
+    with pytest.raises(OSError):
+        storage.append(handle, 0, [b"y"])

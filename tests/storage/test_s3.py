@@ -100,3 +100,28 @@ def test_presigned_url_serves_an_attachment(storage, tmp_path):
         assert response.headers["Content-Disposition"] == 'attachment; filename="r.txt"'
     local = from_url(f"file://{tmp_path}/files")
     assert local.presigned_url(key, disposition="attachment", content_type="x/y") is None
+
+
+def raw_names(seaweedfs, storage) -> list[str]:
+    listing = seaweedfs.client().list_objects_v2(Bucket=seaweedfs.bucket,
+                                                 Prefix=storage.prefix + "/")
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+def test_resumable_finish_removes_its_pieces_and_abort_cleans_a_crashed_finish(seaweedfs,
+                                                                               storage):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"p" * (9 * MIB)])
+    assert len(raw_names(seaweedfs, storage)) == 2  # one 8 MiB chunk and the tail
+    key = storage.finish_upload(handle)
+    assert raw_names(seaweedfs, storage) == [storage.object_name(key)]
+    assert uploads_in_progress(seaweedfs, storage) == []
+    assert storage.finish_upload(handle) == key  # a retried finish is harmless
+
+    crashed = storage.start_upload()
+    storage.append(crashed, 0, [b"q" * 10])
+    final = storage.object_name(storage._final_key(crashed))
+    seaweedfs.client().create_multipart_upload(Bucket=seaweedfs.bucket, Key=final)
+    storage.abort_upload(crashed)  # what the expiry of a tus upload calls
+    assert uploads_in_progress(seaweedfs, storage) == []
+    assert raw_names(seaweedfs, storage) == [storage.object_name(key)]
