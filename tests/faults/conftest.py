@@ -1,0 +1,169 @@
+"""Fault tests run the app as in production (gunicorn, a real database) and break things."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import secrets
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from flask_migrate import upgrade
+
+from compartilha import create_app
+from compartilha.extensions import db
+from tests.conftest import TABLES, base_config
+
+
+def server_env(tmp_path: Path, database_url: str, storage: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url, "STORAGE_URL": f"file://{storage}",
+        "SECRET_KEY": secrets.token_hex(32), "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SCRYPT_N": "16", "MAX_UPLOAD_BYTES": str(64 * 1024 * 1024),
+        "RATELIMIT_UPLOAD": "10000 per hour", "RATELIMIT_REGISTER": "10000 per hour",
+    }
+
+
+def app_for(tmp_path: Path, env: dict[str, str]):
+    """An in-process app on the same database and storage, for fsck and inspection."""
+    return create_app({**base_config(tmp_path, env["DATABASE_URL"]),
+                       "SECRET_KEY": env["SECRET_KEY"], "STORAGE_URL": env["STORAGE_URL"]})
+
+
+def reset_database(tmp_path: Path, url: str) -> None:
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            for table in TABLES:
+                conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608
+        db.engine.dispose()
+
+
+class Client:
+    """A tiny HTTP client for a real server (one connection per request)."""
+
+    def __init__(self, url: str, token: str = "") -> None:
+        parsed = urlparse(url)
+        self.host, self.port, self.token = parsed.hostname, parsed.port, token
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None, timeout: float = 30):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            all_headers = dict(headers or {})
+            if self.token:
+                all_headers["Authorization"] = f"Bearer {self.token}"
+            conn.request(method, path, body=body, headers=all_headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def json(self, method: str, path: str, payload: dict):
+        status, body = self.request(method, path, json.dumps(payload).encode(),
+                                    {"Content-Type": "application/json"})
+        return status, json.loads(body or b"{}")
+
+    def login(self, email: str = "faults@example.com", password: str = "fault password"):
+        self.json("POST", "/api/v1/auth/register",
+                  {"name": "F", "email": email, "password": password})
+        status, body = self.json("POST", "/api/v1/auth/login",
+                                 {"email": email, "password": password})
+        assert status == 200, body
+        self.token = body["access_token"]
+        return self
+
+
+def multipart(data: bytes, name: str) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(8)
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), boundary
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def fault_db(database, tmp_path):
+    _, url = database
+    reset_database(tmp_path / "reset", url)
+    return url
+
+
+class PrivateMariaDB:
+    """A MariaDB server of our own (temp datadir, free port) that a test may stop and start
+    without disturbing the machine's shared server."""
+
+    def __init__(self, workdir: Path) -> None:
+        import shutil
+
+        from tests.servers import free_ports
+
+        self.workdir = workdir
+        self.datadir = workdir / "data"
+        self.port = free_ports(1)[0]
+        self.process = None
+        install = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
+        subprocess.run([install, "--no-defaults", f"--datadir={self.datadir}", "--user=root",  # noqa: S603
+                        "--auth-root-authentication-method=normal", "--skip-test-db"],
+                       check=True, capture_output=True, timeout=120)
+
+    @property
+    def url(self) -> str:
+        return f"mysql+pymysql://root@127.0.0.1:{self.port}/compartilha?charset=utf8mb4"
+
+    def start(self, timeout: float = 60) -> None:
+        import pymysql
+
+        log = open(self.workdir / "server.log", "ab")  # noqa: SIM115 - kept by the process
+        self.process = subprocess.Popen(  # noqa: S603
+            ["/usr/sbin/mariadbd", "--no-defaults", f"--datadir={self.datadir}", "--user=root",
+             f"--port={self.port}", "--bind-address=127.0.0.1",
+             f"--socket={self.workdir / 'sock'}", "--innodb-buffer-pool-size=32M"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                pymysql.connect(host="127.0.0.1", port=self.port, user="root",
+                                connect_timeout=1).close()
+                return
+            except pymysql.err.OperationalError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("private MariaDB did not start:\n"
+                                       + (self.workdir / "server.log").read_text()[-2000:])
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        from tests.servers import stop
+
+        if self.process is not None:
+            stop(self.process, timeout=60)
+            self.process = None
+
+    def create_database(self) -> None:
+        import pymysql
+
+        conn = pymysql.connect(host="127.0.0.1", port=self.port, user="root")
+        with conn.cursor() as cursor:
+            cursor.execute("CREATE DATABASE IF NOT EXISTS compartilha "
+                           "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        conn.close()
+
+
+@pytest.fixture
+def private_mariadb(tmp_path):
+    if not Path("/usr/sbin/mariadbd").exists():
+        pytest.fail("MariaDB (mariadb-server) is required for the fault tests")
+    server = PrivateMariaDB(tmp_path / "mariadb")
+    server.start()
+    server.create_database()
+    yield server
+    server.stop()
