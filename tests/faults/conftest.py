@@ -69,7 +69,8 @@ class Client:
                                     {"Content-Type": "application/json"})
         return status, json.loads(body or b"{}")
 
-    def login(self, email: str = "faults@example.com", password: str = "fault password"):
+    def login(self, email: str = "faults@example.com",
+              password: str = "fault password"):  # noqa: S107
         self.json("POST", "/api/v1/auth/register",
                   {"name": "F", "email": email, "password": password})
         status, body = self.json("POST", "/api/v1/auth/login",
@@ -135,10 +136,11 @@ class PrivateMariaDB:
                 pymysql.connect(host="127.0.0.1", port=self.port, user="root",
                                 connect_timeout=1).close()
                 return
-            except pymysql.err.OperationalError:
+            except pymysql.err.OperationalError as exc:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("private MariaDB did not start:\n"
-                                       + (self.workdir / "server.log").read_text()[-2000:])
+                                       + (self.workdir / "server.log").read_text()[-2000:]
+                                       ) from exc
                 time.sleep(0.2)
 
     def stop(self) -> None:
