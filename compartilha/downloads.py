@@ -7,15 +7,17 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import quote
 
-from flask import Response, current_app, request
+from flask import Response, current_app, redirect, request
 from werkzeug.wsgi import wrap_file
 
 from .exceptions import NoPreview
 from .models import File, Share, User
 from .services import downloads as counting
 from .services import files
+from .storage import get_storage
 
 CHUNK = 256 * 1024
+PRESIGNED_SECONDS = 300
 # Types a browser renders without running script; everything else downloads.
 PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/avif",
                "application/pdf", "text/plain", "audio/", "video/")
@@ -54,6 +56,21 @@ def send_file_record(record: File, *, ranges: bool = True, inline: bool = False,
     except BaseException:
         response.close()  # a 416 discards this response: do not leak the open file
         raise
+
+
+def presigned_redirect(record: File) -> Response | None:
+    """With S3_PRESIGNED_DOWNLOADS=1 and a storage that can, a redirect to a 5-minute URL
+    the client fetches the bytes from directly (Range works there too). Only for downloads
+    nobody needs to count: this server never sees whether such a download completed."""
+    if not current_app.config.get("S3_PRESIGNED_DOWNLOADS") or request.method != "GET":
+        return None
+    url = get_storage().presigned_url(record.key, disposition=content_disposition(record.name),
+                                      content_type=record.type, expires=PRESIGNED_SECONDS)
+    if url is None:
+        return None
+    response = redirect(url, 302)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def can_preview(record: File) -> bool:
@@ -137,6 +154,12 @@ def send_share(share: Share, viewer: User | None) -> Response:
     """A share's bytes. A limited link serves whole files only, so ranges cannot dodge
     the count; a download counts when the file's last byte has been sent."""
     record = share.file
+    direct = presigned_redirect(record) if share.max_downloads is None else None
+    if direct is not None:  # an unlimited link: counted when the URL is handed out
+        access = counting.begin(share, viewer, request.remote_addr or "",
+                                request.user_agent.string)
+        counting.finish(access.id, share.id, 0, completed=True, counts=True)
+        return direct
     response = send_file_record(record, ranges=share.max_downloads is None)
     if request.method == "HEAD" or response.status_code not in (200, 206):
         return response

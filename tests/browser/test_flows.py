@@ -1,0 +1,156 @@
+"""The person's flows, in Chromium: sign up, upload, share with a password and a limit,
+download from a fresh browser and compare bytes; on a desktop and on a 375 px phone."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+
+import pytest
+from playwright.sync_api import expect
+
+FLOW_SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
+
+
+def sign_up(page, name: str, email: str, password: str) -> None:
+    page.goto("/signup")
+    page.get_by_label("Nome").fill(name)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Senha").fill(password)
+    page.get_by_role("button", name="Criar conta").click()
+    expect(page).to_have_url(re.compile(r"/files$"))
+
+
+def open_menu(page) -> None:
+    toggle = page.locator(".nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+
+
+def log_out(page) -> None:
+    open_menu(page)
+    page.get_by_role("button", name="Sair").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Senha").fill(password)
+    page.get_by_role("button", name="Entrar").click()
+
+
+@pytest.mark.parametrize("size", list(FLOW_SIZES))
+def test_sign_up_upload_share_and_download(browser, browser_context_args, size):
+    context = browser.new_context(**browser_context_args | {"viewport": FLOW_SIZES[size]})
+    page = context.new_page()
+    email, password = f"{size}-{secrets.token_hex(4)}@example.com", "uma senha longa"
+    sign_up(page, "Ana", email, password)
+    log_out(page)
+    log_in(page, email, password)
+    expect(page).to_have_url(re.compile(r"/files$"))
+
+    first, second = os.urandom(700_000), b"ol\xc3\xa1, mundo\n" * 1000
+    page.locator("#file-input").set_input_files([
+        {"name": "relatório.bin", "mimeType": "application/octet-stream", "buffer": first},
+        {"name": "notas.txt", "mimeType": "text/plain", "buffer": second},
+    ])
+    # Each file gets its own progress bar and status while it goes up.
+    expect(page.locator(".upload-item progress")).to_have_count(2)
+    expect(page.locator(".upload-item.is-done")).to_have_count(2, timeout=15_000)
+    rows = page.locator(".file-row")
+    expect(rows).to_have_count(2)
+    expect(page.locator("[data-count]")).to_have_text("2 arquivos")
+
+    row = rows.filter(has_text="relatório.bin")
+    row.get_by_role("button", name="Compartilhar").click()
+    dialog = page.locator("#share-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Limite de downloads").fill("2")
+    dialog.get_by_label("Senha (opcional)").fill("segredo123")
+    dialog.get_by_role("button", name="Criar link").click()
+    link_input = dialog.locator("[data-share-link]")
+    expect(link_input).to_have_value(re.compile(r"/s/[A-Za-z0-9_-]{43}$"))
+    link = link_input.input_value()
+    qr = dialog.locator("[data-share-qr]")
+    expect(qr).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
+    dialog.get_by_role("button", name="Concluir").click()
+
+    stranger = browser.new_context(**browser_context_args | {"viewport": FLOW_SIZES[size]})
+    public = stranger.new_page()
+    public.goto(link)
+    expect(public.get_by_role("heading", name="relatório.bin")).to_be_visible()
+    public.get_by_label("Senha").fill("segredo123")
+    with public.expect_download() as download_info:
+        public.get_by_role("button", name="Desbloquear e baixar").click()
+    download = download_info.value
+    assert download.suggested_filename == "relatório.bin"
+    with open(download.path(), "rb") as fh:
+        assert fh.read() == first
+    stranger.close()
+
+    page.goto("/links")
+    card = page.locator(".link-card").first
+    expect(card.locator(".badge")).to_have_text("Ativo")
+    expect(card).to_contain_text("1 de 2")
+    context.close()
+
+
+def test_expired_session_returns_to_the_page_after_logging_in(browser, browser_context_args):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    email = f"back-{secrets.token_hex(4)}@example.com"
+    sign_up(page, "Bia", email, "uma senha longa")
+    context.add_cookies([{"name": "compartilha_session", "value": "expired.token.value",
+                          "url": browser_context_args["base_url"]}])
+    page.goto("/links")
+    expect(page).to_have_url(re.compile(r"/login\?"))
+    expect(page.get_by_role("status")).to_contain_text("Sua sessão terminou")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Senha").fill("uma senha longa")
+    page.get_by_role("button", name="Entrar").click()
+    expect(page).to_have_url(re.compile(r"/links$"))
+    context.close()
+
+
+def test_carousel_moves_by_timer_click_and_key(browser, browser_context_args):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.clock.install()
+    page.goto("/")
+    carousel = page.locator("[data-carousel]")
+    expect(carousel).to_have_attribute("data-index", "0")
+    page.clock.run_for(6500)
+    expect(carousel).to_have_attribute("data-index", "1")
+    carousel.get_by_role("button", name="Próximo slide").click()
+    expect(carousel).to_have_attribute("data-index", "2")
+    page.keyboard.press("ArrowRight")
+    expect(carousel).to_have_attribute("data-index", "0")
+    page.keyboard.press("ArrowLeft")
+    expect(carousel).to_have_attribute("data-index", "2")
+    carousel.locator("[data-dot='1']").click()
+    expect(carousel).to_have_attribute("data-index", "1")
+    # Focus inside pauses auto-advance.
+    page.clock.run_for(20_000)
+    expect(carousel).to_have_attribute("data-index", "1")
+    expect(page.locator("#slide-2")).not_to_have_attribute("aria-hidden", "true")
+    expect(page.locator("#slide-1")).to_have_attribute("aria-hidden", "true")
+    context.close()
+
+
+def test_language_switch_changes_the_page_and_is_remembered(browser, browser_context_args):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.goto("/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Que bom ver você de novo")
+    page.get_by_role("link", name="English").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto("/")
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    page.get_by_role("link", name="Português (Brasil)").click()
+    expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    context.close()
