@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from .exceptions import AppError
 from .models.base import utcnow
-from .services import accounts, downloads, integrity, shares
+from .services import accounts, downloads, integrity, shares, uploads
 
 
 @click.command("create-user")
@@ -36,7 +36,8 @@ def create_user(name: str, email: str, password: str) -> None:
               help="release download slots held longer than this by unfinished downloads")
 @with_appcontext
 def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> None:
-    """Purge expired sessions and ended links; release stale download slots."""
+    """Purge expired sessions, ended links and expired unfinished uploads; release stale
+    download slots."""
     removed = accounts.expired_sessions_before(utcnow() - timedelta(days=days))
     click.echo(f"removed {removed} expired sessions")
     retention = share_retention_days
@@ -46,6 +47,8 @@ def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> No
     click.echo(f"purged {purged} ended share links")
     released = downloads.release_stale(timedelta(hours=stale_hours))
     click.echo(f"released {released} stale download slots")
+    expired = uploads.purge_expired()
+    click.echo(f"removed {expired} expired unfinished uploads")
 
 
 @click.command("fsck")

@@ -56,6 +56,11 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "RATELIMIT_REGISTER": ("20 per hour", "registrations per client"),
     "RATELIMIT_UPLOAD": ("300 per hour", "uploads per client"),
     "RATELIMIT_SHARE": ("300 per hour", "share links created per client"),
+    "UPLOAD_EXPIRY_HOURS": (
+        "24", "an unfinished tus upload expires this long after its last request"),
+    "X_ACCEL_REDIRECT": (
+        "", "behind nginx: internal location of the storage folder, e.g. `/_files/`; "
+        "downloads are then sent by nginx"),
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
@@ -114,6 +119,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SHARE_RETENTION_DAYS": int(env("SHARE_RETENTION_DAYS") or 30),
         "RATELIMIT_STORAGE_URI": env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "UPLOAD_EXPIRY_HOURS": float(env("UPLOAD_EXPIRY_HOURS") or 24),
+        "X_ACCEL_REDIRECT": env("X_ACCEL_REDIRECT") or "",
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),
         "RATELIMIT_LOGIN": env("RATELIMIT_LOGIN"),
         "RATELIMIT_LOGIN_CLIENT": env("RATELIMIT_LOGIN_CLIENT"),

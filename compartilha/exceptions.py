@@ -85,3 +85,32 @@ class WrongSharePassword(AppError):
 
 class NoPreview(AppError):
     status, code, message = 404, "no_preview", "This file has no preview."
+
+
+class UploadNotFound(AppError):
+    status, code, message = 404, "upload_not_found", "Upload not found."
+
+
+class UploadExpired(AppError):
+    status, code, message = 410, "upload_expired", "This upload expired; start it again."
+
+
+class UploadOffsetMismatch(AppError):
+    status, code, message = 409, "offset_mismatch", "Upload-Offset is not the bytes received."
+
+
+class UploadLocked(AppError):
+    status, code, message = 423, "upload_locked", "Another request is sending this upload."
+
+
+class ChecksumMismatch(AppError):
+    status, code, message = 460, "checksum_mismatch", "The bytes do not match Upload-Checksum."
+
+
+class TusError(AppError):
+    """A malformed tus request; status and code given where raised."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, headers=headers)
+        self.status, self.code = status, code

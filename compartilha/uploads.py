@@ -16,11 +16,23 @@ from apiflask import APIFlask
 from flask import Flask, current_app, g, request
 
 from .storage import Writer, get_storage
+from .streaming import BodyReader
 
 MULTIPART_OVERHEAD = 64 * 1024
 
 
 class UploadRequest(APIFlask.request_class):  # type: ignore[name-defined,misc]
+    def _get_stream_for_parsing(self) -> IO[bytes]:
+        # Under gunicorn the parser reads the socket itself: gunicorn's Body.read copies
+        # each piece through BytesIO several times (see compartilha.streaming).
+        length = self.content_length
+        if (getattr(self, "_cached_data", None) is None and length is not None
+                and (self.max_content_length is None or length <= self.max_content_length)):
+            reader = BodyReader(self.environ, length)
+            if reader.direct:
+                return reader  # type: ignore[return-value]
+        return super()._get_stream_for_parsing()
+
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
                          content_length: int | None = None) -> IO[bytes]:

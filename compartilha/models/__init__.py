@@ -2,6 +2,7 @@
 
 from .files import File
 from .shares import Access, Share
+from .uploads import Upload
 from .users import Session, User
 
-__all__ = ["Access", "File", "Session", "Share", "User"]
+__all__ = ["Access", "File", "Session", "Share", "Upload", "User"]

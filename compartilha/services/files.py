@@ -47,16 +47,32 @@ def clean_type(declared: str | None, name: str) -> str:
     return guessed if guessed and len(guessed) <= 50 else "application/octet-stream"
 
 
+def accepted_name(raw: str | None) -> str:
+    """The cleaned name, if files of its type are accepted here (UPLOADED_FILES_DENY)."""
+    name = clean_name(raw)
+    if not uploads.extension_allowed(extension(name.lower())):
+        raise UploadRefused("Files of this type are not accepted here.", field="file")
+    return name
+
+
+def new_record(user_id: int, name: str, declared_type: str | None, key: str, size: int,
+               sha256: str) -> File:
+    """A file row for committed bytes, added to the session; the caller commits."""
+    record = File(name=name, type=clean_type(declared_type, name), key=key, user_id=user_id,
+                  size=size, sha256=sha256)
+    db.session.add(record)
+    return record
+
+
 def store(user_id: int, name: str | None, declared_type: str | None, writer: Writer) -> File:
     """Commit the writer's bytes and record them; if the row fails, the bytes go too."""
-    name = clean_name(name)
-    if not uploads.extension_allowed(extension(name.lower())):
+    try:
+        name = accepted_name(name)
+    except UploadRefused:
         writer.abort()
-        raise UploadRefused("Files of this type are not accepted here.", field="file")
+        raise
     key = writer.commit()
-    record = File(name=name, type=clean_type(declared_type, name), key=key, user_id=user_id,
-                  size=writer.size, sha256=writer.sha256)
-    db.session.add(record)
+    record = new_record(user_id, name, declared_type, key, writer.size, writer.sha256)
     try:
         db.session.commit()
     except BaseException:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from ..exceptions import StorageFull, TooLarge
+from ..streaming import BackgroundSha256
 
 
 def new_key() -> str:
@@ -28,7 +28,8 @@ class Writer(ABC):
     def __init__(self, max_bytes: int | None) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self._hash = hashlib.sha256()
+        # Hashed on a helper thread while the parser keeps receiving (compartilha.streaming).
+        self._hash = BackgroundSha256()
         self.done = False
 
     @property
@@ -63,6 +64,7 @@ class Writer(ABC):
     def abort(self) -> None:
         if not self.done:
             self.done = True
+            self._hash.hexdigest()  # ends the hashing thread
             self._abort()
 
     @abstractmethod

@@ -1,0 +1,170 @@
+"""tus 1.0.0 resumable uploads: core, creation, creation-with-upload, termination,
+checksum and expiration (https://tus.io/protocols/resumable-upload).
+
+A finished upload is a file of /api/v1/files; the final response names it in the
+`Compartilha-File-Id` header.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from email.utils import format_datetime
+
+from flask import Response, current_app, request, url_for
+
+from ..auth import login_required, require_user
+from ..exceptions import TusError
+from ..services import uploads
+from ..services.uploads import CHECKSUMS
+from ..streaming import BodyReader
+from ..uploads import accepts_upload
+from . import bp
+from .auth import BEARER
+
+TUS_VERSION = "1.0.0"
+EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+OFFSET_TYPE = "application/offset+octet-stream"
+TOKEN = "<string(length=32):token>"  # noqa: S105 - a URL rule
+FILE_ID_HEADER = "Compartilha-File-Id"
+
+
+@bp.after_request
+def _tus_headers(response: Response) -> Response:
+    if request.endpoint and request.endpoint.startswith("api.tus_"):
+        response.headers["Tus-Resumable"] = TUS_VERSION
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _check_version() -> None:
+    if request.headers.get("Tus-Resumable") != TUS_VERSION:
+        raise TusError(412, "tus_version", "Send Tus-Resumable: 1.0.0.",
+                       headers={"Tus-Version": TUS_VERSION})
+
+
+def _int_header(name: str, *, required: bool = True) -> int | None:
+    raw = request.headers.get(name)
+    if raw is None and not required:
+        return None
+    if raw is None or not raw.isdigit() or len(raw) > 19:
+        raise TusError(400, "invalid_header", f"{name} must be a non-negative integer.")
+    return int(raw)
+
+
+def _metadata() -> dict[str, str]:
+    """Upload-Metadata: comma-separated `key base64(value)` pairs."""
+    pairs: dict[str, str] = {}
+    for item in filter(None, (p.strip() for p in request.headers.get("Upload-Metadata", "")
+                              .split(","))):
+        key, _, value = item.partition(" ")
+        try:
+            pairs[key] = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise TusError(400, "invalid_header", f"Upload-Metadata {key!r} is not "
+                           "base64 of UTF-8 text.") from exc
+    return pairs
+
+
+def _checksum() -> tuple[str, bytes] | None:
+    raw = request.headers.get("Upload-Checksum")
+    if raw is None:
+        return None
+    algorithm, _, value = raw.strip().partition(" ")
+    if algorithm not in CHECKSUMS:
+        raise TusError(400, "checksum_algorithm", "Upload-Checksum algorithm not supported.")
+    try:
+        return algorithm, base64.b64decode(value.strip(), validate=True)
+    except binascii.Error as exc:
+        raise TusError(400, "invalid_header", "Upload-Checksum is not base64.") from exc
+
+
+def _body(length: int) -> BodyReader:
+    if request.mimetype != OFFSET_TYPE:
+        raise TusError(415, "unsupported_media_type", f"Send the bytes as {OFFSET_TYPE}.")
+    return BodyReader(request.environ, length)
+
+
+def _progress(response: Response, result: uploads.Appended) -> Response:
+    response.headers["Upload-Offset"] = str(result.upload.offset)
+    if result.file is not None:
+        response.headers[FILE_ID_HEADER] = str(result.file.id)
+    else:
+        response.headers["Upload-Expires"] = format_datetime(result.upload.expires_at,
+                                                             usegmt=True)
+    return response
+
+
+@bp.route("/uploads", methods=["OPTIONS"], provide_automatic_options=False)
+@bp.route(f"/uploads/{TOKEN}", methods=["OPTIONS"], provide_automatic_options=False)
+@bp.doc(summary="tus discovery")
+def tus_options(token: str | None = None):
+    """What this tus server supports (no account needed)."""
+    return Response(status=204, headers={
+        "Tus-Version": TUS_VERSION, "Tus-Extension": EXTENSIONS,
+        "Tus-Max-Size": str(current_app.config["MAX_UPLOAD_BYTES"]),
+        "Tus-Checksum-Algorithm": ",".join(CHECKSUMS)})
+
+
+@bp.post("/uploads")
+@accepts_upload
+@login_required
+@bp.doc(security=BEARER, summary="tus creation", responses={
+    201: "created; Location is the upload's URL", 412: "wrong Tus-Resumable",
+    413: "Upload-Length over Tus-Max-Size", 422: "a refused file type"})
+def tus_create():
+    """Create an upload (Upload-Length, Upload-Metadata `filename`, `filetype`);
+    bytes may follow in the same request."""
+    _check_version()
+    length = _int_header("Upload-Length")
+    meta = _metadata()
+    upload = uploads.create(require_user().id, length or 0,
+                            meta.get("filename") or meta.get("name"),
+                            meta.get("filetype") or meta.get("type"))
+    response = Response(status=201, headers={
+        "Location": url_for("api.tus_status", token=upload.token, _external=True)})
+    sent = request.content_length or 0
+    if sent or length == 0:
+        body = _body(sent) if sent else BodyReader(request.environ, 0)
+        return _progress(response, uploads.append(upload.user_id, upload.token, 0, body,
+                                                  _checksum()))
+    response.headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
+    return response
+
+
+@bp.route(f"/uploads/{TOKEN}", methods=["HEAD"])
+@login_required
+@bp.doc(security=BEARER, summary="tus offset", responses={404: "no such upload of mine"})
+def tus_status(token: str):
+    """How many bytes the server holds: resume from Upload-Offset."""
+    upload = uploads.get_owned(require_user().id, token)
+    return Response(status=200, headers={
+        "Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
+        "Upload-Expires": format_datetime(upload.expires_at, usegmt=True)})
+
+
+@bp.patch(f"/uploads/{TOKEN}")
+@accepts_upload
+@login_required
+@bp.doc(security=BEARER, summary="tus append", responses={
+    204: "stored; Upload-Offset is the new offset", 409: "Upload-Offset is not the offset",
+    423: "another request is sending this upload", 460: "checksum mismatch"})
+def tus_append(token: str):
+    """Append bytes at Upload-Offset (application/offset+octet-stream)."""
+    _check_version()
+    offset = _int_header("Upload-Offset")
+    if request.content_length is None:
+        raise TusError(411, "length_required", "Send Content-Length.")
+    body = _body(request.content_length)
+    result = uploads.append(require_user().id, token, offset or 0, body, _checksum())
+    return _progress(Response(status=204), result)
+
+
+@bp.delete(f"/uploads/{TOKEN}")
+@login_required
+@bp.doc(security=BEARER, summary="tus termination", responses={404: "no such upload of mine"})
+def tus_terminate(token: str):
+    """Abandon an upload and free its bytes."""
+    _check_version()
+    uploads.terminate(require_user().id, token)
+    return Response(status=204)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
+
+
+class Upload(db.Model):
+    """An unfinished tus upload. When its last byte lands it becomes a row of `arquivos`
+    and this row goes, in one transaction; until then it is never listed as a file."""
+
+    __tablename__ = "envios"
+    __table_args__ = (
+        Index("ix_envios_usuario_id", "usuario_id"),
+        Index("ix_envios_expira_em", "expira_em"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The upload's public name in its URL: unguessable, compared byte-for-byte.
+    token: Mapped[str] = mapped_column(case_sensitive_string(32), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        "usuario_id", ForeignKey("usuarios.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column("nome", String(255))
+    type: Mapped[str] = mapped_column("tipo", String(50))
+    length: Mapped[int] = mapped_column("tamanho", BigInteger)
+    offset: Mapped[int] = mapped_column("recebidos", BigInteger, default=0)
+    # The storage's opaque handle of the bytes received so far.
+    handle: Mapped[str] = mapped_column("armazenamento", String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column("expira_em", UTCDateTime())
+    # A PATCH holds the upload until `locked_until`; it renews the lease while it reads.
+    lock: Mapped[str | None] = mapped_column("trava", String(32), default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(
+        "trava_ate", UTCDateTime(), default=None)
