@@ -6,6 +6,7 @@ and is stopped by its own PID.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -14,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,18 +161,24 @@ def start_gunicorn(env: dict[str, str], workdir: Path, name: str = "app",
     return server
 
 
-def wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+def wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float,
+              accept: tuple[int, ...] = (200,)) -> None:
+    """Wait until `url` answers one of the `accept` statuses (redirects are not followed)."""
     deadline = time.monotonic() + timeout
+    parts = urllib.parse.urlsplit(url)
     while True:
         if process.poll() is not None:
             raise ServerUnavailable(f"{url}: server exited ({process.returncode}):\n"
                                     + log.read_text(errors="replace")[-3000:])
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    return
+            conn.request("GET", parts.path or "/")
+            if conn.getresponse().status in accept:
+                return
         except OSError:
             pass
+        finally:
+            conn.close()
         if time.monotonic() > deadline:
             stop(process)
             raise ServerUnavailable(f"{url} did not answer in time:\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import secrets
+import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,7 +21,8 @@ class Reply:
 
 
 def call(base: str, method: str, path: str, *, headers: dict[str, str] | None = None,
-         body: bytes | None = None, json_body=None, token: str | None = None) -> Reply:
+         body: bytes | None = None, json_body=None, token: str | None = None,
+         context: ssl.SSLContext | None = None) -> Reply:
     headers = dict(headers or {})
     if json_body is not None:
         body = json.dumps(json_body).encode()
@@ -28,7 +30,11 @@ def call(base: str, method: str, path: str, *, headers: dict[str, str] | None = 
     if token:
         headers["Authorization"] = f"Bearer {token}"
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    if parts.scheme == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=60, context=context)
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
