@@ -100,12 +100,12 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
 
 
-def shoot(page, folder: Path, name: str, sizes=VIEWPORTS) -> None:
-    """Full-page screenshots of the current page at each size."""
+def shoot(page, folder: Path, name: str, sizes=VIEWPORTS, full_page: bool = True) -> None:
+    """Screenshots of the current page at each size (dialogs: the viewport only)."""
     original = page.viewport_size
     for label, (width, height) in sizes.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True,
+        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=full_page,
                         animations="disabled")
     page.set_viewport_size(original)
 

@@ -78,9 +78,10 @@ def check(page, screenshots, name: str) -> None:
         violations = axe_violations(page)
         assert violations == [], f"{name} ({scheme}): {violations}"
     page.emulate_media(color_scheme="dark", reduced_motion="reduce")
-    page.screenshot(path=str(screenshots / f"{name}-dark-desktop.png"), full_page=True)
+    full_page = not name.startswith("dialog")
+    page.screenshot(path=str(screenshots / f"{name}-dark-desktop.png"), full_page=full_page)
     page.emulate_media(color_scheme="light", reduced_motion="reduce")
-    shoot(page, screenshots, name)
+    shoot(page, screenshots, name, full_page=full_page)
 
 
 ANONYMOUS = ["home", "login", "signup", "share-public", "share-password", "share-revoked",

@@ -85,12 +85,13 @@ export function setUpShareDialog(messages) {
     result.querySelector("[data-share-link]").value = share.url;
     const qr = result.querySelector("[data-share-qr]");
     qr.src = dialog.dataset.qrUrl.replace("/0/", `/${share.id}/`);
+    const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
     const facts = [];
-    if (share.expires_at) facts.push(`⏱ ${formatDate(share.expires_at)}`);
-    if (share.max_downloads) facts.push(`⬇ ${share.max_downloads}`);
-    if (share.has_password) facts.push("🔒");
-    if (share.recipient_email) facts.push(`✉ ${share.recipient_email}`);
-    result.querySelector("[data-share-summary]").textContent = facts.join("  ·  ");
+    if (share.expires_at) facts.push(fill(messages.sum_expires, { when: formatDate(share.expires_at) }));
+    if (share.max_downloads) facts.push(fill(messages.sum_limit, { n: share.max_downloads }));
+    if (share.has_password) facts.push(messages.sum_password);
+    if (share.recipient_email) facts.push(fill(messages.sum_recipient, { email: share.recipient_email }));
+    result.querySelector("[data-share-summary]").textContent = facts.length ? facts.join(" · ") : messages.sum_open;
     result.querySelector("[data-copy]").focus();
   }
 
