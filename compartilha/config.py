@@ -119,6 +119,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SHARE_RETENTION_DAYS": int(env("SHARE_RETENTION_DAYS") or 30),
         "RATELIMIT_STORAGE_URI": env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Set on every app: the limiter object is shared, and would keep a previous value.
+        "RATELIMIT_ENABLED": True,
         "UPLOAD_EXPIRY_HOURS": float(env("UPLOAD_EXPIRY_HOURS") or 24),
         "X_ACCEL_REDIRECT": env("X_ACCEL_REDIRECT") or "",
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),

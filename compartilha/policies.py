@@ -66,8 +66,16 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _parse_json_once() -> None:
+    """Parse JSON bodies through SafeJSONProvider before any view or library sees them,
+    so the depth limit holds whoever reads the body later (webargs parses on its own)."""
+    if request.is_json and request.content_length:
+        request.get_json()  # malformed or too deep: 400
+
+
 def init_app(app: Flask) -> None:
     app.json = SafeJSONProvider(app)
+    app.before_request(_parse_json_once)
     app.after_request(_security_headers)
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
