@@ -37,3 +37,8 @@ lint: $(VENV)/.test-installed
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# Compartilha vs copyparty vs nginx on loopback (~10-20 min, CPU-heavy; not part of `test`).
+bench: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py

@@ -1,0 +1,137 @@
+"""Turns the benchmark's samples into bench/results/latest.md and a matplotlib chart."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+MIB = 1024**2
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
+
+
+def median_of(results: Any, test: str, system: str) -> float | None:
+    values = results.samples.get((test, system))
+    return statistics.median(values) if values else None
+
+
+def reference(results: Any, test: str) -> float | None:
+    """copyparty's figure for the same measurement (its PUT for a tus upload; its listing
+    of 100 files for every listing)."""
+    wanted = {"upload 1 GiB · tus PATCH": "upload 1 GiB · PUT",
+              "upload 5 GiB · tus PATCH": "upload 1 GiB · PUT"}.get(test, test)
+    wanted = wanted.replace("1M rows", "100 rows")
+    for (t, system), values in results.samples.items():
+        if t == wanted and system.startswith("copyparty"):
+            return statistics.median(values)
+    return None
+
+
+def ratio(test: str, value: float, ref: float | None) -> str:
+    if ref is None or ref == 0:
+        return ""
+    lower_is_better = test.endswith("(s)") or " ms" in test
+    return f"{(ref / value if lower_is_better else value / ref):.2f}×"
+
+
+def table(results: Any) -> list[str]:
+    lines = ["| measurement | system | median | min–max | vs copyparty | server CPU s/GiB "
+             "user/sys |", "|---|---|---:|---:|---:|---:|"]
+    for (test, system), values in results.samples.items():
+        med, low, high = summary(values)
+        ref = reference(results, test)
+        cpu = results.cpu.get((test, system))
+        cpu_text = ""
+        if cpu:
+            cpu_text = (f"{statistics.median(u for u, _ in cpu):.2f} / "
+                        f"{statistics.median(s for _, s in cpu):.2f}")
+        unit = "MB/s" if test.startswith(("upload", "download")) else ""
+        lines.append(f"| {test} {unit} | {system} | {fmt(med)} | {fmt(low)}–{fmt(high)} | "
+                     f"{ratio(test, med, ref)} | {cpu_text} |")
+    return lines
+
+
+def goals(results: Any) -> list[str]:
+    m = lambda t, s: median_of(results, t, s) or 0.0  # noqa: E731
+    up = "upload 1 GiB · "
+    dl_best = max(m("download 1 GiB", "copyparty"), m("download 1 GiB", "nginx"))
+    lines = []
+
+    def goal(text: str, ok: bool, detail: str) -> None:
+        lines.append(f"| {text} | {'yes' if ok else '**no**'} | {detail} |")
+
+    tus, cp_put = m(up + "tus PATCH", "compartilha"), m(up + "PUT", "copyparty")
+    goal("tus 1 GiB ≥ 1.0× copyparty PUT", tus >= cp_put, f"{tus / cp_put:.2f}×")
+    mp, cp_mp = m(up + "multipart", "compartilha"), m(up + "multipart", "copyparty")
+    goal("multipart ≥ 0.75× copyparty multipart", mp >= 0.75 * cp_mp, f"{mp / cp_mp:.2f}×")
+    dl = m("download 1 GiB", "compartilha")
+    goal("download ≥ 0.9× the faster of nginx and copyparty", dl >= 0.9 * dl_best,
+         f"{dl / dl_best:.2f}×")
+    for mode in ("xargs -P16", "curl --parallel 16"):
+        test = f"64 × 1 MiB · {mode} (s)"
+        ours, theirs = m(test, "compartilha · multipart"), m(test, "copyparty · PUT")
+        goal(f"64 × 1 MiB ({mode}) no slower than copyparty", ours <= theirs,
+             f"{ours:.3f} s vs {theirs:.3f} s")
+    cp_rps = m("100 rows · req/s", "copyparty · JSON listing")
+    for rows in ("100 rows", "1M rows"):
+        for what in ("compartilha · API listing", "compartilha · share page"):
+            rps, p99 = m(f"{rows} · req/s", what), m(f"{rows} · p99 ms", what)
+            goal(f"{what.split(' · ')[1]} ({rows}) ≥ 5× copyparty listing, p99 < 50 ms",
+                 rps >= 5 * cp_rps and p99 < 50, f"{rps / cp_rps:.1f}×, p99 {p99:.1f} ms")
+    growth = (results.extra.get("rss_big", 0) - results.extra.get("rss_big_start", 0)) / MIB
+    goal("worker RSS grows < 64 MiB during the big upload", growth < 64, f"{growth:.1f} MiB")
+    return ["| goal | holds | figure |", "|---|---|---|", *lines]
+
+
+def write(results: Any, markdown: Path, chart: Path, rounds: int) -> None:
+    machine = results.extra["machine"]
+    ex = results.extra
+    rss = [f"- idle worker: {ex['rss_idle'] / MIB:.0f} MiB; peak during (a) uploads: "
+           f"{ex['rss_upload'] / MIB:.0f} MiB; during (b) downloads: "
+           f"{ex['rss_download'] / MIB:.0f} MiB; during the big upload: "
+           f"{ex['rss_big_start'] / MIB:.0f} → {ex['rss_big'] / MIB:.0f} MiB (largest worker)",
+           f"- 1,000,000 rows bulk-inserted into `arquivos` in {ex['fill_seconds']:.1f} s"]
+    text = [
+        "# Benchmark: Compartilha vs copyparty vs nginx (loopback)", "",
+        f"{machine['date']} · {machine['cpu']} · {machine['memory']} RAM · Linux "
+        f"{machine['kernel']} · Python {machine['python']} · load average at start "
+        f"{machine['load']} (a shared machine: compare systems within this run only)", "",
+        f"{rounds} rounds, systems alternating within each round; median and min–max. "
+        "MB = 10^6 bytes. Compartilha runs as the README recommends (gunicorn -c "
+        "gunicorn.conf.py: gthread, 2 workers × 8 threads) on SQLite; copyparty with its "
+        "defaults; nginx with WebDAV PUT and sendfile. Clients: curl with `Expect:` off, "
+        "wrk -t2 -c32. Ratios: higher is better for Compartilha (times and latencies "
+        "inverted). Full run: " f"{ex['minutes']:.1f} min.", "",
+        *table(results), "", "## Memory", "", *rss, "", "## Goals", "", *goals(results), "",
+        "![chart](latest.png)", ""]
+    markdown.write_text("\n".join(text))
+    draw(results, chart)
+
+
+def draw(results: Any, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+    groups = [("MB/s (1 GiB)", lambda t: t.startswith(("upload 1", "download"))),
+              ("req/s (wrk -c32)", lambda t: t.endswith("req/s"))]
+    for ax, (title, keep) in zip(axes, groups, strict=True):
+        items = [(f"{t}\n{s}", statistics.median(v))
+                 for (t, s), v in results.samples.items() if keep(t)]
+        colors = ["#2b7a78" if "compartilha" in label else "#999999" for label, _ in items]
+        ax.barh([label for label, _ in items], [v for _, v in items], color=colors)
+        ax.invert_yaxis()
+        ax.set_title(title)
+        ax.tick_params(axis="y", labelsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
