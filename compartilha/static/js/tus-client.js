@@ -1,0 +1,163 @@
+// A small tus 1.0 client (creation, resume, chunked PATCH) for Compartilha's /api/v1/uploads.
+//
+//   import { tusUpload } from "./tus-client.js";
+//   const file = await tusUpload(input.files[0], {
+//     endpoint: "/api/v1/uploads",
+//     headers: { "X-CSRF-Token": csrf },          // or { Authorization: "Bearer …" }
+//     onProgress: (sent, total) => { … },
+//     signal: abortController.signal,
+//   });                                          // → {id, name, type, size, sha256, created_at}
+//
+// The upload URL is remembered in localStorage (keyed by endpoint, name, size and
+// lastModified), so a dropped network or a page reload resumes from the server's offset.
+// XMLHttpRequest, not fetch: only it reports upload progress.
+
+const TUS_VERSION = "1.0.0";
+const CHUNK_SIZE = 32 * 1024 * 1024;
+const RETRY_DELAYS = [500, 1000, 2000, 4000, 8000, 15000, 30000, 30000, 30000, 30000];
+
+export class TusError extends Error {
+  constructor(status, code, message) {
+    super(message || `upload failed (HTTP ${status})`);
+    this.name = "TusError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function storageKey(endpoint, file) {
+  return `tus:${endpoint}:${file.name}:${file.size}:${file.lastModified}`;
+}
+
+function remembered(key) {
+  try { return localStorage.getItem(key); } catch { return null; }
+}
+
+function remember(key, url) {
+  try {
+    if (url) localStorage.setItem(key, url); else localStorage.removeItem(key);
+  } catch { /* private mode: uploads still work, they just do not survive a reload */ }
+}
+
+function b64(text) {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function abortError() {
+  return new DOMException("The upload was cancelled.", "AbortError");
+}
+
+// One HTTP request; resolves with the XHR whatever its status, rejects on network failure.
+function send(method, url, { headers = {}, body = null, signal, onUploadProgress } = {}) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(abortError()); return; }
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("Tus-Resumable", TUS_VERSION);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    if (onUploadProgress) xhr.upload.onprogress = (e) => onUploadProgress(e.loaded);
+    const onAbort = () => xhr.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (fn) => { signal?.removeEventListener("abort", onAbort); fn(); };
+    xhr.onload = () => done(() => resolve(xhr));
+    xhr.onerror = () => done(() => reject(new TypeError("network error")));
+    xhr.ontimeout = xhr.onerror;
+    xhr.onabort = () => done(() => reject(abortError()));
+    xhr.send(body);
+  });
+}
+
+function failure(xhr) {
+  let code = "http_error", message = "";
+  try {
+    const error = JSON.parse(xhr.responseText).error;
+    code = error.code; message = error.message;
+  } catch { /* not our JSON */ }
+  return new TusError(xhr.status, code, message);
+}
+
+function wait(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => { clearTimeout(timer); reject(abortError()); },
+      { once: true });
+  });
+}
+
+async function create(file, endpoint, headers, signal) {
+  const metadata = `filename ${b64(file.name)},filetype ${b64(file.type || "")}`;
+  const xhr = await send("POST", endpoint, {
+    headers: { ...headers, "Upload-Length": String(file.size), "Upload-Metadata": metadata },
+    signal,
+  });
+  if (xhr.status !== 201) throw failure(xhr);
+  return {
+    url: new URL(xhr.getResponseHeader("Location"), location.href).href,
+    fileId: xhr.getResponseHeader("Compartilha-File-Id"),
+  };
+}
+
+// The server's offset, or null when the upload is gone (finished elsewhere, expired).
+async function offsetOf(url, headers, signal) {
+  const xhr = await send("HEAD", url, { headers, signal });
+  if (xhr.status === 404 || xhr.status === 410) return null;
+  if (xhr.status !== 200) throw failure(xhr);
+  return Number(xhr.getResponseHeader("Upload-Offset"));
+}
+
+export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = {},
+                                        onProgress = () => {}, signal,
+                                        chunkSize = CHUNK_SIZE } = {}) {
+  const key = storageKey(endpoint, file);
+  let url = remembered(key);
+  let offset = null;
+  let fileId = null;
+  let attempt = 0;
+
+  for (;;) {
+    try {
+      if (url && offset === null) offset = await offsetOf(url, headers, signal);
+      if (offset === null) {
+        ({ url, fileId } = await create(file, endpoint, headers, signal));
+        offset = 0;
+        remember(key, url);
+      }
+      while (!fileId && offset < file.size) {
+        const end = Math.min(offset + chunkSize, file.size);
+        const start = offset;
+        const xhr = await send("PATCH", url, {
+          headers: { ...headers, "Upload-Offset": String(start),
+                     "Content-Type": "application/offset+octet-stream" },
+          body: file.slice(start, end), signal,
+          onUploadProgress: (loaded) => onProgress(Math.min(start + loaded, end), file.size),
+        });
+        if (xhr.status === 409 || xhr.status === 423) { offset = null; break; }
+        if (xhr.status === 404 || xhr.status === 410) { url = null; offset = null; break; }
+        if (xhr.status !== 204) throw failure(xhr);
+        offset = Number(xhr.getResponseHeader("Upload-Offset"));
+        fileId = xhr.getResponseHeader("Compartilha-File-Id");
+        attempt = 0;
+        onProgress(offset, file.size);
+      }
+      if (fileId) break;
+      if (offset === null && url) await wait(RETRY_DELAYS[Math.min(attempt++, 3)], signal);
+    } catch (error) {
+      if (error.name === "AbortError" || error instanceof TusError) throw error;
+      // The network dropped: wait, then ask the server how far it got.
+      if (attempt >= RETRY_DELAYS.length) throw error;
+      await wait(RETRY_DELAYS[attempt++], signal);
+      if (!navigator.onLine) await new Promise((r) => addEventListener("online", r, { once: true }));
+      offset = null;
+    }
+  }
+
+  remember(key, null);
+  onProgress(file.size, file.size);
+  const filesUrl = new URL(endpoint.replace(/\/uploads\/?$/, `/files/${fileId}`), location.href);
+  const response = await fetch(filesUrl, { headers, credentials: "same-origin", signal });
+  if (!response.ok) throw new TusError(response.status, "file_metadata", "");
+  return (await response.json()).file;
+}
