@@ -10,6 +10,8 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import shoot
+
 FLOW_SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
 
 
@@ -153,4 +155,29 @@ def test_language_switch_changes_the_page_and_is_remembered(browser, browser_con
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     page.get_by_role("link", name="Português (Brasil)").click()
     expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    context.close()
+
+
+def test_upload_shows_speed_and_time_left_and_can_be_cancelled(browser, browser_context_args,
+                                                                 screenshots):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    sign_up(page, "Caio", f"slow-{secrets.token_hex(4)}@example.com", "uma senha longa")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 20, "downloadThroughput": -1,
+        "uploadThroughput": 256 * 1024})
+    page.locator("#file-input").set_input_files([
+        {"name": "video-longo.mp4", "mimeType": "video/mp4", "buffer": os.urandom(3_000_000)},
+        {"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": os.urandom(900_000)},
+    ])
+    status = page.locator(".upload-item", has_text="video-longo.mp4").locator(".upload-status")
+    expect(status).to_contain_text(re.compile(r"de .* · .*/s · .* restantes"), timeout=10_000)
+    shoot(page, screenshots, "upload-progress", {"desktop": (1280, 800), "phone": (375, 812)},
+          full_page=False)
+    page.get_by_role("button", name="Cancelar: video-longo.mp4").click()
+    expect(status).to_have_text("Cancelado")
+    expect(page.locator(".upload-item.is-done")).to_have_count(1, timeout=15_000)
+    expect(page.locator(".file-row")).to_have_count(1)
+    expect(page.locator(".file-row")).to_contain_text("foto.jpg")
     context.close()

@@ -26,7 +26,7 @@ function canPreview(type) {
 
 function updateCount() {
   const n = list.children.length;
-  counter.textContent = fill(n === 1 ? t.file_one : t.file_other, { n });
+  counter.textContent = n === 0 ? t.file_none : fill(n === 1 ? t.file_one : t.file_other, { n });
   empty.classList.toggle("is-hidden", n > 0);
 }
 
@@ -188,9 +188,10 @@ function upload(file) {
       lastSent = sent;
       lastTime = now;
     }
-    ui.progress.value = total ? Math.round((sent / total) * 100) : 0;
+    const percent = total ? Math.floor((sent / total) * 100) : 0;
+    ui.progress.value = percent;
     const left = speed > 0 ? duration((total - sent) / speed) : "";
-    ui.status.textContent = `${formatSize(sent)} ${t.of} ${formatSize(total)} · ${formatSize(speed)}/s${left ? ` · ${left} ${t.left}` : ""}`;
+    ui.status.textContent = `${percent}% · ${formatSize(sent)} ${t.of} ${formatSize(total)} · ${formatSize(speed)}/s${left ? ` · ${left} ${t.left}` : ""}`;
   };
   return async () => {
     if (controller.signal.aborted) return;
