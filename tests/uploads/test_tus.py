@@ -21,6 +21,7 @@ from compartilha.extensions import db
 from compartilha.models import Upload
 from compartilha.models.base import utcnow
 from compartilha.services import uploads as upload_service
+from tests.conftest import unfinished_uploads
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -77,8 +78,8 @@ def my_files(base, account):
     return requests.get(f"{base}/api/v1/files", headers=account.headers, timeout=10).json()
 
 
-def staged(tmp_path) -> list[str]:
-    return sorted(p.name for p in (tmp_path / "files" / ".staging").glob("*.tus"))
+def staged(app) -> list[str]:
+    return unfinished_uploads(app)  # a local folder or S3, whichever the app stores in
 
 
 def test_discovery(client, app):
@@ -91,7 +92,7 @@ def test_discovery(client, app):
     assert "sha256" in rv.headers["Tus-Checksum-Algorithm"].split(",")
 
 
-def test_whole_upload_becomes_a_file(live_server, auth, tmp_path):
+def test_whole_upload_becomes_a_file(live_server, auth, app):
     account = auth.user()
     data = os.urandom(300_000)
     up = uploader(live_server, account, data, chunk_size=70_000)
@@ -104,10 +105,10 @@ def test_whole_upload_becomes_a_file(live_server, auth, tmp_path):
     got = requests.get(f"{live_server}/api/v1/files/{file_id}/download",
                        headers=account.headers, timeout=10)
     assert got.content == data
-    assert staged(tmp_path) == [] and head(up.url, account).status_code == 404
+    assert staged(app) == [] and head(up.url, account).status_code == 404
 
 
-def test_interrupted_upload_resumes_from_its_offset(live_server, auth, app, tmp_path):
+def test_interrupted_upload_resumes_from_its_offset(live_server, auth, app):
     account = auth.user()
     data = os.urandom(250_000)
     url = create(live_server, account, len(data))
@@ -136,16 +137,16 @@ def test_creation_with_upload_and_empty_file(live_server, auth):
     assert sizes == [0, 3]
 
 
-def test_terminated_upload_leaves_nothing(live_server, auth, tmp_path):
+def test_terminated_upload_leaves_nothing(live_server, auth, app):
     account = auth.user()
     up = uploader(live_server, account, os.urandom(50_000), chunk_size=20_000)
     up.upload(stop_at=20_000)
-    assert staged(tmp_path) != []
+    assert staged(app) != []
     rv = requests.delete(up.url, headers={**TUS, **account.headers}, timeout=10)
     assert rv.status_code == 204
     assert head(up.url, account).status_code == 404
     assert patch(up.url, account, 20_000, b"x").status_code == 404
-    assert staged(tmp_path) == [] and my_files(live_server, account)["files"] == []
+    assert staged(app) == [] and my_files(live_server, account)["files"] == []
 
 
 def test_wrong_checksum_is_460_and_keeps_nothing(live_server, auth):
@@ -191,7 +192,7 @@ def test_offset_mismatch_is_409(live_server, auth):
     assert rv.status_code == 409 and rv.headers["Upload-Offset"] == "0"
 
 
-def test_expired_upload_is_gone_and_cleaned(live_server, auth, app, runner, tmp_path):
+def test_expired_upload_is_gone_and_cleaned(live_server, auth, app, runner):
     account = auth.user()
     url = create(live_server, account, 10)
     assert patch(url, account, 0, b"12345").headers["Upload-Expires"].endswith("GMT")
@@ -203,7 +204,7 @@ def test_expired_upload_is_gone_and_cleaned(live_server, auth, app, runner, tmp_
     result = runner.invoke(args=["cleanup"])
     assert "removed 1 expired unfinished uploads" in result.output
     assert head(url, account).status_code == 404
-    assert staged(tmp_path) == [] and my_files(live_server, account)["files"] == []
+    assert staged(app) == [] and my_files(live_server, account)["files"] == []
 
 
 def test_beyond_max_size_is_413(live_server, auth, app):
