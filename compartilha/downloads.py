@@ -15,6 +15,7 @@ from .models import File, Share, User
 from .services import downloads as counting
 from .services import files
 from .storage import get_storage
+from .storage.local import LocalStorage
 
 CHUNK = 256 * 1024
 PRESIGNED_SECONDS = 300
@@ -70,6 +71,22 @@ def presigned_redirect(record: File) -> Response | None:
         return None
     response = redirect(url, 302)
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def accel_redirect(record: File) -> Response | None:
+    """Behind nginx with X_ACCEL_REDIRECT set (an `internal` location aliasing the storage
+    folder), hand the transfer to nginx: it sends the file with sendfile and answers Range
+    itself, and no worker thread is held for the length of a download."""
+    prefix = current_app.config.get("X_ACCEL_REDIRECT")
+    if not prefix or not isinstance(get_storage(), LocalStorage):
+        return None
+    response = current_app.response_class(mimetype=record.type)
+    response.headers["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{record.key}"
+    response.headers["Content-Disposition"] = content_disposition(record.name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.set_etag(record.sha256)
     return response
 
 

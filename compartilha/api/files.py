@@ -4,7 +4,7 @@ from math import ceil
 
 from .. import throttle
 from ..auth import login_required, require_user
-from ..downloads import presigned_redirect, send_file_record
+from ..downloads import accel_redirect, presigned_redirect, send_file_record
 from ..services import files
 from ..uploads import accepts_upload
 from . import bp
@@ -60,7 +60,7 @@ def get_file(file_id):
 def download(file_id):
     """The file's bytes, as an attachment, with Range and ETag."""
     record = files.get_owned(require_user().id, file_id)
-    return presigned_redirect(record) or send_file_record(record)
+    return presigned_redirect(record) or accel_redirect(record) or send_file_record(record)
 
 
 @bp.delete(f"/files/{FILE_ID}")
