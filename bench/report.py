@@ -109,7 +109,7 @@ def write(results: Any, markdown: Path, chart: Path, rounds: int) -> None:
         "defaults; nginx with WebDAV PUT and sendfile. Clients: curl with `Expect:` off, "
         "wrk -t2 -c32. Ratios: higher is better for Compartilha (times and latencies "
         "inverted). Full run: " f"{ex['minutes']:.1f} min.", "",
-        *table(results), "", "## Memory", "", *rss, "", "## Goals", "", *goals(results), "",
+        *table(results), "", *ex.get("notes", []), "", "## Memory", "", *rss, "", "## Goals", "", *goals(results), "",
         "![chart](latest.png)", ""]
     markdown.write_text("\n".join(text))
     draw(results, chart)

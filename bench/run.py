@@ -24,6 +24,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402
+import s3bench  # noqa: E402
 import servers  # noqa: E402
 
 GIB = 1024**3
@@ -363,6 +364,10 @@ def main() -> None:
         results.extra["rss_big_start"] = rss_big.start_rss
         results.extra["rss_big"] = rss_big.peak
         app.delete(file_id_from(headers))
+
+        if os.environ.get("BENCH_S3", "1") == "1":
+            print("(g) S3: Compartilha on SeaweedFS vs boto3 straight to it", flush=True)
+            s3bench.run(work, big, results, timed, ROUNDS, PASSWORD)
     finally:
         for server in running:
             server.stop()
