@@ -25,6 +25,13 @@ from .schemas import (
 BEARER = "BearerAuth"
 
 
+def _signed_out():
+    """204, and the browser forgets the session cookies too."""
+    response = current_app.response_class(status=204)
+    clear_session_cookies(response)
+    return response
+
+
 @bp.post("/auth/register")
 @throttle.register
 @bp.input(RegisterIn)
@@ -59,9 +66,7 @@ def login(json_data):
 def logout():
     """End this session; its token is refused from then on."""
     accounts.logout(current_session())
-    response = current_app.response_class(status=204)
-    clear_session_cookies(response)
-    return response
+    return _signed_out()
 
 
 @bp.get("/me")
@@ -82,9 +87,7 @@ def change_password(json_data):
     """Change the password; every older token is refused."""
     accounts.change_password(require_user(), json_data["current_password"],
                              json_data["new_password"])
-    response = current_app.response_class(status=204)
-    clear_session_cookies(response)
-    return response
+    return _signed_out()
 
 
 @bp.delete("/me")
@@ -95,9 +98,7 @@ def change_password(json_data):
 def delete_account(json_data):
     """Delete my account, my files and my links (asks for the password)."""
     accounts.delete_account(require_user(), json_data["password"])
-    response = current_app.response_class(status=204)
-    clear_session_cookies(response)
-    return response
+    return _signed_out()
 
 
 @bp.post("/auth/logout-all")
@@ -107,9 +108,7 @@ def delete_account(json_data):
 def logout_everywhere():
     """Sign out everywhere: every token of mine is refused from now on."""
     accounts.logout_everywhere(require_user())
-    response = current_app.response_class(status=204)
-    clear_session_cookies(response)
-    return response
+    return _signed_out()
 
 
 @bp.get("/me/sessions")
