@@ -279,3 +279,39 @@ def test_broken_multipart_upload_leaves_nothing(app, client, world):
                      content_type="multipart/form-data; boundary=b")
     assert 400 <= rv.status_code < 500
     assert snapshot(app) == before
+
+
+WEB_FORMS = [
+    ("/account/password", {"current_password": "correct horse", "new_password": "hijacked pw"}),
+    ("/account/delete", {"password": "correct horse", "confirm": "yes"}),
+    ("/logout", {}),
+    ("/links/{share}/revoke", {}),
+]
+
+
+@pytest.mark.parametrize(("template", "form"), WEB_FORMS)
+def test_csrf_on_every_web_form(app, world, template, form):
+    ana, _ = world
+    browser = app.test_client()
+    browser.post("/api/v1/auth/login", json={"email": ana.email, "password": ana.password})
+    before = snapshot(app)
+    url = template.format(share=ana.share["id"])
+    for extra in ({}, {"csrf_token": "forged"}):
+        rv = browser.post(url, data={**form, **extra}, headers={"Origin": "https://evil.example"})
+        assert rv.status_code == 403, (url, extra)
+    after = snapshot(app)
+    assert {k: v for k, v in after.items() if k != "sessoes"} == \
+        {k: v for k, v in before.items() if k != "sessoes"}
+    assert browser.get("/api/v1/me").status_code == 200  # still signed in: logout refused
+
+
+@pytest.mark.parametrize(("url", "form"), [
+    ("/login", {"email": "attacker@example.com", "password": "attacker pw"}),
+    ("/signup", {"name": "X", "email": "planted@example.com", "password": "attacker pw"}),
+])
+def test_login_csrf_from_another_site_is_refused(app, client, world, url, form):
+    before = snapshot(app)
+    rv = app.test_client().post(url, data=form, headers={"Origin": "https://evil.example"})
+    assert rv.status_code == 403
+    assert "compartilha_session" not in rv.headers.get("Set-Cookie", "")
+    assert snapshot(app) == before
