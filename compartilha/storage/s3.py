@@ -1,9 +1,10 @@
 """Files in an S3-compatible bucket (AWS S3, MinIO, Ceph, SeaweedFS, Garage) through boto3.
 
-A writer streams into a multipart upload, one part at a time, so memory holds at most
-one part and nothing is copied to local disk; the object appears only when the upload
-is completed (commit) and an aborted upload leaves nothing. A reader serves the object
-through ranged GETs of a bounded window, so Range requests cost only the bytes asked for.
+A writer streams into a multipart upload, one 8 MiB part sent while the next fills, so
+memory holds at most two parts and nothing is copied to local disk; the object appears
+only when the upload is completed (commit) and an aborted upload leaves nothing. A reader
+serves the object through streamed ranged GETs, so Range requests cost only the bytes
+asked for.
 Credentials and region come from boto3's usual sources (AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, ~/.aws, an instance role); the endpoint of a
 non-AWS server from S3_ENDPOINT_URL.
@@ -17,6 +18,7 @@ import math
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 PART_SIZE = 8 * MIB  # S3 needs >= 5 MiB for every part but the last
 MAX_PARTS = 10_000
-READ_WINDOW = 8 * MIB
+READ_WINDOW = 64 * MIB  # one GET per 64 MiB read on; the body streams, memory stays small
+FIRST_WINDOW = 256 * 1024  # a peek at the first bytes (type checks) stays small
 MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -60,6 +63,9 @@ def part_size_for(max_bytes: int | None) -> int:
 
 
 class S3Writer(Writer):
+    """Each full part goes up on a helper thread while the next one fills, so receiving
+    and sending overlap; memory holds at most two parts."""
+
     def __init__(self, storage: S3Storage, max_bytes: int | None) -> None:
         super().__init__(max_bytes)
         self._storage = storage
@@ -69,6 +75,8 @@ class S3Writer(Writer):
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
+        self._sender: ThreadPoolExecutor | None = None
+        self._in_flight: Future[dict[str, Any]] | None = None
 
     def _write(self, data: bytes) -> None:
         self._buffer += data
@@ -77,16 +85,35 @@ class S3Writer(Writer):
 
     def _send_part(self, size: int) -> None:
         client, bucket = self._storage.client, self._storage.bucket
-        with s3_errors(self._key):
-            if self._upload_id is None:
+        if self._upload_id is None:
+            with s3_errors(self._key):
                 self._upload_id = client.create_multipart_upload(
                     Bucket=bucket, Key=self._object)["UploadId"]
-            body = bytes(self._buffer[:size])
-            del self._buffer[:size]
-            number = len(self._parts) + 1
-            etag = client.upload_part(Bucket=bucket, Key=self._object, UploadId=self._upload_id,
-                                      PartNumber=number, Body=body)["ETag"]
-        self._parts.append({"PartNumber": number, "ETag": etag})
+            self._sender = ThreadPoolExecutor(1, thread_name_prefix="s3-part")
+        body = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        self._wait()
+        number = len(self._parts) + 1
+        assert self._sender is not None  # noqa: S101 - set with the upload id
+        self._in_flight = self._sender.submit(self._upload_part, number, body)
+
+    def _upload_part(self, number: int, body: bytes) -> dict[str, Any]:
+        with s3_errors(self._key):
+            etag = self._storage.client.upload_part(
+                Bucket=self._storage.bucket, Key=self._object, UploadId=self._upload_id,
+                PartNumber=number, Body=body)["ETag"]
+        return {"PartNumber": number, "ETag": etag}
+
+    def _wait(self) -> None:
+        """Wait for the part in flight; its failure is raised here (an OSError)."""
+        if self._in_flight is not None:
+            future, self._in_flight = self._in_flight, None
+            self._parts.append(future.result())
+
+    def _stop_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.shutdown(wait=True)
+            self._sender = None
 
     def _commit(self) -> str:
         client, bucket = self._storage.client, self._storage.bucket
@@ -97,6 +124,8 @@ class S3Writer(Writer):
         else:
             if self._buffer:
                 self._send_part(len(self._buffer))
+            self._wait()
+            self._stop_sender()
             with s3_errors(self._key):
                 client.complete_multipart_upload(
                     Bucket=bucket, Key=self._object, UploadId=self._upload_id,
@@ -106,12 +135,18 @@ class S3Writer(Writer):
 
     def _abort(self) -> None:
         self._buffer = bytearray()
+        try:
+            self._wait()
+        except OSError:
+            pass  # the upload is being dropped anyway
+        self._stop_sender()
         if self._upload_id is not None:
             self._storage.abort_multipart(self._object, self._upload_id)
 
 
 class S3Reader(io.RawIOBase):
-    """A seekable reader: each window of the object is one ranged GET, opened lazily."""
+    """A seekable reader: each window of the object is one ranged GET, opened lazily.
+    Windows grow from 256 KiB to 64 MiB while reading on, and start small after a seek."""
 
     def __init__(self, storage: S3Storage, key: str, size: int) -> None:
         self._storage = storage
@@ -120,6 +155,7 @@ class S3Reader(io.RawIOBase):
         self._pos = 0
         self._body: Any = None
         self._body_end = 0
+        self._window = FIRST_WINDOW
 
     def readable(self) -> bool:
         return True
@@ -136,13 +172,15 @@ class S3Reader(io.RawIOBase):
         if position != self._pos:
             self._drop_body()
             self._pos = position
+            self._window = FIRST_WINDOW
         return self._pos
 
     def readinto(self, buffer: Any) -> int:
         if self._pos >= self._size or len(buffer) == 0:
             return 0
         if self._body is None:
-            end = min(self._size, self._pos + READ_WINDOW)
+            end = min(self._size, self._pos + max(len(buffer), self._window, 1))
+            self._window = min(READ_WINDOW, self._window * 4)
             with s3_errors(self._key):
                 response = self._storage.client.get_object(
                     Bucket=self._storage.bucket, Key=self._storage.object_name(self._key),

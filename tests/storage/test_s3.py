@@ -73,15 +73,21 @@ def test_abort_drops_the_multipart_upload(seaweedfs, storage):
 
 
 def test_reader_crosses_ranged_get_windows(storage, monkeypatch):
+    monkeypatch.setattr(s3_module, "FIRST_WINDOW", 500)
     monkeypatch.setattr(s3_module, "READ_WINDOW", 1000)
+    gets = []
     data = bytes(range(256)) * 40
     writer = storage.writer()
     writer.write(data)
     key = writer.commit()
     with storage.open(key) as fh:
-        assert fh.read(4096) + fh.read(4096) + fh.read() == data
+        real_get = storage.client.get_object
+        monkeypatch.setattr(storage.client, "get_object",
+                            lambda **kw: gets.append(kw["Range"]) or real_get(**kw))
+        assert b"".join(iter(lambda: fh.read(300), b"")) == data
+        assert gets[:3] == ["bytes=0-499", "bytes=500-1499", "bytes=1500-2499"]
         fh.seek(2500)
-        assert fh.read(1000) == data[2500:3500]
+        assert fh.read(1000) == data[2500:3500] and gets[-1] == "bytes=2500-3499"
 
 
 def test_part_size_grows_with_the_upload_limit():
