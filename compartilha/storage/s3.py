@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
 import boto3
@@ -278,6 +279,33 @@ class S3Storage(ResumableUploads, Storage):
                     key = item["Key"][len(start):]
                     if not key.startswith(".tus/"):  # unfinished resumable uploads
                         yield key
+
+    def stale_partials(self, older_than_seconds: float) -> list[str]:
+        """Multipart uploads no part of which arrived for that long (a crashed writer or
+        tus finish), named `<key> <upload id>`."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        start = f"{self.prefix}/" if self.prefix else ""
+        stale = []
+        with s3_errors():
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(
+                    Bucket=self.bucket, Prefix=start):
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] >= cutoff or self._recent_part(upload, cutoff):
+                        continue
+                    stale.append(f"{upload['Key'][len(start):]} {upload['UploadId']}")
+        return sorted(stale)
+
+    def _recent_part(self, upload: dict[str, Any], cutoff: datetime) -> bool:
+        pages = self.client.get_paginator("list_parts").paginate(
+            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        return any(part["LastModified"] >= cutoff
+                   for page in pages for part in page.get("Parts", []))
+
+    def remove_partial(self, name: str) -> None:
+        key, _, upload_id = name.partition(" ")
+        if not upload_id:
+            raise ValueError(f"not a partial upload: {name!r}")
+        self.abort_multipart(self.object_name(key), upload_id)
 
     def abort_multipart(self, object_name: str, upload_id: str) -> None:
         """Drop an unfinished upload's parts; failures are logged (a bucket lifecycle

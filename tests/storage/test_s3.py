@@ -131,3 +131,16 @@ def test_resumable_finish_removes_its_pieces_and_abort_cleans_a_crashed_finish(s
     storage.abort_upload(crashed)  # what the expiry of a tus upload calls
     assert uploads_in_progress(seaweedfs, storage) == []
     assert raw_names(seaweedfs, storage) == [storage.object_name(key)]
+
+
+def test_fsck_finds_and_removes_abandoned_multipart_uploads(seaweedfs, storage):
+    writer = storage.writer()
+    writer.write(b"w" * (PART_SIZE + 1))  # one part sent, then the writer's process "died"
+    assert storage.stale_partials(3600) == []  # recent: may be an upload in progress
+    [name] = storage.stale_partials(-60)  # as if an hour had passed
+    assert name.startswith(writer._key + " ")
+    storage.remove_partial(name)
+    assert uploads_in_progress(seaweedfs, storage) == []
+    with pytest.raises(ValueError):
+        storage.remove_partial("no-upload-id")
+    writer.abort()
