@@ -25,6 +25,7 @@ def sign_up(page, name: str, email: str, password: str) -> None:
 
 
 def open_menu(page) -> None:
+    page.wait_for_function("document.documentElement.classList.contains('js')")
     toggle = page.locator(".nav-toggle")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
         toggle.click()
@@ -97,6 +98,9 @@ def test_sign_up_upload_share_and_download(browser, browser_context_args, size):
     card = page.locator(".link-card").first
     expect(card.locator(".badge")).to_have_text("Ativo")
     expect(card).to_contain_text("1 de 2")
+    card.get_by_text("Histórico de downloads").click()
+    expect(card.locator(".receipt-list li")).to_contain_text("Alguém sem conta")
+    expect(card.locator(".receipt-list li")).to_contain_text("completo")
     context.close()
 
 
