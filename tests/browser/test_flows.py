@@ -185,3 +185,22 @@ def test_upload_shows_speed_and_time_left_and_can_be_cancelled(browser, browser_
     expect(page.locator(".file-row")).to_have_count(1)
     expect(page.locator(".file-row")).to_contain_text("foto.jpg")
     context.close()
+
+
+def test_drag_and_drop_uploads(browser, browser_context_args):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    sign_up(page, "Duda", f"drop-{secrets.token_hex(4)}@example.com", "uma senha longa")
+    page.wait_for_function("document.documentElement.classList.contains('js')")
+    page.evaluate("""() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["um", "dois"], "arrastado.txt", {type: "text/plain"}));
+        const zone = document.querySelector("[data-dropzone]");
+        zone.dispatchEvent(new DragEvent("dragenter", {dataTransfer: data, bubbles: true}));
+        zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true,
+                                                  cancelable: true}));
+    }""")
+    expect(page.locator(".file-row")).to_have_count(1)
+    expect(page.locator(".file-row")).to_contain_text("arrastado.txt")
+    expect(page.locator(".file-row")).to_contain_text("7 B")
+    context.close()

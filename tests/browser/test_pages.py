@@ -189,3 +189,31 @@ def test_log_in_with_a_wrong_password_says_so(browser, browser_context_args, sit
     log_in(page, site["email"], "senha errada!")
     expect(page.get_by_role("alert")).to_contain_text("E-mail ou senha incorretos")
     context.close()
+
+
+def test_keyboard_only(browser, browser_context_args, site):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.goto("/login")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Pular para o conteúdo")
+    expect(skip).to_be_focused()
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.get_by_label("E-mail").focus()
+    page.keyboard.type(site["email"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/files$"))
+    share_button = page.locator(".file-row").first.get_by_role("button", name="Compartilhar")
+    share_button.focus()
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    dialog = page.locator("#share-dialog")
+    expect(dialog).to_be_visible()
+    assert page.evaluate("() => document.querySelector('#share-dialog').contains("
+                         "document.activeElement)")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(share_button).to_be_focused()
+    context.close()
