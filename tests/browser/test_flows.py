@@ -202,5 +202,5 @@ def test_drag_and_drop_uploads(browser, browser_context_args):
     }""")
     expect(page.locator(".file-row")).to_have_count(1)
     expect(page.locator(".file-row")).to_contain_text("arrastado.txt")
-    expect(page.locator(".file-row")).to_contain_text("7 B")
+    expect(page.locator(".file-row")).to_contain_text("6 B")
     context.close()
