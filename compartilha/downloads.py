@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import quote
 
 from flask import Response, current_app, redirect, request
-from werkzeug.wsgi import wrap_file
+from werkzeug.wsgi import FileWrapper, wrap_file
 
 from .exceptions import NoPreview
 from .models import File, Share, User
@@ -40,8 +40,12 @@ def send_file_record(record: File, *, ranges: bool = True, inline: bool = False,
                      mimetype: str | None = None) -> Response:
     """Stream the file's bytes; gunicorn turns the file wrapper into sendfile()."""
     handle = files.open_bytes(record)
+    # The server's own wrapper (gunicorn's, for sendfile) cannot seek: a Range would be read
+    # from the first byte and discarded up to its start, and on S3 every byte read is fetched.
+    body = FileWrapper(handle, CHUNK) if ranges and request.range else \
+        wrap_file(request.environ, handle, CHUNK)
     response = current_app.response_class(
-        wrap_file(request.environ, handle, CHUNK), direct_passthrough=True,
+        body, direct_passthrough=True,
         mimetype=mimetype or record.type,
     )
     response.content_length = record.size

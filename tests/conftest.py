@@ -30,7 +30,8 @@ MYSQL_SERVER = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:
 MYSQL_DB = f"compartilha_test_{os.getpid()}"
 ROOT = Path(__file__).resolve().parent.parent
 BOTH_STORAGES = ("tests/storage/", "tests/api/test_files.py", "tests/api/test_shares.py",
-                 "tests/uploads/", "tests/api/test_presigned.py")
+                 "tests/uploads/", "tests/api/test_presigned.py",
+                 "tests/api/test_ranges.py")
 TABLES = ["compartilhamentos", "arquivos", "sessoes", "usuarios"]
 
 
