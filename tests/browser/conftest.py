@@ -52,7 +52,7 @@ def live_server(tmp_path_factory):
     os.environ["INSTANCE_PATH"] = str(tmp / "instance")
     try:
         app = create_app(base_config(tmp, f"sqlite:///{tmp / 'live.db'}")
-                         | {"MAX_UPLOAD_BYTES": 8 * 1024 * 1024})
+                         | {"MAX_UPLOAD_BYTES": 32 * 1024 * 1024})
     finally:
         if previous is None:
             os.environ.pop("INSTANCE_PATH", None)

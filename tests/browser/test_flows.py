@@ -204,3 +204,22 @@ def test_drag_and_drop_uploads(browser, browser_context_args):
     expect(page.locator(".file-row")).to_contain_text("arrastado.txt")
     expect(page.locator(".file-row")).to_contain_text("6 B")
     context.close()
+
+
+def test_large_files_go_through_the_resumable_upload(browser, browser_context_args):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    sign_up(page, "Gil", f"big-{secrets.token_hex(4)}@example.com", "uma senha longa")
+    tus_requests = []
+    page.on("request", lambda r: tus_requests.append(r.method)
+            if "/api/v1/uploads" in r.url else None)
+    data = os.urandom(9 * 1024 * 1024)
+    page.locator("#file-input").set_input_files(
+        [{"name": "grande.bin", "mimeType": "application/octet-stream", "buffer": data}])
+    expect(page.locator(".upload-item.is-done")).to_have_count(1, timeout=30_000)
+    expect(page.locator(".file-row")).to_contain_text("grande.bin")
+    assert "POST" in tus_requests and "PATCH" in tus_requests
+    file_id = page.locator(".file-row").get_attribute("data-id")
+    body = context.request.get(f"/api/v1/files/{file_id}/download").body()
+    assert body == data
+    context.close()

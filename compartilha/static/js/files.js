@@ -140,14 +140,19 @@ function xhrUpload(file, { onProgress, signal }) {
   });
 }
 
+// Large files go through the resumable tus client (it survives a dropped network or a
+// reload); if this server has no such client the multipart upload carries them too.
+let tusClient = null;
+function loadTus() {
+  tusClient ??= import("./tus-client.js").catch(() => null);
+  return tusClient;
+}
+
 async function send(file, options) {
   if (file.size >= TUS_THRESHOLD) {
-    try {
-      const { tusUpload } = await import("./tus-client.js");
-      return await tusUpload(file, { endpoint: "/api/v1/uploads", headers: { "X-CSRF-Token": csrfToken() }, ...options });
-    } catch (error) {
-      if (error.name === "AbortError" || error.status) throw error;
-      // No resumable client on this server yet: fall back to one multipart request.
+    const tus = await loadTus();
+    if (tus) {
+      return tus.tusUpload(file, { endpoint: "/api/v1/uploads", headers: { "X-CSRF-Token": csrfToken() }, ...options });
     }
   }
   return xhrUpload(file, options);
