@@ -148,6 +148,8 @@ def test_through_nginx_with_tls(site):
     assert rv.status == 200 and rv.body == data
     assert rv.headers["Content-Disposition"] == 'attachment; filename="foto.jpg"'
     assert rv.headers["X-Content-Type-Options"] == "nosniff"
+    # nginx's own ETag (mtime-size): the app answered X-Accel-Redirect, nginx sent the file.
+    assert rv.headers["ETag"].endswith(f'-{len(data):x}"')
     rv = call(https, "GET", f"/api/v1/files/{file_id}/download", token=token, context=context,
               headers={"Range": "bytes=100-199"})
     assert rv.status == 206 and rv.body == data[100:200]
