@@ -96,3 +96,18 @@ def test_shared_with_me_lists_links_addressed_to_me(client, pages, auth):
     pages.login(name="Bia", email="bia@example.com")
     html = client.get("/shared").get_data(as_text=True)
     assert "fotos.zip" in html and "De Rui" in html
+
+
+def test_a_link_for_someone_else_offers_to_log_in(client, pages, auth):
+    owner = auth.user(name="Rui")
+    meta = auth.upload(owner).get_json()["file"]
+    token = client.post(f"/api/v1/files/{meta['id']}/shares",
+                        json={"recipient_email": "bia@example.com"},
+                        headers=owner.headers).get_json()["share"]["token"]
+    client.delete_cookie("compartilha_session")
+    rv = client.get(f"/s/{token}")
+    assert rv.status_code == 404
+    html = rv.get_data(as_text=True)
+    assert "entre para abri-lo" in html and f"/login?next=/s/{token}" in html
+    pages.login(name="Bia", email="bia@example.com")
+    assert client.get(f"/s/{token}").status_code == 200
