@@ -25,8 +25,7 @@ def median_of(results: Any, test: str, system: str) -> float | None:
 def reference(results: Any, test: str) -> float | None:
     """copyparty's figure for the same measurement (its PUT for a tus upload; its listing
     of 100 files for every listing)."""
-    wanted = {"upload 1 GiB · tus PATCH": "upload 1 GiB · PUT",
-              "upload 5 GiB · tus PATCH": "upload 1 GiB · PUT"}.get(test, test)
+    wanted = {"upload 1 GiB · tus PATCH": "upload 1 GiB · PUT"}.get(test, test)
     wanted = wanted.replace("1M rows", "100 rows")
     for (t, system), values in results.samples.items():
         if t == wanted and system.startswith("copyparty"):
@@ -109,7 +108,8 @@ def write(results: Any, markdown: Path, chart: Path, rounds: int) -> None:
         "defaults; nginx with WebDAV PUT and sendfile. Clients: curl with `Expect:` off, "
         "wrk -t2 -c32. Ratios: higher is better for Compartilha (times and latencies "
         "inverted). Full run: " f"{ex['minutes']:.1f} min.", "",
-        *table(results), "", *ex.get("notes", []), "", "## Memory", "", *rss, "", "## Goals", "", *goals(results), "",
+        *table(results), "", *ex.get("notes", []), "", "## Memory", "", *rss, "",
+        "## Goals", "", *goals(results), "",
         "![chart](latest.png)", ""]
     markdown.write_text("\n".join(text))
     draw(results, chart)

@@ -211,8 +211,8 @@ class BodyReader:
 
 class BackgroundSha256:
     """sha256 whose updates run on a helper thread (for the multipart parser's bytes,
-    which are immutable, so they are queued as they are). Bounded: the parser waits when
-    the hasher is more than MAX_QUEUED pieces behind."""
+    which are immutable, so they are queued as they are) once the file is past a few MiB.
+    Bounded: the parser waits when the hasher is more than MAX_QUEUED pieces behind."""
 
     MAX_QUEUED = 64
 
@@ -220,10 +220,13 @@ class BackgroundSha256:
         self._hash = hashlib.sha256()
         self._work: queue.Queue[bytes | None] = queue.Queue(self.MAX_QUEUED)
         self._thread: threading.Thread | None = None
-        self._digest: str | None = None
+        self._seen = 0
+
+    INLINE_BYTES = 4 * 1024 * 1024  # small files: a thread would cost more than it saves
 
     def update(self, data: bytes) -> None:
-        if len(data) < 16384:  # not worth a hand-off
+        self._seen += len(data)
+        if self._seen <= self.INLINE_BYTES or len(data) < 16384:
             self._drain()
             self._hash.update(data)
             return
