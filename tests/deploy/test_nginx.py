@@ -49,7 +49,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 def site_config(app_port: int, http_port: int, https_port: int, cert: Path, key: Path,
                 files: Path) -> str:
-    """docs/nginx.conf with only addresses, certificate and folder swapped."""
+    """docs/nginx.conf with only addresses, certificate, folder and body limit swapped."""
     text = (ROOT / "docs" / "nginx.conf").read_text()
     swaps = {
         "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
@@ -60,6 +60,7 @@ def site_config(app_port: int, http_port: int, https_port: int, cert: Path, key:
         "/etc/ssl/compartilha/fullchain.pem": str(cert),
         "/etc/ssl/compartilha/privkey.pem": str(key),
         "/srv/compartilha/instance/files/": f"{files}/",
+        "client_max_body_size 10485824k;": f"client_max_body_size {8 * 1024 + 64}k;",
     }
     for old, new in swaps.items():
         assert text.count(old) == 1, old
@@ -154,7 +155,8 @@ def test_through_nginx_with_tls(site):
               headers={"Range": "bytes=100-199"})
     assert rv.status == 206 and rv.body == data[100:200]
 
-    # Over the app's limit: the app's own JSON 413, not an nginx page.
+    # Over the limit (MAX_UPLOAD_BYTES = 8 MiB here): nginx refuses before the app sees a
+    # byte, in the app's JSON shape.
     big, content_type = multipart("file", "big.bin", b"x" * (9 * MIB), "application/x")
     rv = call(https, "POST", "/api/v1/files", body=big, token=token, context=context,
               headers={"Content-Type": content_type})
