@@ -70,6 +70,13 @@ def site(browser, browser_context_args):
     context.close()
 
 
+# Elements that stick out of the page (slides waiting off-screen in the carousel do not).
+WIDER = """width => document.documentElement.scrollWidth <= width ? [] :
+    [...document.querySelectorAll('body *')]
+        .filter(e => !e.closest('.carousel-track') && e.getBoundingClientRect().right > width + 1)
+        .slice(0, 5).map(e => `${e.tagName}.${e.getAttribute('class')}`)"""
+
+
 def check(page, screenshots, name: str) -> None:
     page.wait_for_load_state("networkidle")
     for scheme in ("light", "dark"):
@@ -82,6 +89,10 @@ def check(page, screenshots, name: str) -> None:
             violations = axe_violations(page)
         assert violations == [], f"{name} ({scheme}): {violations}"
     page.emulate_media(color_scheme="dark", reduced_motion="reduce")
+    for width in (320, 1920):  # the layout holds from the smallest phone to a wide screen
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate(WIDER, width)
+        assert not overflow, f"{name} scrolls sideways at {width} px: {overflow}"
     full_page = not name.startswith("dialog")
     page.screenshot(path=str(screenshots / f"{name}-dark-desktop.png"), full_page=full_page)
     page.emulate_media(color_scheme="light", reduced_motion="reduce")
