@@ -7,6 +7,7 @@ function setUp(root) {
   const slides = [...root.querySelectorAll(".slide")];
   const dots = [...root.querySelectorAll("[data-dot]")];
   const pauseButton = root.querySelector("[data-pause]");
+  const viewport = root.querySelector(".carousel-viewport");
   const interval = Number(root.dataset.interval) || 6000;
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   let index = 0, timer = null, hovering = false, focused = false, stopped = reduced;
@@ -28,6 +29,8 @@ function setUp(root) {
     timer = null;
     const running = !stopped && !hovering && !focused;
     root.classList.toggle("is-paused", stopped);
+    // Announce slides a person moves to, not the ones that turn by themselves.
+    viewport.setAttribute("aria-live", running ? "off" : "polite");
     if (running) timer = setInterval(() => show(index + 1), interval);
   }
 
@@ -57,7 +60,6 @@ function setUp(root) {
   });
 
   // Swipe: a mostly horizontal drag of 40 px or more changes the slide.
-  const viewport = root.querySelector(".carousel-viewport");
   let startX = null, startY = null;
   viewport.addEventListener("pointerdown", (event) => { startX = event.clientX; startY = event.clientY; });
   viewport.addEventListener("pointerup", (event) => {

@@ -214,9 +214,10 @@ function upload(file) {
       if (error.status === 401) return toLogin();
       ui.item.classList.add("is-failed");
       ui.cancel.remove();
-      const message = error.name === "AbortError" ? t.cancelled : error.code === "too_large" ? t.too_large : error.message;
-      ui.status.textContent = `${t.failed}: ${message}`;
-      if (error.name === "AbortError") ui.status.textContent = t.cancelled;
+      const known = { too_large: t.too_large, upload_refused: t.upload_refused, storage_full: t.storage_full,
+                      too_many_requests: t.too_many_requests, network: t.network };
+      ui.status.textContent = error.name === "AbortError" ? t.cancelled
+        : `${t.failed}: ${known[error.code] || (error.status === 429 ? t.too_many_requests : error.message)}`;
       announce(`${file.name}: ${ui.status.textContent}`);
     }
   };
