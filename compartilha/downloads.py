@@ -176,10 +176,12 @@ def send_share(share: Share, viewer: User | None) -> Response:
     the count; a download counts when the file's last byte has been sent."""
     record = share.file
     direct = presigned_redirect(record) if share.max_downloads is None else None
-    if direct is not None:  # an unlimited link: counted when the URL is handed out
+    if direct is not None:
+        # An unlimited link: a whole download counts when its URL is handed out (a player's
+        # Range requests do not), since the bytes never pass through here.
         access = counting.begin(share, viewer, request.remote_addr or "",
                                 request.user_agent.string)
-        counting.finish(access.id, share.id, 0, completed=True, counts=True)
+        counting.finish(access.id, share.id, 0, completed=True, counts=request.range is None)
         return direct
     response = send_file_record(record, ranges=share.max_downloads is None)
     if request.method == "HEAD" or response.status_code not in (200, 206):
