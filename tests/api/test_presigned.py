@@ -63,3 +63,11 @@ def test_limited_link_streams_through_the_app(client, auth, owner):
     assert rv.status_code == 200 and rv.data == DATA
     assert count(client, owner) == 1
     assert client.get(f"/s/{token}/download").status_code == 410
+
+
+def test_range_request_on_a_redirected_link_is_not_a_download(client, auth, owner,
+                                                              storage_backend):
+    token = share(client, owner, upload(auth, owner))["token"]
+    rv = client.get(f"/s/{token}/download", headers={"Range": "bytes=0-9"})
+    assert rv.status_code == (206 if storage_backend is None else 302)
+    assert count(client, owner) == 0
