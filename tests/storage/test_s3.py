@@ -5,8 +5,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from compartilha.storage import from_url
-from compartilha.storage import s3 as s3_module
+from compartilha.storage import from_url, s3_streams
 from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for
 
 MIB = 1024 * 1024
@@ -73,8 +72,8 @@ def test_abort_drops_the_multipart_upload(seaweedfs, storage):
 
 
 def test_reader_crosses_ranged_get_windows(storage, monkeypatch):
-    monkeypatch.setattr(s3_module, "FIRST_WINDOW", 500)
-    monkeypatch.setattr(s3_module, "READ_WINDOW", 1000)
+    monkeypatch.setattr(s3_streams, "FIRST_WINDOW", 500)
+    monkeypatch.setattr(s3_streams, "READ_WINDOW", 1000)
     gets = []
     data = bytes(range(256)) * 40
     writer = storage.writer()
