@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +125,13 @@ def axe_violations(page) -> list[dict]:
         }"""
     )
     return result
+
+
+def wait_until(page, script: str, arg=None, timeout: float = 10.0) -> None:
+    """Poll a predicate from outside the page: Playwright's own polling evaluates strings
+    inside the page, which our CSP (no 'unsafe-eval') rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {script}")
+        page.wait_for_timeout(50)

@@ -10,7 +10,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import shoot
+from .conftest import shoot, wait_until
 
 FLOW_SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
 
@@ -25,7 +25,7 @@ def sign_up(page, name: str, email: str, password: str) -> None:
 
 
 def open_menu(page) -> None:
-    page.wait_for_function("document.documentElement.classList.contains('js')")
+    wait_until(page, "() => document.documentElement.classList.contains('js')")
     toggle = page.locator(".nav-toggle")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
         toggle.click()
@@ -78,7 +78,7 @@ def test_sign_up_upload_share_and_download(browser, browser_context_args, size):
     link = link_input.input_value()
     qr = dialog.locator("[data-share-qr]")
     expect(qr).to_be_visible()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
+    wait_until(page, "img => img.complete && img.naturalWidth > 0", qr.element_handle())
     dialog.get_by_role("button", name="Concluir").click()
 
     stranger = browser.new_context(**browser_context_args | {"viewport": FLOW_SIZES[size]})
@@ -191,7 +191,7 @@ def test_drag_and_drop_uploads(browser, browser_context_args):
     context = browser.new_context(**browser_context_args)
     page = context.new_page()
     sign_up(page, "Duda", f"drop-{secrets.token_hex(4)}@example.com", "uma senha longa")
-    page.wait_for_function("document.documentElement.classList.contains('js')")
+    wait_until(page, "() => document.documentElement.classList.contains('js')")
     page.evaluate("""() => {
         const data = new DataTransfer();
         data.items.add(new File(["um", "dois"], "arrastado.txt", {type: "text/plain"}));

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import axe_violations, shoot
+from .conftest import axe_violations, shoot, wait_until
 from .test_flows import log_in, sign_up
 
 PASSWORD = "uma senha longa"
@@ -78,7 +78,7 @@ WIDER = """width => document.documentElement.scrollWidth <= width ? [] :
 
 
 def check(page, screenshots, name: str) -> None:
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
         page.mouse.move(0, 0)
@@ -137,7 +137,7 @@ def test_dialogs(site, screenshots):
     row = page.locator(".file-row", has_text="praia-de-copacabana.png")
     row.get_by_role("button", name="Visualizar").click()
     expect(page.locator("#preview-dialog img")).to_be_visible()
-    page.wait_for_function("() => document.querySelector('#preview-dialog img').naturalWidth > 0")
+    wait_until(page, "() => document.querySelector('#preview-dialog img').naturalWidth > 0")
     check(page, screenshots, "dialog-preview")
     page.locator("#preview-dialog").get_by_role("button", name="Fechar").click()
 
@@ -158,7 +158,7 @@ def test_dialogs(site, screenshots):
     dialog.get_by_label("Só para esta pessoa (opcional)").fill("rui@example.com")
     dialog.get_by_role("button", name="Criar link").click()
     expect(dialog.locator("[data-share-link]")).to_have_value(re.compile(r"/s/"))
-    page.wait_for_function("() => document.querySelector('[data-share-qr]').naturalWidth > 0")
+    wait_until(page, "() => document.querySelector('[data-share-qr]').naturalWidth > 0")
     check(page, screenshots, "dialog-share-result")
     page.close()
 
