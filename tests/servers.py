@@ -109,14 +109,17 @@ def start_seaweedfs(workdir: Path, timeout: float = 60) -> SeaweedS3:
     args = [weed, "mini", f"-dir={workdir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-s3.config={config}", f"-bucket={BUCKET}", "-master.telemetry=false",
             "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
-            "-master.volumeSizeLimitMB=64"]
+            "-master.volumeSizeLimitMB=64", f"-filer.localSocket={workdir / 'filer.sock'}",
+            f"-s3.localSocket={workdir / 's3.sock'}"]
     for i, name in enumerate(names):
         args += [f"-{name}.port={ports[2 * i]}", f"-{name}.port.grpc={ports[2 * i + 1]}"]
     (workdir / "data").mkdir(exist_ok=True)
     log = workdir / "weed.log"
     with open(log, "wb") as out:
+        # TMPDIR: weed's log files go in the work folder instead of /tmp.
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,  # noqa: S603
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                   stdin=subprocess.DEVNULL, start_new_session=True,
+                                   env={**os.environ, "TMPDIR": str(workdir)})
     server = SeaweedS3(process, f"http://127.0.0.1:{ports[6]}", access_key, secret_key, log)
     deadline = time.monotonic() + timeout
     while True:
