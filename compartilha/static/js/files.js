@@ -95,6 +95,7 @@ list.addEventListener("click", async (event) => {
   if (button.dataset.action === "share") openShare(file);
   if (button.dataset.action === "preview") {
     previewDialog.querySelector("[data-preview-title]").textContent = file.name;
+    previewDialog.querySelector("[data-preview-download]").href = `/api/v1/files/${file.id}/download`;
     previewDialog.showModal();
     renderPreview(previewDialog.querySelector("[data-preview-area]"), {
       url: `/files/${file.id}/preview`, type: file.type, name: file.name,
