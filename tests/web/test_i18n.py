@@ -54,3 +54,19 @@ def test_unknown_language_is_ignored(client):
 def test_sizes_per_locale(app, locale, size, text):
     with app.test_request_context(headers={"Cookie": f"compartilha_lang={locale}"}):
         assert filesize(size) == text
+
+
+def test_portuguese_catalog_is_complete_and_current():
+    from babel.messages.pofile import read_po
+
+    from .conftest import ROOT
+
+    folder = ROOT / "compartilha" / "translations"
+    with open(folder / "pt_BR" / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        catalog = read_po(fh)
+    with open(folder / "messages.pot", "rb") as fh:
+        template = read_po(fh)
+    missing = [m.id for m in catalog if m.id and not (
+        all(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert missing == []
+    assert {m.id for m in template if m.id} <= {m.id for m in catalog if m.id}
