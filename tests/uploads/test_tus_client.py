@@ -1,0 +1,53 @@
+"""static/js/tus-client.js in a real browser: chunked upload, cancel, resume from the
+server's offset (the URL kept in localStorage), metadata of the finished file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SCRIPT = """async ([token]) => {
+  const { tusUpload } = await import("/static/js/tus-client.js");
+  const bytes = new Uint8Array(300000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i % 251;
+  const file = new File([bytes], "relatório.bin", { type: "text/plain", lastModified: 1 });
+  const headers = { Authorization: "Bearer " + token };
+  const cancel = new AbortController();
+  let first = null;
+  try {
+    await tusUpload(file, { headers, chunkSize: 100000, signal: cancel.signal,
+                            onProgress: (sent) => { if (sent >= 100000) cancel.abort(); } });
+  } catch (error) { first = error.name; }
+  const remembered = Object.keys(localStorage).length;
+  let resumedFrom = null;
+  const meta = await tusUpload(file, { headers, chunkSize: 100000,
+    onProgress: (sent) => { if (resumedFrom === null) resumedFrom = sent; } });
+  return { first, remembered, resumedFrom, meta, left: Object.keys(localStorage).length };
+}"""
+
+
+def test_browser_client_cancels_resumes_and_finishes(live_server, auth, database, app):
+    if database[0] != "sqlite" or not app.config["STORAGE_URL"].startswith("file:") \
+            or not os.path.exists(CHROMIUM):
+        pytest.skip("one browser run is enough (SQLite, local folder, Debian's chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    account = auth.user()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server}/healthz")
+            result = page.evaluate(SCRIPT, [account.token])
+        finally:
+            browser.close()
+    assert result["first"] == "AbortError" and result["remembered"] == 1
+    assert result["resumedFrom"] >= 100000  # not from zero
+    data = bytes(i % 251 for i in range(300000))
+    meta = result["meta"]
+    assert meta["name"] == "relatório.bin" and meta["size"] == len(data)
+    assert meta["sha256"] == hashlib.sha256(data).hexdigest()
+    assert result["left"] == 0  # forgotten once finished
