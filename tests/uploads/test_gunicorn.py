@@ -23,7 +23,7 @@ def gunicorn(tmp_path_factory):
     env = {**os.environ, "INSTANCE_PATH": str(folder), "SECRET_KEY": secrets.token_hex(32),
            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}", "SCRYPT_N": "16",
            "STORAGE_URL": f"file://{folder / 'files'}", "FLASK_APP": "compartilha",
-           "HOST": "127.0.0.1", "PORT": "0"}
+           "HOST": "127.0.0.1", "PORT": "0", "MAX_UPLOAD_BYTES": str(64 * 1024 * 1024)}
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], env=env, cwd=ROOT, check=True,  # noqa: S603
                    capture_output=True)
     import socket
@@ -53,15 +53,19 @@ def gunicorn(tmp_path_factory):
 def test_tus_and_multipart_over_one_keep_alive_connection(gunicorn):
     session = requests.Session()
     creds = {"email": "k@example.com", "password": "correct horse"}
-    session.post(f"{gunicorn}/api/v1/auth/register", json={"name": "K", **creds}, timeout=10)
-    token = session.post(f"{gunicorn}/api/v1/auth/login", json=creds,
-                         timeout=10).json()["access_token"]
+    rv = session.post(f"{gunicorn}/api/v1/auth/register", json={"name": "K", **creds},
+                      timeout=10)
+    assert rv.status_code == 201, rv.text
+    rv = session.post(f"{gunicorn}/api/v1/auth/login", json=creds, timeout=10)
+    assert rv.status_code == 200, rv.text
+    token = rv.json()["access_token"]
     session.cookies.clear()
     session.headers["Authorization"] = f"Bearer {token}"
     tus = {"Tus-Resumable": "1.0.0"}
     data = os.urandom(700_001)
     rv = session.post(f"{gunicorn}/api/v1/uploads", timeout=10,
                       headers={**tus, "Upload-Length": str(len(data))})
+    assert rv.status_code == 201, rv.text
     url = rv.headers["Location"]
     for start in range(0, len(data), 300_000):
         rv = session.patch(url, data=data[start:start + 300_000], timeout=10, headers={
