@@ -191,7 +191,7 @@ def test_drag_and_drop_uploads(browser, browser_context_args):
     context = browser.new_context(**browser_context_args)
     page = context.new_page()
     sign_up(page, "Duda", f"drop-{secrets.token_hex(4)}@example.com", "uma senha longa")
-    wait_until(page, "() => document.documentElement.classList.contains('js')")
+    expect(page.locator("#files-app[data-ready]")).to_be_attached()
     page.evaluate("""() => {
         const data = new DataTransfer();
         data.items.add(new File(["um", "dois"], "arrastado.txt", {type: "text/plain"}));
