@@ -71,8 +71,12 @@ def signup():
     return _start(form["email"], form["password"], url_for("web.my_files"))
 
 
-@bp.post("/logout")
+@bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    if request.method == "GET":  # a link or a typed address asks; only the form logs out
+        if load_user() is None:
+            return redirect(url_for("web.index"))
+        return render_template("pages/logout.html")
     response = redirect(url_for("web.index"))
     if load_user() is not None:
         require_user()  # checks the CSRF token of the form

@@ -120,7 +120,7 @@ def test_anonymous_pages(browser, browser_context_args, site, screenshots, name)
     context.close()
 
 
-@pytest.mark.parametrize("name", ["files", "links", "shared", "account"])
+@pytest.mark.parametrize("name", ["files", "links", "shared", "account", "logout"])
 def test_signed_in_pages(site, screenshots, name):
     page = site["context"].new_page()
     page.goto(f"/{name}")

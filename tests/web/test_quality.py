@@ -21,7 +21,8 @@ def rendered(client, pages, auth):
     public = {p: client.get(p) for p in ["/", "/login", "/signup", f"/s/{token}", "/nada"]}
     account = auth.login(pages.login())
     auth.upload(account, name="foto.png", content_type="image/png")
-    private = {p: client.get(p) for p in ["/", "/files", "/links", "/shared", "/account"]}
+    private = {p: client.get(p) for p in ["/", "/files", "/links", "/shared", "/account",
+                                              "/logout"]}
     return {**{f"public {p}": rv for p, rv in public.items()},
             **{f"private {p}": rv for p, rv in private.items()}}
 

@@ -92,3 +92,11 @@ def test_log_out_needs_the_csrf_token(client, pages):
     assert rv.status_code == 302
     assert client.get_cookie("compartilha_session") is None
     assert client.get("/files").status_code == 302
+
+
+def test_log_out_page_asks_first(client, pages):
+    assert client.get("/logout").headers["Location"] == "/"
+    pages.login()
+    rv = client.get("/logout")
+    assert rv.status_code == 200 and "Sair da conta?" in rv.get_data(as_text=True)
+    assert client.get("/files").status_code == 200
