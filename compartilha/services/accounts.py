@@ -17,7 +17,7 @@ from ..extensions import db
 from ..logs import event, mask_email
 from ..models import Session, User
 from ..models.base import utcnow
-from . import files, validation
+from . import files, uploads, validation
 
 
 class SessionNotFound(AppError):
@@ -149,9 +149,11 @@ def delete_account(user: User, password: str) -> None:
     if not security.verify_password(password, user.password_hash):
         raise WrongPassword(field="password")
     keys = files.keys_of(user.id)
+    handles = uploads.handles_of(user.id)  # unfinished uploads: rows cascade, bytes do not
     db.session.delete(user)
     db.session.commit()
     files.delete_bytes(keys)
+    uploads.abort_all(handles)
     event("account.deleted", user_id=user.id)
 
 

@@ -225,6 +225,20 @@ def terminate(user_id: int, token: str) -> None:
     get_storage().abort_upload(handle)
 
 
+def handles_of(user_id: int) -> list[str]:
+    return list(db.session.scalars(select(Upload.handle).where(Upload.user_id == user_id)))
+
+
+def abort_all(handles: list[str]) -> None:
+    """Drop unfinished uploads' bytes whose rows are gone; failures are logged."""
+    storage = get_storage()
+    for handle in handles:
+        try:
+            storage.abort_upload(handle)
+        except OSError:
+            log.exception("could not delete unfinished upload %s", handle)
+
+
 def purge_expired(now: datetime | None = None) -> int:
     """Delete expired, idle uploads and their bytes (the housekeeping command)."""
     now = now or utcnow()
@@ -236,10 +250,5 @@ def purge_expired(now: datetime | None = None) -> int:
     db.session.execute(delete(Upload).where(Upload.id.in_([r.id for r in rows]))
                        .execution_options(synchronize_session=False))
     db.session.commit()
-    storage = get_storage()
-    for row in rows:
-        try:
-            storage.abort_upload(row.handle)
-        except OSError:
-            log.exception("could not delete unfinished upload %s", row.handle)
+    abort_all([row.handle for row in rows])
     return len(rows)

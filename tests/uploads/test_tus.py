@@ -279,3 +279,14 @@ def test_tuspy_reports_refusal(live_server, auth):
         Sha256Uploader(client=TusClient(f"{live_server}/api/v1/uploads",
                                         headers=auth.user().headers),
                        url=up.url, file_stream=io.BytesIO(b"x" * 10))
+
+
+def test_deleting_the_account_drops_unfinished_uploads(live_server, auth, app):
+    account = auth.user()
+    url = create(live_server, account, 10)
+    assert patch(url, account, 0, b"12345").status_code == 204
+    assert staged(app) != []
+    rv = requests.delete(f"{live_server}/api/v1/me", headers=account.headers, timeout=10,
+                         json={"password": account.password})
+    assert rv.status_code == 204, rv.text
+    assert staged(app) == []
