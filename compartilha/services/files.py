@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from flask_uploads import extension
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..exceptions import FileNotFound, UploadRefused
 from ..extensions import db, uploads
@@ -73,13 +74,33 @@ def store(user_id: int, name: str | None, declared_type: str | None, writer: Wri
         raise
     key = writer.commit()
     record = new_record(user_id, name, declared_type, key, writer.size, writer.sha256)
+    commit_recording(key)
+    return record
+
+
+def _recorded(key: str) -> bool | None:
+    """Whether a row holds the key: None when the database cannot say."""
+    try:
+        return db.session.scalar(select(File.id).where(File.key == key)) is not None
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+
+
+def commit_recording(key: str) -> None:
+    """Commit the transaction that records `key`'s row. If the commit fails, the bytes go
+    only once the database confirms that no row holds them: a commit can fail after it
+    took effect (the server died before replying), and deleting then would leave a row
+    without its bytes. When the database cannot answer, the bytes stay for `flask fsck`."""
     try:
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        get_storage().delete(key)
+        if _recorded(key) is False:
+            get_storage().delete(key)
+        else:
+            log.warning("upload commit failed; kept its bytes for fsck: %s", key)
         raise
-    return record
 
 
 @dataclass

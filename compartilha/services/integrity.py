@@ -11,7 +11,9 @@ from ..extensions import db
 from ..models import File
 from ..storage import get_storage
 
-PARTIAL_AGE_SECONDS = 3600  # younger partial writes may belong to uploads in progress
+# Younger partial writes, and younger bytes without a row, may belong to uploads still in
+# progress (bytes land a moment before their row commits): fsck leaves them alone.
+PARTIAL_AGE_SECONDS = 3600
 
 
 @dataclass
@@ -50,7 +52,8 @@ def check(verify_hashes: bool = False) -> Report:
             report.wrong_size.append((file_id, key))
         elif verify_hashes and _sha256(key) != sha:
             report.wrong_hash.append((file_id, key))
-    report.bytes_without_row = sorted(stored - known)
+    report.bytes_without_row = sorted(key for key in stored - known
+                                      if storage.age(key) >= PARTIAL_AGE_SECONDS)
     report.stale_partials = storage.stale_partials(PARTIAL_AGE_SECONDS)
     return report
 

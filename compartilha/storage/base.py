@@ -100,6 +100,11 @@ class Storage(ABC):
     def keys(self) -> Iterator[str]:
         """Every committed key (for fsck)."""
 
+    @abstractmethod
+    def age(self, key: str) -> float:
+        """Seconds since the key was written (fsck leaves young keys alone: their row
+        may be about to commit)."""
+
     def stale_partials(self, older_than_seconds: float) -> list[str]:
         """Bytes of writers a crash left uncommitted, older than the age (for fsck)."""
         return []

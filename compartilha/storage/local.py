@@ -76,6 +76,9 @@ class LocalStorage(Storage):
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def age(self, key: str) -> float:
+        return time.time() - self.path(key).stat().st_mtime
+
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 

@@ -92,6 +92,11 @@ class S3Storage(ResumableUploads, Storage):
             head = self.client.head_object(Bucket=self.bucket, Key=self.object_name(key))
         return int(head["ContentLength"])
 
+    def age(self, key: str) -> float:
+        with s3_errors(key):
+            head = self.client.head_object(Bucket=self.bucket, Key=self.object_name(key))
+        return (datetime.now(UTC) - head["LastModified"]).total_seconds()
+
     def exists(self, key: str) -> bool:
         try:
             self.size(key)

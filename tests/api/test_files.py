@@ -215,3 +215,26 @@ def test_file_routes_need_login(client):
         rv = getattr(client, method)(url)
         assert rv.status_code == 401, url
         assert error_code(rv) == "not_authenticated"
+
+
+def test_commit_that_failed_after_taking_effect_keeps_the_bytes(client, auth, app,
+                                                                 monkeypatch):
+    """The database committed, then the connection died before it said so: the row
+    exists, so its bytes must stay (deleting them would leave a row without bytes)."""
+    from compartilha.extensions import db
+
+    account = auth.user()
+    real_commit = db.session.commit
+
+    def commit_then_lose_the_reply():
+        real_commit()
+        raise ConnectionResetError("server went away after COMMIT")
+
+    monkeypatch.setattr(db.session, "commit", commit_then_lose_the_reply)
+    rv = auth.upload(account, b"landed anyway", "landed.txt")
+    monkeypatch.undo()
+    assert rv.status_code == 500
+    files = client.get("/api/v1/files", headers=account.headers).get_json()["files"]
+    assert [f["name"] for f in files] == ["landed.txt"]
+    download = client.get(f"/api/v1/files/{files[0]['id']}/download", headers=account.headers)
+    assert download.status_code == 200 and download.data == b"landed anyway"
