@@ -64,9 +64,16 @@ function setUpMenu() {
   const header = document.querySelector(".site-header");
   const toggle = header?.querySelector(".nav-toggle");
   if (!toggle) return;
-  toggle.addEventListener("click", () => {
-    const open = header.classList.toggle("is-open");
+  const setOpen = (open) => {
+    header.classList.toggle("is-open", open);
     toggle.setAttribute("aria-expanded", String(open));
+  };
+  toggle.addEventListener("click", () => setOpen(!header.classList.contains("is-open")));
+  header.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && header.classList.contains("is-open")) {
+      setOpen(false);
+      toggle.focus();
+    }
   });
 }
 
