@@ -89,7 +89,9 @@ def database(request, tmp_path_factory):
 
 
 def pytest_generate_tests(metafunc):
-    if "storage_backend" in metafunc.fixturenames:
+    chosen = any("storage_backend" in str(mark.args[0])
+                 for mark in metafunc.definition.iter_markers("parametrize"))
+    if "storage_backend" in metafunc.fixturenames and not chosen:
         module = Path(str(metafunc.definition.path)).relative_to(ROOT).as_posix()
         if os.environ.get("TEST_STORAGES") == "all" or module.startswith(BOTH_STORAGES):
             metafunc.parametrize("storage_backend", ["local", "s3"], indirect=True,

@@ -200,17 +200,11 @@ def _finish(upload: Upload, sha256: str) -> File:
     """The upload becomes a file and its row goes, in one transaction."""
     with _hashers_lock:
         _hashers.pop(upload.token, None)
-    storage = get_storage()
-    key = storage.finish_upload(upload.handle)
+    key = get_storage().finish_upload(upload.handle)
     record = files.new_record(upload.user_id, upload.name, upload.type, key, upload.length,
                               sha256)
     db.session.delete(upload)
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        storage.delete(key)
-        raise
+    files.commit_recording(key)
     return record
 
 

@@ -1,9 +1,8 @@
 import pytest
 
 
+@pytest.mark.parametrize("storage_backend", ["local"], indirect=True)  # nginx serves a folder
 def test_download_behind_nginx_is_an_x_accel_redirect(client, auth, app):
-    if not app.config["STORAGE_URL"].startswith("file:"):
-        pytest.skip("X-Accel-Redirect serves a local folder")
     account = auth.user()
     file_id = auth.upload(account, b"hello", "a.txt").get_json()["file"]["id"]
     app.config["X_ACCEL_REDIRECT"] = "/_files/"

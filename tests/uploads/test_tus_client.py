@@ -29,11 +29,12 @@ SCRIPT = """async ([token]) => {
 }"""
 
 
+# One browser run is enough: SQLite, the local folder, Debian's Chromium.
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("storage_backend", ["local"], indirect=True)
 def test_browser_client_cancels_resumes_and_finishes(live_server, auth, database, app):
-    if database[0] != "sqlite" or not app.config["STORAGE_URL"].startswith("file:") \
-            or not os.path.exists(CHROMIUM):
-        pytest.skip("one browser run is enough (SQLite, local folder, Debian's chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is required (apt-get install chromium)"
+    from playwright import sync_api
     account = auth.user()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM,
