@@ -119,6 +119,7 @@ def test_idor_on_every_id_taking_route(app, client, world, method, template):
     assert snapshot(app) == before
 
 
+@pytest.mark.parametrize("storage_backend", ["local"], indirect=True)  # inspects the folder
 @pytest.mark.parametrize("name", ["../../../../etc/passwd", "..\\..\\windows\\win.ini",
                                   "/absolute/path.txt", "a\x00b.txt", "x" * 1000,
                                   "\u202etxt.exe", ".htaccess", "con.txt"])
