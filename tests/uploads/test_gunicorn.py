@@ -38,16 +38,18 @@ def gunicorn(tmp_path_factory):
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(base + "/healthz", timeout=2)
-            break
-        except requests.RequestException:  # refused, or slow to answer on a busy machine
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(20)
+    try:
+        while True:
+            try:
+                requests.get(base + "/healthz", timeout=2)
+                break
+            except requests.RequestException:  # refused, or slow to answer on a busy machine
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        yield base
+    finally:  # stopped by its PID even when start-up failed
+        process.terminate()
+        process.wait(20)
 
 
 def test_tus_and_multipart_over_one_keep_alive_connection(gunicorn):
