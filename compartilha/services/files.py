@@ -111,11 +111,18 @@ class Page:
     per_page: int
 
 
-def list_for(user_id: int, page: int = 1, per_page: int = 50) -> Page:
-    query = select(File).where(File.user_id == user_id).order_by(File.id.desc())
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+def _mine(user_id: int, page: int, per_page: int, *columns) -> tuple[list, int]:
+    """One page of the user's files, newest first (index `(usuario_id, id)`), and the total."""
+    query = (select(*columns).where(File.user_id == user_id).order_by(File.id.desc())
+             .limit(per_page).offset((page - 1) * per_page))
+    rows = db.session.execute(query).all()
     total = db.session.scalar(select(func.count(File.id)).where(File.user_id == user_id))
-    return Page(list(items), total or 0, page, per_page)
+    return rows, total or 0
+
+
+def list_for(user_id: int, page: int = 1, per_page: int = 50) -> Page:
+    rows, total = _mine(user_id, page, per_page, File)
+    return Page([row[0] for row in rows], total, page, per_page)
 
 
 LISTED = (File.id, File.name, File.type, File.size, File.sha256, File.created_at)
@@ -124,12 +131,10 @@ LISTED = (File.id, File.name, File.type, File.size, File.sha256, File.created_at
 def list_plain(user_id: int, page: int = 1, per_page: int = 50) -> Page:
     """`list_for` as plain dicts (the API's listing): the columns only, no ORM objects,
     which were most of the cost of a listing under load (bench/README.md)."""
-    query = select(*LISTED).where(File.user_id == user_id).order_by(File.id.desc())
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    total = db.session.scalar(select(func.count(File.id)).where(File.user_id == user_id))
+    rows, total = _mine(user_id, page, per_page, *LISTED)
     items = [{"id": r.id, "name": r.name, "type": r.type, "size": r.size, "sha256": r.sha256,
               "created_at": r.created_at.isoformat()} for r in rows]
-    return Page(items, total or 0, page, per_page)  # type: ignore[arg-type]
+    return Page(items, total, page, per_page)  # type: ignore[arg-type]
 
 
 def get_owned(user_id: int, file_id: int) -> File:
