@@ -9,9 +9,9 @@ from apiflask import APIFlask
 from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
-from . import config, logs, policies, storage
+from . import config, logs, policies, storage, throttle
 from . import uploads as upload_requests
-from .extensions import db, limiter, migrate, uploads
+from .extensions import db, migrate, uploads
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -50,7 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
 def register_extensions(app: APIFlask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
-    limiter.init_app(app)
+    throttle.init_app(app)
     configure_uploads(app, uploads)
     storage.init_app(app)
     upload_requests.init_app(app)

@@ -44,18 +44,35 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "SHARE_MAX_DAYS": ("365", "how far ahead a share link's expiry may be set, in days"),
     "SHARE_RETENTION_DAYS": (
         "30", "ended links (expired, used up, revoked) are purged after this many days"),
-    "REDIS_URL": ("", "e.g. redis://127.0.0.1:6379/0: rate-limit counters shared by all servers"),
+    "REDIS_URL": (
+        "", "e.g. redis://127.0.0.1:6379/0: rate-limit counters in Redis; default: the database"),
+    "RATELIMIT_KEY_PREFIX": ("compartilha", "prefix of the Redis keys (apps sharing one Redis)"),
     "TOKEN_KEYS": (
         "", "comma-separated JWT keys, newest first (rotation); default: the SECRET_KEY"),
     "TRUSTED_PROXIES": (
         "0", "how many reverse proxies to believe in X-Forwarded-For/-Proto (0: none)"),
-    "RATELIMIT_LOGIN": ("10 per 15 minutes", "failed logins per account"),
+    "TRUSTED_HOSTS": (
+        "", "comma-separated host names accepted in `Host` (others: 400); default: any "
+        "with PUBLIC_URL, else localhost, 127.0.0.1 and HOST"),
+    "RATELIMIT_LOGIN": ("10 per 15 minutes", "failed logins per account and client address"),
     "RATELIMIT_LOGIN_CLIENT": ("30 per 15 minutes", "failed logins per client address"),
+    "RATELIMIT_LOGIN_ACCOUNT": (
+        "20 per 15 minutes", "failed logins per account from all addresses before it is "
+        "slowed down (never locked)"),
+    "RATELIMIT_LOGIN_SLOWED": (
+        "1 per 5 minutes", "on a slowed account: tries per address that failed on it lately"),
+    "RATELIMIT_PASSWORD_CHECK": (
+        "10 per 15 minutes", "wrong current passwords per account (password change, deletion)"),
     "RATELIMIT_SHARE_PASSWORD": ("10 per 15 minutes", "wrong link passwords per client and link"),
     "RATELIMIT_SHARE_PASSWORD_LINK": ("100 per hour", "wrong passwords per link, all clients"),
+    "RATELIMIT_SHARE_MISS": ("30 per 15 minutes", "unknown link tokens at /s/… per client"),
     "RATELIMIT_REGISTER": ("20 per hour", "registrations per client"),
-    "RATELIMIT_UPLOAD": ("300 per hour", "uploads per client"),
+    "RATELIMIT_UPLOAD": ("300 per hour", "uploads per client (form uploads and tus creations)"),
     "RATELIMIT_SHARE": ("300 per hour", "share links created per client"),
+    "UPLOAD_MAX_UNFINISHED": ("20", "unfinished tus uploads one user may hold at once"),
+    "UPLOAD_MAX_UNFINISHED_BYTES": (
+        None, "bytes one user's unfinished tus uploads may declare in all; "
+        "default: 4 × MAX_UPLOAD_BYTES"),
     "UPLOAD_EXPIRY_HOURS": (
         "24", "an unfinished tus upload expires this long after its last request"),
     "X_ACCEL_REDIRECT": (
@@ -64,6 +81,10 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
+
+
+RATE_VARIABLES = [name for name in VARIABLES if name.startswith("RATELIMIT_")
+                  and name != "RATELIMIT_KEY_PREFIX"]
 
 
 def env(name: str) -> str | None:
@@ -117,20 +138,15 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "UPLOADED_FILES_DEST": str(instance / "files"),
         "SHARE_MAX_DAYS": int(env("SHARE_MAX_DAYS") or 365),
         "SHARE_RETENTION_DAYS": int(env("SHARE_RETENTION_DAYS") or 30),
-        "RATELIMIT_STORAGE_URI": env("REDIS_URL") or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        # Set on every app: the limiter object is shared, and would keep a previous value.
+        "REDIS_URL": env("REDIS_URL") or "",
+        "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX"),
         "RATELIMIT_ENABLED": True,
         "UPLOAD_EXPIRY_HOURS": float(env("UPLOAD_EXPIRY_HOURS") or 24),
+        "UPLOAD_MAX_UNFINISHED": int(env("UPLOAD_MAX_UNFINISHED") or 20),
+        "UPLOAD_MAX_UNFINISHED_BYTES": int(env("UPLOAD_MAX_UNFINISHED_BYTES") or 0) or None,
         "X_ACCEL_REDIRECT": env("X_ACCEL_REDIRECT") or "",
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),
-        "RATELIMIT_LOGIN": env("RATELIMIT_LOGIN"),
-        "RATELIMIT_LOGIN_CLIENT": env("RATELIMIT_LOGIN_CLIENT"),
-        "RATELIMIT_SHARE_PASSWORD": env("RATELIMIT_SHARE_PASSWORD"),
-        "RATELIMIT_SHARE_PASSWORD_LINK": env("RATELIMIT_SHARE_PASSWORD_LINK"),
-        "RATELIMIT_REGISTER": env("RATELIMIT_REGISTER"),
-        "RATELIMIT_UPLOAD": env("RATELIMIT_UPLOAD"),
-        "RATELIMIT_SHARE": env("RATELIMIT_SHARE"),
+        **{variable: env(variable) for variable in RATE_VARIABLES},
         "JSON_SORT_KEYS": False,
         "DOCS_PATH": None,
     }
@@ -139,9 +155,34 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg["SQLALCHEMY_DATABASE_URI"])
     if len(cfg["SECRET_KEY"].encode()) < 32:
         raise RuntimeError("SECRET_KEY must be at least 32 bytes (256 bits)")
+    if cfg["UPLOAD_MAX_UNFINISHED_BYTES"] is None:
+        cfg["UPLOAD_MAX_UNFINISHED_BYTES"] = 4 * cfg["MAX_UPLOAD_BYTES"]
+    if "TRUSTED_HOSTS" not in overrides:
+        cfg["TRUSTED_HOSTS"] = trusted_hosts(env("TRUSTED_HOSTS") or "", cfg["PUBLIC_URL"],
+                                             env("HOST") or "")
     if "TOKEN_KEYS" not in overrides:
         cfg["TOKEN_KEYS"] = security.signing_keys(cfg["SECRET_KEY"], env("TOKEN_KEYS") or "")
     return cfg
+
+
+# Werkzeug cannot match an IPv6 literal (`[::1]`) in TRUSTED_HOSTS: use PUBLIC_URL there.
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]
+
+
+def trusted_hosts(listed: str, public_url: str, bound: str) -> list[str] | None:
+    """The `Host` values Flask accepts (TRUSTED_HOSTS); any other gets 400.
+
+    Without PUBLIC_URL, generated URLs (share links, tus `Location`) are built from the
+    request's host, so only this machine's names and the bound address are believed:
+    `Host: evil.example` can never decide a link. With PUBLIC_URL every URL comes from
+    it, and any host is accepted unless TRUSTED_HOSTS lists some (None: any)."""
+    names = [name.strip().lower() for name in listed.split(",") if name.strip()]
+    if names:
+        return names
+    if public_url:
+        return None
+    specific = bound and ":" not in bound and bound != "0.0.0.0"  # noqa: S104 - compared
+    return LOCAL_HOSTS + ([bound.lower()] if specific and bound not in LOCAL_HOSTS else [])
 
 
 def engine_options(url: str) -> dict[str, Any]:

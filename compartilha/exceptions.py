@@ -35,6 +35,12 @@ class CsrfFailed(AppError):
     status, code, message = 403, "csrf_failed", "Missing or wrong CSRF token."
 
 
+class TooManyRequests(AppError):
+    """Raised with its `Retry-After` header by `compartilha.throttle`."""
+
+    status, code, message = 429, "too_many_requests", "Too many attempts; try again later."
+
+
 class EmailTaken(AppError):
     status, code, message = 409, "email_taken", "An account with this email already exists."
 
@@ -85,6 +91,11 @@ class WrongSharePassword(AppError):
 
 class NoPreview(AppError):
     status, code, message = 404, "no_preview", "This file has no preview."
+
+
+class TooManyUnfinished(AppError):
+    status, code = 429, "too_many_unfinished_uploads"
+    message = "You have too many unfinished uploads; finish or cancel some first."
 
 
 class UploadNotFound(AppError):

@@ -1,7 +1,6 @@
 """Extension objects, unbound; `create_app` binds them."""
 
 from flask import request
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_uploads import ALL, UploadSet
@@ -27,10 +26,6 @@ uploads = UploadSet("files", ALL)
 def client_address() -> str:
     # remote_addr is the socket peer unless ProxyFix was told to trust a proxy.
     return request.remote_addr or "unknown"
-
-
-# In memory by default; RATELIMIT_STORAGE_URI (from REDIS_URL) shares counts across servers.
-limiter = Limiter(key_func=client_address, headers_enabled=True)
 
 
 @event.listens_for(Engine, "connect")

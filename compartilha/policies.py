@@ -1,10 +1,10 @@
-"""HTTP-wide policies: security headers, trusted proxies, safe JSON parsing."""
+"""HTTP-wide policies: security headers, trusted proxies and hosts, public URLs, safe JSON."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request, url_for
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -71,6 +71,19 @@ def _parse_json_once() -> None:
     so the depth limit holds whoever reads the body later (webargs parses on its own)."""
     if request.is_json and request.content_length:
         request.get_json()  # malformed or too deep: 400
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL for links handed out (share links, tus `Location`).
+
+    From PUBLIC_URL when it is set (required in production); otherwise from the request's
+    host, which Flask has then checked against TRUSTED_HOSTS (config.trusted_hosts), so a
+    forged `Host` is refused with 400 before it can name a link."""
+    path = url_for(endpoint, **values)  # with the script root, if mounted under one
+    public = current_app.config["PUBLIC_URL"]
+    if public:
+        return public + path[len(request.script_root):]
+    return request.host_url.rstrip("/") + path
 
 
 def init_app(app: Flask) -> None:

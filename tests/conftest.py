@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BOTH_STORAGES = ("tests/storage/", "tests/api/test_files.py", "tests/api/test_shares.py",
                  "tests/uploads/", "tests/api/test_presigned.py",
                  "tests/api/test_ranges.py")
-TABLES = ["compartilhamentos", "arquivos", "sessoes", "usuarios"]
+TABLES = ["compartilhamentos", "arquivos", "sessoes", "usuarios", "contadores"]
 
 
 def _mysql_url() -> str | None:

@@ -54,17 +54,33 @@ def test_mysql_types_engine_and_collation(app):
     assert info[("compartilhamentos", "data_compartilhamento")][0] == "datetime"
 
 
-def test_email_unique_regardless_of_case_at_the_database(app):
+@pytest.mark.parametrize(("first", "second"), [
+    (("x@example.com", "x@example.com"), ("x@example.com", "x@example.com")),
+    # another canonical address with the same skeleton (as a race past the service would)
+    (("x@example.com", "x@example.com"), ("xé@example.com", "x@example.com")),
+])
+def test_email_and_its_skeleton_are_unique_at_the_database(app, first, second):
     from compartilha.models import User
 
     with app.app_context():
-        db.session.add(User(name="a", email="x@example.com", password_hash="h"))
+        db.session.add(User(name="a", email=first[0], email_skeleton=first[1], password_hash="h"))
         db.session.commit()
-        db.session.add(User(name="b", email="x@example.com", password_hash="h"))
-        try:
+        db.session.add(User(name="b", email=second[0], email_skeleton=second[1],
+                            password_hash="h"))
+        with pytest.raises(sa.exc.IntegrityError):
             db.session.commit()
-            raised = False
-        except sa.exc.IntegrityError:
-            raised = True
-            db.session.rollback()
-    assert raised
+        db.session.rollback()
+
+
+@pytest.mark.parametrize("database", ["mysql"], indirect=True)
+def test_emails_compare_byte_for_byte_on_mysql(app):
+    """utf8mb4_unicode_ci would call `cárol@` and `carol@` equal; these columns must not."""
+    with app.app_context(), db.engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME IN "
+            "('email', 'email_esqueleto', 'destinatario_email', 'chave')")).all()
+    assert {(r[0], r[1]): r[2] for r in rows} == {
+        ("usuarios", "email"): "utf8mb4_bin", ("usuarios", "email_esqueleto"): "utf8mb4_bin",
+        ("compartilhamentos", "destinatario_email"): "utf8mb4_bin",
+        ("contadores", "chave"): "utf8mb4_bin"}

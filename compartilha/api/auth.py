@@ -10,6 +10,7 @@ from ..auth import (
     require_user,
     set_session_cookies,
 )
+from ..extensions import client_address
 from ..services import accounts
 from . import bp
 from .schemas import (
@@ -44,15 +45,13 @@ def register(json_data):
 
 
 @bp.post("/auth/login")
-@throttle.login_per_account
-@throttle.login_per_client
 @bp.input(LoginIn)
 @bp.output(TokenOut)
 @bp.doc(responses={401: "wrong email or password", 429: "throttled"})
 def login(json_data):
     """Start a session: a Bearer token, also set as an HttpOnly cookie."""
-    result = accounts.login(json_data["email"], json_data["password"],
-                            request.remote_addr or "", request.user_agent.string)
+    result = accounts.login(json_data["email"], json_data["password"], client_address(),
+                            request.user_agent.string)
     response = jsonify(access_token=result.token, token_type="Bearer",  # noqa: S106
                        expires_in=result.expires_in)
     set_session_cookies(response, result.token, result.session, result.expires_in)
@@ -82,7 +81,7 @@ def me():
 @login_required
 @bp.input(PasswordIn)
 @bp.output({}, status_code=204)
-@bp.doc(security=BEARER, responses={403: "current password wrong"})
+@bp.doc(security=BEARER, responses={403: "current password wrong", 429: "throttled"})
 def change_password(json_data):
     """Change the password; every older token is refused."""
     accounts.change_password(require_user(), json_data["current_password"],
@@ -94,7 +93,7 @@ def change_password(json_data):
 @login_required
 @bp.input(DeleteAccountIn)
 @bp.output({}, status_code=204)
-@bp.doc(security=BEARER, responses={403: "password wrong"})
+@bp.doc(security=BEARER, responses={403: "password wrong", 429: "throttled"})
 def delete_account(json_data):
     """Delete my account, my files and my links (asks for the password)."""
     accounts.delete_account(require_user(), json_data["password"])

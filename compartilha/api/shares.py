@@ -1,10 +1,9 @@
 """Share links I create, and the ones addressed to me."""
 
-from flask import current_app, request
-
 from .. import throttle
 from ..auth import login_required, require_user
 from ..models import Access, Share
+from ..policies import external_url
 from ..services import shares
 from . import bp
 from .auth import BEARER
@@ -15,8 +14,7 @@ SHARE_ID = "<int(min=1, max=2147483647):share_id>"
 
 
 def share_url(token: str) -> str:
-    base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
-    return f"{base}/s/{token}"
+    return external_url("web.share_page", token=token)
 
 
 def share_dict(share: Share) -> dict:

@@ -11,10 +11,12 @@ import base64
 import binascii
 from email.utils import format_datetime
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, request
 
+from .. import throttle
 from ..auth import login_required, require_user
 from ..exceptions import TusError
+from ..policies import external_url
 from ..services import uploads
 from ..services.uploads import CHECKSUMS
 from ..streaming import BodyReader
@@ -107,11 +109,13 @@ def tus_options(token: str | None = None):
 
 
 @bp.post("/uploads")
+@throttle.upload
 @accepts_upload
 @login_required
 @bp.doc(security=BEARER, summary="tus creation", responses={
     201: "created; Location is the upload's URL", 412: "wrong Tus-Resumable",
-    413: "Upload-Length over Tus-Max-Size", 422: "a refused file type"})
+    413: "Upload-Length over Tus-Max-Size", 422: "a refused file type",
+    429: "throttled, or too many unfinished uploads"})
 def tus_create():
     """Create an upload (Upload-Length, Upload-Metadata `filename`, `filetype`);
     bytes may follow in the same request."""
@@ -122,7 +126,7 @@ def tus_create():
                             meta.get("filename") or meta.get("name"),
                             meta.get("filetype") or meta.get("type"))
     response = Response(status=201, headers={
-        "Location": url_for("api.tus_status", token=upload.token, _external=True)})
+        "Location": external_url("api.tus_status", token=upload.token)})
     sent = request.content_length or 0
     if sent or length == 0:
         body = _body(sent) if sent else BodyReader(request.environ, 0)

@@ -42,8 +42,9 @@ class Share(db.Model):
         "ultimo_download_em", UTCDateTime(), default=None
     )
     password_hash: Mapped[str | None] = mapped_column("senha", String(255), default=None)
+    # Canonical form, compared byte for byte like `usuarios.email`.
     recipient_email: Mapped[str | None] = mapped_column(
-        "destinatario_email", String(255), default=None
+        "destinatario_email", case_sensitive_string(255), default=None
     )
 
     file: Mapped[File] = relationship(back_populates="shares")

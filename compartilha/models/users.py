@@ -16,8 +16,13 @@ class User(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column("nome", String(255))
-    # Stored lower-cased, so the unique index is case-insensitive on every database.
-    email: Mapped[str] = mapped_column("email", String(255), unique=True)
+    # The canonical form (services/validation.py), compared byte for byte on every
+    # database: MariaDB's collation must not decide who `ｃarol@` or `cárol@` is.
+    email: Mapped[str] = mapped_column("email", case_sensitive_string(255), unique=True)
+    # The address without accents, strokes or width: unique, so no two accounts have
+    # emails that look alike or that utf8mb4_unicode_ci would treat as equal.
+    email_skeleton: Mapped[str] = mapped_column("email_esqueleto", case_sensitive_string(512),
+                                                unique=True)
     password_hash: Mapped[str] = mapped_column("senha", String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import jwt
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import security
+from .. import security, throttle
 from ..exceptions import AppError, EmailTaken, InvalidCredentials, NotAuthenticated
 from ..extensions import db
 from ..logs import event, mask_email
@@ -40,20 +40,44 @@ def _cost() -> int:
     return current_app.config["SCRYPT_N"]
 
 
-def register(name: str, email: str, password: str) -> User:
-    user = User(name=validation.name(name), email=validation.email(email),
-                password_hash="")
-    validation.password(password)
-    if db.session.scalar(select(User.id).where(User.email == user.email)) is not None:
+def _claim_email(user: User, email: str) -> None:
+    """Give `user` the canonical address, unless an account has it or one like it."""
+    canonical = validation.email(email)
+    skeleton = validation.skeleton(canonical)
+    taken = select(User.id).where(or_(User.email == canonical, User.email_skeleton == skeleton),
+                                  User.id != (user.id or 0))
+    if db.session.scalar(taken) is not None:
         raise EmailTaken(field="email")
-    user.password_hash = security.hash_password(password, _cost())
-    db.session.add(user)
+    user.email, user.email_skeleton = canonical, skeleton
+
+
+def _commit_claim() -> None:
     try:
         db.session.commit()
-    except IntegrityError as exc:  # two registrations raced for one email
+    except IntegrityError as exc:  # two requests raced for one address (or look-alikes)
         db.session.rollback()
         raise EmailTaken(field="email") from exc
+
+
+def register(name: str, email: str, password: str) -> User:
+    user = User(name=validation.name(name), password_hash="")
+    _claim_email(user, email)
+    validation.password(password)
+    user.password_hash = security.hash_password(password, _cost())
+    db.session.add(user)
+    _commit_claim()
     event("account.registered", user_id=user.id, email=mask_email(user.email))
+    return user
+
+
+def set_email(user_id: int, email: str) -> User:
+    """Change an account's address (the operator's `flask set-email`)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AppError(f"No account {user_id}.")
+    _claim_email(user, email)
+    _commit_claim()
+    event("account.email_changed", user_id=user.id, email=mask_email(user.email))
     return user
 
 
@@ -70,16 +94,25 @@ def start_session(user: User, ip: str = "", user_agent: str = "") -> LoginResult
     return LoginResult(user, session, token, ttl)
 
 
-def login(email: str, password: str, ip: str = "", user_agent: str = "") -> LoginResult:
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+def _check_credentials(account: str, password: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == account))
     if user is None:
         security.burn_time(password, _cost())  # same cost as a wrong password
-        event("login.failed", email=mask_email(email.strip().lower()), reason="unknown email")
+        event("login.failed", email=mask_email(account), reason="unknown email")
         raise InvalidCredentials()
     if not security.verify_password(password, user.password_hash):
         event("login.failed", email=mask_email(user.email), user_id=user.id,
               reason="wrong password")
         raise InvalidCredentials()
+    return user
+
+
+def login(email: str, password: str, ip: str = "", user_agent: str = "") -> LoginResult:
+    """A session for the right password; 401 otherwise, 429 when throttle.login says so
+    (the attempt is counted before the hash runs)."""
+    account = validation.email_key(email)
+    with throttle.login(account, ip):
+        user = _check_credentials(account, password)
     if security.needs_rehash(user.password_hash, _cost()):
         user.password_hash = security.hash_password(password, _cost())
     result = start_session(user, ip, user_agent)
@@ -135,9 +168,17 @@ def revoke_all(user_id: int) -> None:
     )
 
 
+def _check_password(user: User, password: str, field: str) -> None:
+    """The account's password again, before a change that needs it; counted per account
+    before the hash runs, so a stolen session cannot guess on (or burn CPU) unthrottled."""
+    with throttle.attempt(("password-check", str(user.id)), failures=(WrongPassword,)):
+        if not security.verify_password(password, user.password_hash):
+            event("password.check_failed", user_id=user.id)
+            raise WrongPassword(field=field)
+
+
 def change_password(user: User, current: str, new: str) -> None:
-    if not security.verify_password(current, user.password_hash):
-        raise WrongPassword(field="current_password")
+    _check_password(user, current, "current_password")
     validation.password(new, field="new_password")
     user.password_hash = security.hash_password(new, _cost())
     revoke_all(user.id)
@@ -146,8 +187,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def delete_account(user: User, password: str) -> None:
-    if not security.verify_password(password, user.password_hash):
-        raise WrongPassword(field="password")
+    _check_password(user, password, "password")
     keys = files.keys_of(user.id)
     handles = uploads.handles_of(user.id)  # unfinished uploads: rows cascade, bytes do not
     db.session.delete(user)
@@ -158,7 +198,7 @@ def delete_account(user: User, password: str) -> None:
 
 
 def user_at(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    return db.session.scalar(select(User).where(User.email == validation.email_key(email)))
 
 
 def expired_sessions_before(when: datetime) -> int:

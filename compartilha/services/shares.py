@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import security
+from .. import security, throttle
 from ..exceptions import (
     InvalidField,
     PasswordRequired,
@@ -149,14 +149,19 @@ def resolve(token: str, viewer: User | None = None) -> Share:
     return share
 
 
-def check_password(share: Share, password: str | None) -> None:
+def check_password(share: Share, password: str | None, client: str = "") -> None:
+    """Wrong passwords are counted per client and link and per link *before* the hash
+    runs, so concurrent guesses cannot get more checks than the limit (429 beyond it)."""
     if share.password_hash is None:
         return
     if not password:
         raise PasswordRequired()
-    if not security.verify_password(password, share.password_hash):
-        event("share.password_failed", share_id=share.id)
-        raise WrongSharePassword(field="password")
+    with throttle.attempt(("share-password", f"{client}|{share.token}"),
+                          ("share-password-link", share.token),
+                          failures=(WrongSharePassword,)):
+        if not security.verify_password(password, share.password_hash):
+            event("share.password_failed", share_id=share.id)
+            raise WrongSharePassword(field="password")
 
 
 def purge_ended(retention: timedelta) -> int:

@@ -39,7 +39,7 @@ from ..models import File, Upload
 from ..models.base import utcnow
 from ..storage import get_storage
 from ..streaming import BodyReader, HashPipe
-from . import files
+from . import files, quotas
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -82,8 +82,9 @@ def create(user_id: int, length: int, name: str | None, declared_type: str | Non
     upload = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=clean,
                     type=files.clean_type(declared_type, clean), length=length, offset=0,
                     handle=get_storage().start_upload(), expires_at=expiry())
-    db.session.add(upload)
     try:
+        quotas.hold_unfinished(user_id, length)
+        db.session.add(upload)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
 
 from ..exceptions import InvalidField
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-EMAIL_RE = re.compile(rf"^[^@\s\x00-\x1f\x7f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 1024
 # Control, format (bidi overrides, zero-width), surrogate and unassigned characters.
 _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -19,11 +18,59 @@ def clean_text(value: str) -> str:
     return "".join(ch for ch in value if unicodedata.category(ch) not in _UNSAFE_CATEGORIES)
 
 
+# Emails have one canonical form, used for storage, uniqueness, lookups, limits and
+# recipients: NFKC + casefold (`ＣＡＲＯＬ@` is `carol@`), then validated and normalised by
+# email-validator (IDNA domains in Unicode). Besides ASCII, only Latin letters whose
+# utf8mb4_unicode_ci weight is one element of their own are allowed (no symbols, no later
+# additions that MariaDB weighs by code point), so that `skeleton` can be proved, letter
+# by letter, to join every pair of addresses MariaDB's collation would call equal
+# (tests/services/test_emails.py).
+_LATIN = (range(0xC0, 0x180), range(0x1E00, 0x1F00))
+_UNWEIGHED = {"\u1e9c", "\u1e9d", "\u1e9f", "\u1efb", "\u1efd", "\u1eff"}
+# Letters that do not decompose into a base letter and an accent, but read like one.
+_LOOKALIKES = str.maketrans({"ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "ŧ": "t",
+                             "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ŀ": "l", "ĸ": "k",
+                             "ŋ": "n"})
+EMAIL_MAX = 254
+
+
+def _fold(value: str) -> str:
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value.strip()).casefold())
+
+
+def _allowed(ch: str) -> bool:
+    if ch.isascii():
+        return True
+    return (unicodedata.category(ch).startswith("L") and ch not in _UNWEIGHED
+            and any(ord(ch) in block for block in _LATIN))
+
+
 def email(value: str, field: str = "email") -> str:
-    value = value.strip().lower()
-    if len(value) > 255 or not EMAIL_RE.fullmatch(value):
+    """The canonical form of an address typed by someone, or InvalidField."""
+    folded = _fold(value)
+    try:
+        canonical = validate_email(folded, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidField("Enter a valid email address.", field=field) from exc
+    if len(canonical) > EMAIL_MAX or not all(_allowed(ch) for ch in canonical):
         raise InvalidField("Enter a valid email address.", field=field)
-    return value
+    return canonical
+
+
+def email_key(value: str) -> str:
+    """What a login or a limit looks up: the canonical form, or the folded text when it is
+    not a valid address (it then matches nobody, or an account older than these rules)."""
+    try:
+        return email(value)
+    except InvalidField:
+        return _fold(value)[:255]
+
+
+def skeleton(canonical: str) -> str:
+    """The address with accents, strokes and ligatures taken off: two accounts may not
+    share one, so `cárol@` cannot sit beside `carol@` (MariaDB would even call them equal)."""
+    plain = unicodedata.normalize("NFKD", canonical.translate(_LOOKALIKES))
+    return _fold("".join(ch for ch in plain if not unicodedata.category(ch).startswith("M")))
 
 
 def name(value: str) -> str:

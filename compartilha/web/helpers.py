@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import g, redirect, request, url_for
+from flask import current_app, g, redirect, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth import csrf_for, load_user, require_user
@@ -47,10 +47,25 @@ def page_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def _ours() -> set[str]:
+    public = current_app.config["PUBLIC_URL"]
+    return {request.host.lower()} | ({urlsplit(public).netloc.lower()} if public else set())
+
+
 def same_origin() -> None:
-    """Forms without a session (log in, sign up) refuse posts made from other sites."""
+    """Every form post must come from our own pages (403 otherwise, before any cookie).
+
+    The CSRF token guards forms with a session; this also guards those without one (log
+    in, sign up, a link's password), where a foreign page could otherwise sign a victim
+    into the attacker's account. `Origin: null` (a sandboxed frame, a data: URL) is
+    foreign. Without Origin the Referer decides; a post with neither comes from no page
+    (a script, an old browser) and is left to the session's CSRF token."""
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+    if origin is None:
+        origin = request.headers.get("Referer")
+        if origin is None:
+            return
+    if urlsplit(origin).netloc.lower() not in _ours():
         raise CsrfFailed()
 
 

@@ -11,7 +11,8 @@ from .. import throttle
 from ..auth import load_user
 from ..downloads import can_preview, send_preview, send_share
 from ..errors import wants_json
-from ..exceptions import NoPreview, PasswordRequired, WrongSharePassword
+from ..exceptions import NoPreview, PasswordRequired, ShareNotFound, WrongSharePassword
+from ..extensions import client_address
 from ..logs import event
 from ..models import Share
 from ..services import shares
@@ -54,7 +55,9 @@ def _remember_unlock(response: Response, share: Share) -> None:
 def _private(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Never the link to another site; but not `no-referrer`, under which a browser sends
+    # `Origin: null` with the password form, and null origins are refused (web.same_origin).
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -70,23 +73,33 @@ def _page(share: Share, *, needs_password: bool, error: str | None = None,
     return _private(current_app.response_class(html, status=status, mimetype="text/html"))
 
 
+def _resolve(token: str) -> Share:
+    """The share behind the token. Unknown tokens are counted per client: past
+    RATELIMIT_SHARE_MISS every link answers 429 to it (a known one too, or the answers
+    would still tell hits from misses); the miss that goes over the limit gets 429."""
+    throttle.check("share-miss", client_address())
+    try:
+        return shares.resolve(token, load_user())
+    except ShareNotFound:
+        throttle.take("share-miss", client_address())
+        raise
+
+
 @bp.get("/s/<token>")
 def share_page(token: str):
-    share = shares.resolve(token, load_user())
+    share = _resolve(token)
     event("share.opened", share_id=share.id)
     return _page(share, needs_password=not _unlocked(share))
 
 
 @bp.route("/s/<token>/download", methods=["GET", "POST"])
-@throttle.share_password_per_client
-@throttle.share_password_per_link
 def share_download(token: str):
+    share = _resolve(token)
     viewer = load_user()
-    share = shares.resolve(token, viewer)
     remember = False
     try:
         if request.method == "POST" and share.password_hash is not None:
-            shares.check_password(share, request.form.get("password"))
+            shares.check_password(share, request.form.get("password"), client_address())
             remember = True
         elif not _unlocked(share):
             raise PasswordRequired()
@@ -103,7 +116,7 @@ def share_download(token: str):
 
 @bp.get("/s/<token>/preview")
 def share_preview(token: str):
-    share = shares.resolve(token, load_user())
+    share = _resolve(token)
     if not _unlocked(share):
         raise PasswordRequired()
     if share.max_downloads is not None:

@@ -14,31 +14,21 @@ from ..auth import (
     set_session_cookies,
 )
 from ..exceptions import AppError, InvalidCredentials
-from ..extensions import limiter
+from ..extensions import client_address
 from ..services import accounts
 from . import bp
-from .helpers import safe_next, same_origin
+from .helpers import safe_next
 from .messages import for_error
 
 
 def _start(user_email: str, password: str, next_url: str):
-    result = accounts.login(user_email, password, request.remote_addr or "",
-                            request.user_agent.string)
+    result = accounts.login(user_email, password, client_address(), request.user_agent.string)
     response = redirect(next_url)
     set_session_cookies(response, result.token, result.session, result.expires_in)
     return response
 
 
-def _form_account_key() -> str:
-    # The API's key reads JSON; the same scope makes the form and the API share one count.
-    return f"login:{request.form.get('email', '').strip().lower()}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(throttle.configured("RATELIMIT_LOGIN"), key_func=_form_account_key,
-               methods=["POST"], deduct_when=throttle.failed, scope="login-account")
-@limiter.limit(throttle.configured("RATELIMIT_LOGIN_CLIENT"), methods=["POST"],
-               deduct_when=throttle.failed, scope="login-client")
 def login():
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -46,7 +36,6 @@ def login():
             return redirect(next_url)
         return render_template("pages/login.html", next_url=next_url,
                                expired=request.args.get("expired") == "1")
-    same_origin()
     email = request.form.get("email", "")
     try:
         return _start(email, request.form.get("password", ""), next_url)
@@ -56,11 +45,10 @@ def login():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(throttle.configured("RATELIMIT_REGISTER"), methods=["POST"], scope="register")
+@throttle.register
 def signup():
     if request.method == "GET":
         return render_template("pages/signup.html", form={}, errors={})
-    same_origin()
     form = {k: request.form.get(k, "") for k in ("name", "email", "password")}
     try:
         accounts.register(form["name"], form["email"], form["password"])

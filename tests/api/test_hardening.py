@@ -45,7 +45,9 @@ def test_authenticated_and_share_responses_are_not_cached(client, auth):
                         headers=account.headers).get_json()["share"]
     page = client.get(f"/s/{share['token']}")
     assert page.headers["Cache-Control"] == "no-store"
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    # The link never goes to another site in a Referer; `same-origin` rather than
+    # `no-referrer`, under which browsers send `Origin: null` with the password form.
+    assert page.headers["Referrer-Policy"] == "same-origin"
     assert "noindex" in page.headers["X-Robots-Tag"]
 
 
@@ -72,19 +74,6 @@ def test_deeply_nested_json_is_400_not_500(client, depth):
     rv = client.post("/api/v1/auth/login", data=body, content_type="application/json")
     assert rv.status_code == 400
     assert error_code(rv) == "bad_request"
-
-
-def test_login_throttled_per_account_across_addresses(client, auth):
-    account = auth.register()
-    for n in range(10):
-        assert login(client, account.email, "wrong password", f"10.0.0.{n}").status_code == 401
-    rv = login(client, account.email, account.password, "10.0.1.1")
-    assert rv.status_code == 429
-    assert int(rv.headers["Retry-After"]) > 0
-    assert error_code(rv) == "too_many_requests"
-    # another account from the same addresses is not affected
-    other = auth.register()
-    assert login(client, other.email, other.password, "10.0.0.1").status_code == 200
 
 
 def test_login_throttled_per_client_across_accounts(client, auth):

@@ -1,0 +1,228 @@
+"""Where rate-limit counters live, shared by every worker process and every app server.
+
+- The database, by default: it is already shared by all workers and servers, so the
+  limits hold on a single `make run` (several gunicorn workers) and on a fleet alike,
+  with no extra service. A file shared by the workers would not reach a second server,
+  and needs locking that SQLite already does.
+- Redis, when `REDIS_URL` is set: the same counters without a database write per attempt.
+
+Each counter allows `limit` attempts in a window of `seconds` that starts at the first
+attempt counted. Check-and-count is one atomic step on both stores (a conditional
+`UPDATE … WHERE count < limit` or an `INSERT` that only one writer can win; a Lua script
+on Redis), so concurrent requests cannot slip past a limit: the count is taken *before*
+the guarded work (a password check) runs, and given back when it should not count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import redis
+from sqlalchemy import case, delete, literal, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from .exceptions import AppError
+from .extensions import db
+from .models import Counter
+from .models.base import UTCDateTime, utcnow
+
+ATTEMPTS = 5  # a conditional write lost to a concurrent one is retried this many times
+_RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock: the statement can be rerun
+
+
+class CountersUnavailable(AppError):
+    status, code, message = 503, "unavailable", "Try again shortly."
+
+
+class Store(Protocol):
+    def take(self, key: str, limit: int, seconds: int) -> int:
+        """Count one attempt if fewer than `limit` are counted in the key's window and
+        return 0; otherwise count nothing and return the seconds until the window ends."""
+
+    def give_back(self, key: str) -> None:
+        """Uncount one attempt taken in the current window (it turned out not to count)."""
+
+    def clear(self, key: str) -> None:
+        """Forget the key's window."""
+
+    def peek(self, key: str) -> tuple[int, int]:
+        """Attempts counted in the key's current window, and the seconds it has left."""
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def now() -> datetime:
+    """The clock of the database store (tests move it)."""
+    return utcnow()
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    args = getattr(exc.orig, "args", ())
+    return bool(args) and args[0] in _RETRYABLE_MYSQL
+
+
+class DatabaseStore:
+    """Counters in the `contadores` table, written on their own connection and
+    committed at once, apart from the request's session."""
+
+    table = Counter.__table__
+
+    def take(self, key: str, limit: int, seconds: int) -> int:
+        name = digest(key)
+        for _ in range(ATTEMPTS):
+            at = now()
+            try:
+                if self._bump(name, limit, at, seconds):
+                    return 0
+                row = self._row(name)
+                if row is None:
+                    if self._insert(name, at + timedelta(seconds=seconds)):
+                        return 0
+                    continue  # another request created it first: count again
+            except DBAPIError as exc:
+                if not _retryable(exc):
+                    raise
+                continue
+            count, resets_at = row
+            if resets_at > at and count >= limit:
+                return max(1, math.ceil((resets_at - at).total_seconds()))
+        return 1  # lost every race: refuse this one and let it come back in a second
+
+    def _bump(self, name: str, limit: int, at: datetime, seconds: int) -> bool:
+        t = self.table
+        ended = t.c.renova_em <= at
+        # `contagem` first: MySQL evaluates SET from left to right with updated values,
+        # SQLite with the old ones; both read the old `renova_em` this way.
+        statement = (
+            update(t).where(t.c.chave == name, or_(ended, t.c.contagem < limit))
+            .ordered_values(
+                (t.c.contagem, case((ended, 1), else_=t.c.contagem + 1)),
+                (t.c.renova_em, case((ended, literal(at + timedelta(seconds=seconds),
+                                                     UTCDateTime())),
+                                     else_=t.c.renova_em)),
+            ))
+        with db.engine.begin() as conn:
+            return bool(conn.execute(statement).rowcount)
+
+    def _row(self, name: str) -> tuple[int, datetime] | None:
+        t = self.table
+        with db.engine.connect() as conn:
+            row = conn.execute(select(t.c.contagem, t.c.renova_em)
+                               .where(t.c.chave == name)).first()
+        return None if row is None else (row[0], row[1])
+
+    def _insert(self, name: str, resets_at: datetime) -> bool:
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(self.table.insert().values(chave=name, contagem=1,
+                                                        renova_em=resets_at))
+        except IntegrityError:
+            return False
+        return True
+
+    def give_back(self, key: str) -> None:
+        t = self.table
+        with db.engine.begin() as conn:
+            conn.execute(update(t).where(t.c.chave == digest(key), t.c.contagem > 0,
+                                         t.c.renova_em > now())
+                         .values(contagem=t.c.contagem - 1))
+
+    def clear(self, key: str) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(delete(self.table).where(self.table.c.chave == digest(key)))
+
+    def peek(self, key: str) -> tuple[int, int]:
+        at = now()
+        row = self._row(digest(key))
+        if row is None or row[1] <= at:
+            return 0, 0
+        return row[0], max(1, math.ceil((row[1] - at).total_seconds()))
+
+    def purge(self) -> int:
+        """Delete counters whose window ended (the housekeeping command)."""
+        with db.engine.begin() as conn:
+            return conn.execute(delete(self.table)
+                                .where(self.table.c.renova_em <= now())).rowcount
+
+
+# KEYS[1] the counter, ARGV[1] the limit, ARGV[2] the window in ms. Returns -1 when
+# counted, else the ms left in the window.
+_TAKE = """
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if n == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+if n > tonumber(ARGV[1]) then
+  redis.call('DECR', KEYS[1])
+  return ttl
+end
+return -1
+"""
+_GIVE_BACK = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
+
+class RedisStore:
+    """Counters as Redis keys that expire with their window (INCR/PEXPIRE in a script)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
+        self.prefix = prefix
+        self._take = self.client.register_script(_TAKE)
+        self._give_back = self.client.register_script(_GIVE_BACK)
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}:{digest(key)}"
+
+    def _call(self, action, *args):
+        try:
+            return action(*args)
+        except redis.RedisError as exc:  # closed, not open: no limit is skipped
+            raise CountersUnavailable(headers={"Retry-After": "5"}) from exc
+
+    def take(self, key: str, limit: int, seconds: int) -> int:
+        left = int(self._call(self._take, [self._name(key)], [limit, seconds * 1000]))
+        return 0 if left < 0 else max(1, math.ceil(left / 1000))
+
+    def give_back(self, key: str) -> None:
+        self._call(self._give_back, [self._name(key)])
+
+    def clear(self, key: str) -> None:
+        self._call(self.client.delete, self._name(key))
+
+    def peek(self, key: str) -> tuple[int, int]:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.get(self._name(key)).pttl(self._name(key))
+        count, left = self._call(pipe.execute)
+        return int(count or 0), max(1, math.ceil(left / 1000)) if left > 0 else 0
+
+    def purge(self) -> int:
+        return 0  # keys expire by themselves
+
+
+class NoStore:
+    """RATELIMIT_ENABLED off (a fuzzer's runs): nothing is counted or refused."""
+
+    def take(self, key: str, limit: int, seconds: int) -> int:
+        return 0
+
+    def give_back(self, key: str) -> None:
+        pass
+
+    def clear(self, key: str) -> None:
+        pass
+
+    def peek(self, key: str) -> tuple[int, int]:
+        return 0, 0
+
+    def purge(self) -> int:
+        return 0

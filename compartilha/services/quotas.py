@@ -1,0 +1,31 @@
+"""What one user may hold at once (beyond the rate limits of `compartilha.throttle`)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from ..exceptions import TooManyUnfinished
+from ..extensions import db
+from ..models import Upload, User
+from ..models.base import utcnow
+
+
+def hold_unfinished(user_id: int, length: int) -> None:
+    """Refuse one more unfinished tus upload beyond UPLOAD_MAX_UNFINISHED of them, or
+    beyond UPLOAD_MAX_UNFINISHED_BYTES declared in all, counting the user's live ones.
+
+    Each upload holds a staging file (or an S3 multipart upload) until it ends or
+    expires; without a bound one account could open them by the thousand. A no-op UPDATE
+    of the user's row comes first: it locks the row on MySQL and takes the write lock on
+    SQLite until the caller commits, so a user's concurrent creations are counted one
+    after the other and cannot all slip under the bound."""
+    db.session.execute(update(User).where(User.id == user_id).values(name=User.name)
+                       .execution_options(synchronize_session=False))
+    count, declared = db.session.execute(
+        select(func.count(Upload.id), func.coalesce(func.sum(Upload.length), 0))
+        .where(Upload.user_id == user_id, Upload.expires_at > utcnow())).one()
+    config = current_app.config
+    if (count >= config["UPLOAD_MAX_UNFINISHED"]
+            or declared + length > config["UPLOAD_MAX_UNFINISHED_BYTES"]):
+        raise TooManyUnfinished(headers={"Retry-After": "60"})
