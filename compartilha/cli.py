@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import throttle
 from .exceptions import AppError
 from .models.base import utcnow
 from .services import accounts, downloads, integrity, shares, uploads
@@ -27,6 +28,19 @@ def create_user(name: str, email: str, password: str) -> None:
     click.echo(f"created user {user.id} <{user.email}>")
 
 
+@click.command("set-email")
+@click.argument("user_id", type=int)
+@click.argument("email")
+@with_appcontext
+def set_email(user_id: int, email: str) -> None:
+    """Give an account a new email address (e.g. one renamed by migration 0005)."""
+    try:
+        user = accounts.set_email(user_id, email)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.field or 'error'}: {exc.message}") from exc
+    click.echo(f"user {user.id} is now <{user.email}>")
+
+
 @click.command("cleanup")
 @click.option("--days", default=7, show_default=True,
               help="keep expired sessions this many days before purging them")
@@ -36,8 +50,8 @@ def create_user(name: str, email: str, password: str) -> None:
               help="release download slots held longer than this by unfinished downloads")
 @with_appcontext
 def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> None:
-    """Purge expired sessions, ended links and expired unfinished uploads; release stale
-    download slots."""
+    """Purge expired sessions, ended links, expired unfinished uploads and ended
+    rate-limit counters; release stale download slots."""
     removed = accounts.expired_sessions_before(utcnow() - timedelta(days=days))
     click.echo(f"removed {removed} expired sessions")
     retention = share_retention_days
@@ -49,6 +63,8 @@ def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> No
     click.echo(f"released {released} stale download slots")
     expired = uploads.purge_expired()
     click.echo(f"removed {expired} expired unfinished uploads")
+    counters = throttle.store().purge()
+    click.echo(f"removed {counters} ended rate-limit counters")
 
 
 @click.command("fsck")
@@ -79,5 +95,6 @@ def fsck(repair: bool, verify: bool) -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
+    app.cli.add_command(set_email)
     app.cli.add_command(cleanup)
     app.cli.add_command(fsck)

@@ -51,6 +51,9 @@ class Store(Protocol):
     def peek(self, key: str) -> tuple[int, int]:
         """Attempts counted in the key's current window, and the seconds it has left."""
 
+    def purge(self) -> int:
+        """Forget the counters whose window ended; how many."""
+
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

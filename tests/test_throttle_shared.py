@@ -1,4 +1,5 @@
-"""Rate limits shared through Redis (REDIS_URL) and the cap on concurrent password hashing."""
+"""Rate limits shared through Redis (REDIS_URL) and the cap on concurrent password hashing.
+(tests/test_limits_shared.py runs them under gunicorn on every store.)"""
 
 import os
 import secrets
@@ -7,7 +8,8 @@ import time
 
 import pytest
 
-from compartilha import create_app, security
+from compartilha import create_app, security, throttle
+from compartilha.counters import RedisStore
 from tests.conftest import base_config
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -30,7 +32,8 @@ def test_login_throttle_counts_across_servers_sharing_redis(database, tmp_path, 
     first, second = (create_app({**base_config(tmp_path / name, database[1]),
                                  "RATELIMIT_KEY_PREFIX": prefix})
                      for name in ("one", "two"))
-    assert first.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    with first.app_context():
+        assert isinstance(throttle.store(), RedisStore)
     body = {"email": f"{prefix}@example.com", "password": "wrong password"}
     for _ in range(10):
         assert first.test_client().post("/api/v1/auth/login", json=body).status_code == 401

@@ -13,8 +13,10 @@ from .helpers import page_login_required
 from .messages import for_error
 
 
-def _page(errors: dict[str, str] | None = None, status: int = 200):
-    return render_template("pages/account.html", errors=errors or {}), status
+def _page(errors: dict[str, str] | None = None, status: int = 200, error: AppError | None = None):
+    # The error's headers too: a 429 tells when to try again (Retry-After).
+    headers = error.headers if error is not None else {}
+    return render_template("pages/account.html", errors=errors or {}), status, headers
 
 
 @bp.get("/account")
@@ -31,7 +33,7 @@ def change_password():
         accounts.change_password(user, request.form.get("current_password", ""),
                                  request.form.get("new_password", ""))
     except AppError as exc:
-        return _page({exc.field or "password_form": for_error(exc)}, exc.status)
+        return _page({exc.field or "password_form": for_error(exc)}, exc.status, exc)
     # Every older session ends; this browser carries on with a new one.
     result = accounts.start_session(user, request.remote_addr or "", request.user_agent.string)
     flash(_("Your password was changed. Other sessions were logged out."), "success")
@@ -50,7 +52,7 @@ def delete_account():
     try:
         accounts.delete_account(user, request.form.get("password", ""))
     except AppError as exc:
-        return _page({exc.field or "delete_form": for_error(exc)}, exc.status)
+        return _page({exc.field or "delete_form": for_error(exc)}, exc.status, exc)
     flash(_("Your account, files and links were deleted."), "success")
     response = redirect(url_for("web.index"))
     clear_session_cookies(response)

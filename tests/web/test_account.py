@@ -47,3 +47,17 @@ def test_delete_account_needs_the_box_ticked_and_the_password(client, pages, aut
     rv = client.post("/api/v1/auth/login", json={"email": account.email,
                                                  "password": account.password})
     assert rv.status_code == 401
+
+
+def test_the_account_pages_share_that_count(client, pages):
+    account = pages.login()
+    for _ in range(10):
+        rv = client.post("/account/password", data={
+            "csrf_token": pages.csrf(), "current_password": "wrong",
+            "new_password": "a new password"})
+        assert rv.status_code == 403
+    rv = client.post("/account/delete", data={"csrf_token": pages.csrf(), "confirm": "yes",
+                                              "password": account.password})
+    assert rv.status_code == 429 and int(rv.headers["Retry-After"]) > 0
+    assert "Tentativas demais" in rv.get_data(as_text=True)  # on the form, in its language
+    assert client.get("/account").status_code == 200  # still there
