@@ -8,7 +8,7 @@ import logging
 from apiflask.exceptions import HTTPError
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .exceptions import AppError
 from .extensions import db
@@ -72,6 +72,15 @@ def register_errorhandlers(app: Flask) -> None:
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         return error_response(exc.code or 500, CODES.get(exc.code or 500, "error"),
                               exc.description or exc.name, headers=headers)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS: Flask has no URL adapter for it, so no page can be
+        # rendered (it links its styles); the JSON shape, or plain text, names no host.
+        message = "This server does not answer to that host name."
+        if wants_json():
+            return error_response(400, "untrusted_host", message)
+        return app.response_class(message + "\n", status=400, mimetype="text/plain")
 
     @app.errorhandler(OperationalError)
     def database_down(exc: OperationalError):

@@ -42,7 +42,8 @@ class TooManyRequests(AppError):
 
 
 class EmailTaken(AppError):
-    status, code, message = 409, "email_taken", "An account with this email already exists."
+    status, code = 409, "email_taken"
+    message = "An account with this email, or one very like it, already exists."
 
 
 class FileNotFound(AppError):

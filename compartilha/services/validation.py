@@ -34,11 +34,13 @@ _LOOKALIKES = str.maketrans({"ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "
 EMAIL_MAX = 254
 
 
-def _fold(value: str) -> str:
+def fold(value: str) -> str:
+    """NFKC, casefold, NFKC again (casefolding can leave text that NFKC changes)."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value.strip()).casefold())
 
 
-def _allowed(ch: str) -> bool:
+def in_alphabet(ch: str) -> bool:
+    """May this character be part of a canonical address?"""
     if ch.isascii():
         return True
     return (unicodedata.category(ch).startswith("L") and ch not in _UNWEIGHED
@@ -47,12 +49,12 @@ def _allowed(ch: str) -> bool:
 
 def email(value: str, field: str = "email") -> str:
     """The canonical form of an address typed by someone, or InvalidField."""
-    folded = _fold(value)
+    folded = fold(value)
     try:
         canonical = validate_email(folded, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise InvalidField("Enter a valid email address.", field=field) from exc
-    if len(canonical) > EMAIL_MAX or not all(_allowed(ch) for ch in canonical):
+    if len(canonical) > EMAIL_MAX or not all(in_alphabet(ch) for ch in canonical):
         raise InvalidField("Enter a valid email address.", field=field)
     return canonical
 
@@ -63,14 +65,14 @@ def email_key(value: str) -> str:
     try:
         return email(value)
     except InvalidField:
-        return _fold(value)[:255]
+        return fold(value)[:255]
 
 
 def skeleton(canonical: str) -> str:
     """The address with accents, strokes and ligatures taken off: two accounts may not
     share one, so `cárol@` cannot sit beside `carol@` (MariaDB would even call them equal)."""
     plain = unicodedata.normalize("NFKD", canonical.translate(_LOOKALIKES))
-    return _fold("".join(ch for ch in plain if not unicodedata.category(ch).startswith("M")))
+    return fold("".join(ch for ch in plain if not unicodedata.category(ch).startswith("M")))
 
 
 def name(value: str) -> str:

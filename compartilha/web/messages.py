@@ -19,7 +19,8 @@ def for_error(exc: AppError) -> str:
                                   min=PASSWORD_MIN, max=PASSWORD_MAX),
     }
     by_code = {
-        "email_taken": lambda: _("An account with this email already exists."),
+        "email_taken": lambda: _(
+            "An account with this email, or one very like it, already exists."),
         "invalid_credentials": lambda: _("Wrong email or password."),
         "wrong_password": lambda: _("The password you typed is wrong."),
         "too_many_requests": lambda: _("Too many attempts. Wait a few minutes and try again."),

@@ -81,7 +81,8 @@ def test_sign_up_with_a_taken_email(client, auth):
     rv = client.post("/signup", data={"name": "Outra", "email": account.email.upper(),
                                       "password": "uma senha longa"})
     assert rv.status_code == 409
-    assert "Já existe uma conta com este e-mail." in rv.get_data(as_text=True)
+    assert "Já existe uma conta com este e-mail, ou com um muito parecido." in \
+        rv.get_data(as_text=True)
 
 
 def test_log_out_needs_the_csrf_token(client, pages):

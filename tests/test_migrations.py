@@ -1,0 +1,98 @@
+"""Migration 0005 puts existing emails in their canonical form, on SQLite and MariaDB;
+when two accounts end up with one address (or look-alikes), the oldest keeps it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from compartilha import create_app
+from compartilha.extensions import db
+from tests.conftest import MYSQL_SERVER, base_config
+
+
+@pytest.fixture(params=["sqlite", "mysql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield request.param, f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    name = f"compartilha_migr_{os.getpid()}_{secrets.token_hex(3)}"
+    server = sa.create_engine(MYSQL_SERVER + "/", connect_args={"connect_timeout": 3})
+    try:
+        with server.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 "
+                                 "COLLATE utf8mb4_unicode_ci"))
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("REQUIRE_MYSQL") == "1":
+            pytest.fail(f"MySQL is required (REQUIRE_MYSQL=1): {exc}")
+        pytest.skip("MySQL/MariaDB not reachable")
+    yield request.param, f"{MYSQL_SERVER}/{name}?charset=utf8mb4"
+    with server.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+    server.dispose()
+
+
+def rows(conn, sql):
+    return conn.execute(sa.text(sql)).all()
+
+
+def test_existing_emails_become_canonical_and_the_oldest_keeps_a_contested_one(
+        empty_database, tmp_path, monkeypatch):
+    kind, url = empty_database
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(base_config(tmp_path, url))
+    old = [(1, "carol@example.com"), (2, "Dave@Example.COM"), (3, "<script>@x.y")]
+    if kind == "sqlite":  # MariaDB's collation already refused these twins
+        old += [(4, "ｃarol@example.com"), (5, "cárol@example.com")]
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            for user_id, email in old:
+                conn.execute(sa.text("INSERT INTO usuarios (id, nome, email, senha, created_at)"
+                                     " VALUES (:i, 'n', :e, 'h', '2026-01-01 00:00:00')"),
+                             {"i": user_id, "e": email})
+            conn.execute(sa.text("INSERT INTO arquivos (id, nome, tipo, caminho, usuario_id, "
+                                 "tamanho, sha256, created_at) VALUES (1, 'a', 't', 'k', 1, 0,"
+                                 " '', '2026-01-01 00:00:00')"))
+            conn.execute(sa.text("INSERT INTO compartilhamentos (id, arquivo_id, usuario_id, "
+                                 "link, data_compartilhamento, downloads, reservados, "
+                                 "destinatario_email) VALUES (1, 1, 1, 't', "
+                                 "'2026-01-01 00:00:00', 0, 0, 'ＤＡＶＥ@example.com')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            users = dict(rows(conn, "SELECT id, email FROM usuarios"))
+            skeletons = dict(rows(conn, "SELECT id, email_esqueleto FROM usuarios"))
+            [(recipient,)] = rows(conn, "SELECT destinatario_email FROM compartilhamentos")
+            files = rows(conn, "SELECT id FROM arquivos")
+        assert users[1] == "carol@example.com" and users[2] == "dave@example.com"
+        assert users[3] == "<script>@x.y"  # no longer valid: kept, folded, still logs in
+        assert recipient == "dave@example.com"
+        assert skeletons[1] == "carol@example.com"
+        if kind == "sqlite":
+            assert users[4] == "conflito-4@email.invalid"
+            assert users[5] == "conflito-5@email.invalid"
+        assert files == [(1,)]  # nothing else changed
+        # and back, and forth again
+        downgrade(revision="0004")
+        upgrade()
+        db.engine.dispose()
+
+
+def test_a_renamed_account_gets_a_new_address_from_the_operator(runner, auth, app):
+    account = auth.register(email="ana@example.com")
+    auth.register(email="bia@example.com")
+    with app.app_context():
+        from compartilha.models import User
+
+        user_id = db.session.query(User.id).filter_by(email="ana@example.com").scalar()
+    taken = runner.invoke(args=["set-email", str(user_id), "Bía@example.com"])
+    assert taken.exit_code != 0 and "email" in taken.output
+    done = runner.invoke(args=["set-email", str(user_id), "Ana.Nova@Example.com"])
+    assert done.exit_code == 0, done.output
+    assert "ana.nova@example.com" in done.output
+    account.email = "ana.nova@example.com"
+    assert auth.login(account).token
