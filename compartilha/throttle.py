@@ -26,6 +26,7 @@ from flask import Flask, current_app, request
 from .counters import DatabaseStore, NoStore, RedisStore, Store
 from .exceptions import InvalidCredentials, TooManyRequests
 from .extensions import client_address
+from .logs import event
 
 # rule -> the configuration variable holding its rate
 RULES = {
@@ -94,14 +95,19 @@ def take(rule: str, subject: str) -> None:
     limit = rate(rule)
     wait = store().take(_key(rule, subject), limit.limit, limit.seconds)
     if wait:
-        raise TooManyRequests(headers={"Retry-After": str(wait)})
+        _refuse(rule, wait)
 
 
 def check(rule: str, subject: str) -> None:
     """Refuse with 429 if `subject` has used up `rule` already; count nothing."""
     count, left = store().peek(_key(rule, subject))
     if count >= rate(rule).limit:
-        raise TooManyRequests(headers={"Retry-After": str(left or 1)})
+        _refuse(rule, left or 1)
+
+
+def _refuse(rule: str, wait: int) -> None:
+    event("rate_limited", rule=rule, retry_after=wait)  # the subject (email) stays out
+    raise TooManyRequests(headers={"Retry-After": str(wait)})
 
 
 def give_back(rule: str, subject: str) -> None:

@@ -37,3 +37,30 @@ def test_short_secret_key_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     with pytest.raises(RuntimeError):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_every_variable_is_in_the_readme_table():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in config.VARIABLES if f"`{name}`" not in table]
+    assert missing == []
+
+
+def test_a_mistyped_rate_stops_the_start(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setenv("RATELIMIT_LOGIN", "10 per fortnight")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="RATELIMIT_LOGIN"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_rates():
+    from compartilha.throttle import Rate, parse_rate
+
+    assert parse_rate("10 per 15 minutes") == Rate(10, 900)
+    assert parse_rate("100 per hour") == Rate(100, 3600)
+    assert parse_rate("1/5 minutes") == Rate(1, 300)
+    assert parse_rate(" 20 PER DAY ") == Rate(20, 86400)

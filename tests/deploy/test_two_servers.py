@@ -24,6 +24,7 @@ def servers(mariadb_url, redis_url, seaweedfs, tmp_path_factory):
         "DATABASE_URL": mariadb_url,
         "STORAGE_URL": storage_url,
         "REDIS_URL": redis_url,
+        "RATELIMIT_KEY_PREFIX": f"t{secrets.token_hex(6)}",  # Redis outlives a test run
         "SECRET_KEY": secrets.token_hex(32),
         "SCRYPT_N": "16",  # fast hashes: this test is about sharing state, not hashing cost
         # Per-account login limit under test; the per-client limits are raised because
