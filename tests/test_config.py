@@ -1,3 +1,5 @@
+import os
+
 from compartilha import config, create_app
 
 
@@ -21,8 +23,10 @@ def test_environment_and_dotenv_are_read(tmp_path, monkeypatch):
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["MAX_UPLOAD_BYTES"] == 1234
     assert app.config["PUBLIC_URL"] == "https://f.example.com"
-    monkeypatch.delenv("MAX_UPLOAD_BYTES")
-    monkeypatch.delenv("PUBLIC_URL")
+    # load_dotenv wrote them into os.environ itself: drop them without monkeypatch, which
+    # would put them back at teardown and leak them into every later test (and server)
+    for name in ("MAX_UPLOAD_BYTES", "PUBLIC_URL"):
+        os.environ.pop(name, None)
 
 
 def test_defaults_are_documented():
