@@ -17,6 +17,8 @@ from tests.deploy.http import call, multipart
 from tests.servers import start_gunicorn, stop
 from tests.test_throttle_shared import REDIS_URL, redis_up
 
+GIB = 1024**3
+
 
 @pytest.fixture(scope="module", params=["database", "redis"])
 def servers(request, database, tmp_path_factory):
@@ -24,7 +26,8 @@ def servers(request, database, tmp_path_factory):
     in the database or in Redis (a fresh key prefix)."""
     kind, url = database
     env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "SCRYPT_N": "16",
-           "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", "REDIS_URL": ""}
+           "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", "REDIS_URL": "",
+           "MAX_UPLOAD_BYTES": str(10 * GIB)}
     if request.param == "redis":
         if not redis_up():
             pytest.fail(f"Redis is required at {REDIS_URL}")
@@ -100,3 +103,19 @@ def test_forty_concurrent_wrong_link_passwords_get_at_most_ten_checks(server):
 
     seen = statuses([guess] * 40)
     assert set(seen) <= {401, 429} and 1 <= seen[401] <= 10 and seen[429] >= 30, seen
+
+
+def test_concurrent_tus_creations_hold_a_bounded_number_of_promises(server):
+    """The issue's 330 creations declaring 10 GiB each were all answered 201: now one user
+    holds at most 4 × MAX_UPLOAD_BYTES declared (UPLOAD_MAX_UNFINISHED_BYTES), however
+    many requests race across the workers."""
+    owner = new_account(server)
+    token = call(server, "POST", "/api/v1/auth/login", json_body=owner).json()["access_token"]
+    headers = {"Tus-Resumable": "1.0.0", "Upload-Length": str(10 * GIB),
+               "Upload-Metadata": "filename YS5iaW4="}
+
+    def create():
+        return call(server, "POST", "/api/v1/uploads", token=token, headers=headers)
+
+    seen = statuses([create] * 30)
+    assert seen == {201: 4, 429: 26}, seen

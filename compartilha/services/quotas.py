@@ -19,7 +19,10 @@ def hold_unfinished(user_id: int, length: int) -> None:
     expires; without a bound one account could open them by the thousand. A no-op UPDATE
     of the user's row comes first: it locks the row on MySQL and takes the write lock on
     SQLite until the caller commits, so a user's concurrent creations are counted one
-    after the other and cannot all slip under the bound."""
+    after the other and cannot all slip under the bound. The session's earlier reads are
+    committed first: on MySQL a transaction reads from the snapshot of its first read, which
+    would not show the uploads committed while it waited for the lock."""
+    db.session.commit()
     db.session.execute(update(User).where(User.id == user_id).values(name=User.name)
                        .execution_options(synchronize_session=False))
     count, declared = db.session.execute(
