@@ -1,7 +1,7 @@
 """Request and response schemas: they validate input and generate the OpenAPI document."""
 
 from apiflask import Schema
-from apiflask.fields import AwareDateTime, Boolean, DateTime, Email, File, Integer, String
+from apiflask.fields import AwareDateTime, Boolean, DateTime, File, Integer, String
 from apiflask.validators import Length, Range
 from marshmallow.fields import Nested
 
@@ -99,8 +99,10 @@ class ShareIn(Schema):
                             validate=Range(min=1, max=1_000_000))
     password = String(load_default=None, allow_none=True, validate=Length(4, 1024),
                       load_only=True)
-    recipient_email = Email(load_default=None, allow_none=True, validate=Length(3, 255),
-                            metadata={"description": "a registered user's email (or a future one)"})
+    # Checked by the service (email-validator, the canonical form), like every email.
+    recipient_email = String(load_default=None, allow_none=True, validate=Length(3, 255),
+                             metadata={"format": "email", "description":
+                                       "a registered user's email (or a future one)"})
 
 
 class ShareOut(Schema):
