@@ -27,8 +27,8 @@ def servers(mariadb_url, redis_url, seaweedfs, tmp_path_factory):
         "RATELIMIT_KEY_PREFIX": f"t{secrets.token_hex(6)}",  # Redis outlives a test run
         "SECRET_KEY": secrets.token_hex(32),
         "SCRYPT_N": "16",  # fast hashes: this test is about sharing state, not hashing cost
-        # Per-account login limit under test; the per-client limits are raised because
-        # every request here comes from 127.0.0.1 and Redis outlives a test run.
+        # The login limit per account and address under test (every request here comes
+        # from 127.0.0.1); the per-client limits are raised for the other tests.
         "RATELIMIT_LOGIN": "3 per 15 minutes",
         "RATELIMIT_LOGIN_CLIENT": "10000 per 15 minutes",
         "RATELIMIT_REGISTER": "10000 per hour",
