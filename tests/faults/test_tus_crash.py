@@ -122,6 +122,9 @@ def test_unfinished_uploads_resume_after_kill_9(fault_db, tmp_path, monkeypatch)
         if entry["url"]:  # every upload the client knows is complete now
             assert stored.get(entry["name"]) == sha256(entry["data"]), entry["name"]
     assert resumed_in < 10, resumed_in  # no wait for leases of the dead processes
+    statuses = [line.split('" ')[1].split()[0] for line in
+                restarted.log.read_text().splitlines() if '"PATCH ' in line or '"HEAD ' in line]
+    assert statuses and not {"500", "423"} & set(statuses), statuses  # tuspy's retries unused
 
     monkeypatch.setattr(integrity, "PARTIAL_AGE_SECONDS", 0)
     app = app_for(tmp_path, env)
