@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from .exceptions import AppError
 from .models.base import utcnow
-from .services import accounts, downloads, integrity, shares, uploads
+from .services import accounts, downloads, integrity, shares, upload_endings
 
 
 @click.command("create-user")
@@ -47,7 +47,7 @@ def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> No
     click.echo(f"purged {purged} ended share links")
     released = downloads.release_stale(timedelta(hours=stale_hours))
     click.echo(f"released {released} stale download slots")
-    expired = uploads.purge_expired()
+    expired = upload_endings.purge_expired()
     click.echo(f"removed {expired} expired unfinished uploads")
 
 

@@ -41,7 +41,7 @@ from ..storage import get_storage
 from ..storage.base import upload_key
 from ..streaming import BodyReader, HashPipe
 from . import files, leases, upload_endings
-from .upload_endings import abort_all, purge_expired  # noqa: F401 - callers use these here
+from .upload_endings import abort_all  # (also for accounts)
 
 log = logging.getLogger(__name__)
 CHECKSUMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
