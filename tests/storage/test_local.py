@@ -100,6 +100,8 @@ def test_a_full_disk_during_append_keeps_none_of_the_call(storage, monkeypatch):
     real_write = os.write
 
     def fill_up(fd, data):
+        if not os.readlink(f"/proc/self/fd/{fd}").endswith(".tus"):
+            return real_write(fd, data)
         if len(data) < 4:
             full()
         return real_write(fd, data[:4])  # some bytes land, then the disk is full
