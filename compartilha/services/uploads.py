@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from ..exceptions import (
     ChecksumMismatch,
@@ -221,9 +221,9 @@ def _staging_gone(upload: Upload, lease: str, body: BodyReader,
     if upload.offset == 0 and body.received == 0:
         storage.start_upload(handle)
         return _acknowledge(upload, lease, *_store(upload, body, checksum))
-    log.error("unfinished upload %s lost its bytes; the client must start again", upload.id)
-    db.session.execute(delete(Upload).where(Upload.id == upload.id, Upload.lock == lease))
-    db.session.commit()
+    # Not deleted here: a storage that is only unmounted would lose every upload's row.
+    # fsck --repair drops such rows, cleanup when they expire.
+    log.error("unfinished upload %s: its bytes are missing", upload.id)
     raise UploadExpired("This upload's bytes are gone; start it again.")
 
 

@@ -182,3 +182,19 @@ def test_a_running_patch_keeps_its_short_lease(live_server, auth, app, monkeypat
     assert reply.startswith("HTTP/1.1 204")
     with app.app_context():
         assert db.session.scalar(db.select(File.sha256)) == hashlib.sha256(b"a" * 1000).hexdigest()
+
+
+def test_an_upload_whose_bytes_are_missing_answers_410_and_fsck_drops_it(live_server, auth,
+                                                                          app, runner):
+    account = auth.user()
+    url = create(live_server, account, 6)
+    assert patch(url, account, 0, b"abc").status_code == 204
+    with app.app_context():
+        get_storage().abort_upload(row(app).handle)  # e.g. removed by hand
+    rv = patch(url, account, 3, b"def")
+    assert rv.status_code == 410 and rv.json()["error"]["code"] == "upload_expired"
+    assert row(app) is not None  # kept: a storage that is only unmounted loses nothing
+    report = runner.invoke(args=["fsck"])
+    assert "unfinished upload without bytes" in report.output
+    assert runner.invoke(args=["fsck", "--repair"]).exit_code == 0
+    assert row(app) is None and head(url, account).status_code == 404
