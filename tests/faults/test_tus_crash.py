@@ -95,7 +95,10 @@ def test_unfinished_uploads_resume_after_kill_9(fault_db, tmp_path, monkeypatch)
                    for _ in range(CLIENTS)]
         for thread in clients:
             thread.start()
-        time.sleep(1.0)
+        deadline = time.monotonic() + 20
+        while sum(entry["done"] for entry in uploads) < 2 * CLIENTS:
+            assert time.monotonic() < deadline and all(t.is_alive() for t in clients), answers
+            time.sleep(0.05)
         trigger.touch()  # the next finish kills master and workers, mid-finish
         server.process.wait(20)
         for thread in clients:
