@@ -57,12 +57,13 @@ def _namespace() -> int:
 
 
 def _started(pid: int) -> int | None:
-    """The process's start time (clock ticks since boot, low 32 bits); None if it is gone."""
+    """The process's start time (clock ticks since boot, low 32 bits); None if it is gone.
+    A zombie is gone: killed workers stay zombies until their new parent reaps them."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:
         return None
-    return int(stat.rpartition(")")[2].split()[19]) & 0xFFFFFFFF
+    return None if fields[0] in ("Z", "X") else int(fields[19]) & 0xFFFFFFFF
 
 
 @functools.cache

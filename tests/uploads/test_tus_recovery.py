@@ -9,6 +9,7 @@ import os
 import subprocess
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -139,15 +140,39 @@ def dead_pid() -> int:
 LOCAL = pytest.mark.parametrize("storage_backend", ["local"], indirect=True)  # leases: DB only
 
 
+def killed_not_reaped() -> subprocess.Popen:
+    """A process killed and still a zombie, as gunicorn's workers after kill -9 until
+    their new parent reaps them."""
+    child = subprocess.Popen(["sleep", "60"])  # noqa: S603,S607
+    child.started = leases._started(child.pid)  # type: ignore[attr-defined]
+    child.kill()
+    stat = Path(f"/proc/{child.pid}/stat")
+    deadline = time.monotonic() + 5
+    while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return child
+
+
 @LOCAL
-@pytest.mark.parametrize("holder", ["dead process", "request of this process that ended"])
+@pytest.mark.parametrize("holder", ["dead process", "killed process not yet reaped",
+                                    "request of this process that ended"])
 def test_a_lease_whose_holder_is_gone_is_taken_at_once(live_server, auth, app, holder):
     account = auth.user()
     url = create(live_server, account, 6)
-    mine = leases._me(os.getpid())
-    hold(app, lease_of(dead_pid(), 12345) if holder == "dead process"
-         else lease_of(mine[1], mine[2]))
-    rv = patch(url, account, 0, b"abcdef")
+    mine, zombie = leases._me(os.getpid()), None
+    if holder == "dead process":
+        hold(app, lease_of(dead_pid(), 12345))
+    elif holder == "killed process not yet reaped":
+        zombie = killed_not_reaped()
+        hold(app, lease_of(zombie.pid, zombie.started))  # type: ignore[attr-defined]
+    else:
+        hold(app, lease_of(mine[1], mine[2]))
+    try:
+        rv = patch(url, account, 0, b"abcdef")
+    finally:
+        if zombie is not None:
+            zombie.wait()
     assert rv.status_code == 204, rv.text
     assert len(my_files(live_server, account)["files"]) == 1
 
