@@ -12,6 +12,7 @@ from flask_uploads import configure_uploads
 from . import config, logs, policies, storage, throttle
 from . import uploads as upload_requests
 from .extensions import db, migrate, uploads
+from .services import reconcile
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -56,6 +57,7 @@ def register_extensions(app: APIFlask) -> None:
     upload_requests.init_app(app)
     policies.init_app(app)
     logs.init_app(app)
+    reconcile.init_app(app)
 
 
 def register_blueprints(app: APIFlask) -> None:

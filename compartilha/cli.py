@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from . import throttle
 from .exceptions import AppError
 from .models.base import utcnow
-from .services import accounts, downloads, integrity, shares, uploads
+from .services import accounts, downloads, integrity, shares, upload_endings
 
 
 @click.command("create-user")
@@ -61,28 +61,36 @@ def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> No
     click.echo(f"purged {purged} ended share links")
     released = downloads.release_stale(timedelta(hours=stale_hours))
     click.echo(f"released {released} stale download slots")
-    expired = uploads.purge_expired()
+    expired = upload_endings.purge_expired()
     click.echo(f"removed {expired} expired unfinished uploads")
     counters = throttle.store().purge()
     click.echo(f"removed {counters} ended rate-limit counters")
 
 
 @click.command("fsck")
-@click.option("--repair", is_flag=True, help="delete rows without bytes and unreachable bytes")
+@click.option("--repair", is_flag=True, help="delete rows without bytes and unreachable bytes; "
+              "record finished uploads whose recording a crash cut short")
 @click.option("--verify", is_flag=True, help="also re-hash every file (reads everything)")
 @with_appcontext
 def fsck(repair: bool, verify: bool) -> None:
-    """Check that every file row has its bytes and every stored object has its row."""
+    """Check that every file row has its bytes and every stored object has its row
+    (unfinished uploads included)."""
     report = integrity.check(verify_hashes=verify)
     for label, items in (("row without bytes", report.rows_without_bytes),
                          ("size differs", report.wrong_size),
                          ("sha256 differs", report.wrong_hash)):
         for file_id, key in items:
             click.echo(f"{label}: file {file_id} ({key})")
+    for upload_id, key in report.unrecorded_uploads:
+        click.echo(f"finished upload not recorded: upload {upload_id} ({key})")
+    for upload_id, handle in report.uploads_without_bytes:
+        click.echo(f"unfinished upload without bytes: upload {upload_id} ({handle})")
     for key in report.bytes_without_row:
         click.echo(f"bytes without row: {key}")
     for name in report.stale_partials:
         click.echo(f"stale partial upload: {name}")
+    for handle in report.orphan_uploads:
+        click.echo(f"unfinished upload without row: {handle}")
     if report.clean:
         click.echo("clean")
         return

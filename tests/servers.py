@@ -145,8 +145,9 @@ class AppServer:
 
 
 def start_gunicorn(env: dict[str, str], workdir: Path, name: str = "app",
-                   timeout: float = 30) -> AppServer:
-    """The app under gunicorn (gunicorn.conf.py) on a free port, one worker, two threads."""
+                   timeout: float = 30, app: str = "compartilha:create_app()") -> AppServer:
+    """The app under gunicorn (gunicorn.conf.py) on a free port, one worker, two threads
+    unless `env` says otherwise; `app` may name a test harness around the app."""
     port = free_ports(1)[0]
     root = Path(__file__).resolve().parent.parent
     full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port),
@@ -156,7 +157,7 @@ def start_gunicorn(env: dict[str, str], workdir: Path, name: str = "app",
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     with open(log, "wb") as out:
         process = subprocess.Popen(  # noqa: S603
-            [gunicorn, "-c", str(root / "gunicorn.conf.py"), "compartilha:create_app()"],
+            [gunicorn, "-c", str(root / "gunicorn.conf.py"), app],
             cwd=workdir, env=full_env, stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
     server = AppServer(process, f"http://127.0.0.1:{port}", log)

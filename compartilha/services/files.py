@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import posixpath
@@ -18,6 +19,7 @@ from ..exceptions import FileNotFound, UploadRefused
 from ..extensions import db, uploads
 from ..models import File
 from ..storage import Writer, get_storage
+from . import reconcile
 from .validation import clean_text
 
 log = logging.getLogger(__name__)
@@ -91,16 +93,28 @@ def commit_recording(key: str) -> None:
     """Commit the transaction that records `key`'s row. If the commit fails, the bytes go
     only once the database confirms that no row holds them: a commit can fail after it
     took effect (the server died before replying), and deleting then would leave a row
-    without its bytes. When the database cannot answer, the bytes stay for `flask fsck`."""
+    without its bytes. When the database cannot answer, the key is noted and settled as
+    soon as it can (`reconcile`)."""
     try:
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        if _recorded(key) is False:
+        recorded = _recorded(key)
+        if recorded is False:
             get_storage().delete(key)
-        else:
-            log.warning("upload commit failed; kept its bytes for fsck: %s", key)
+        elif recorded is None:
+            log.warning("upload commit failed, outcome unknown; noted %s", key)
+            reconcile.remember(key)
         raise
+
+
+def stored_sha256(key: str) -> str:
+    """The sha256 of stored bytes, read back (for uploads whose running hash was lost)."""
+    digest = hashlib.sha256()
+    with get_storage().open(key) as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass

@@ -1,15 +1,20 @@
-"""fsck: rows and stored bytes must match one to one."""
+"""fsck: rows and stored bytes must match one to one.
+
+A row holds bytes in two ways: a file's row its key, and an unfinished upload's row its
+staging (`Storage.unfinished_uploads`) or, once published, `upload_key(handle)`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import File
+from ..models import File, Upload
 from ..storage import get_storage
+from ..storage.base import upload_key
+from . import files, upload_endings
 
 # Younger partial writes, and younger bytes without a row, may belong to uploads still in
 # progress (bytes land a moment before their row commits): fsck leaves them alone.
@@ -23,28 +28,34 @@ class Report:
     wrong_hash: list[tuple[int, str]] = field(default_factory=list)
     bytes_without_row: list[str] = field(default_factory=list)
     stale_partials: list[str] = field(default_factory=list)
+    # unfinished uploads: staging without a row (a creation cut short, or a drop that
+    # failed), published but not recorded (a finish cut short), rows whose bytes are gone
+    orphan_uploads: list[str] = field(default_factory=list)
+    unrecorded_uploads: list[tuple[int, str]] = field(default_factory=list)
+    uploads_without_bytes: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not (self.rows_without_bytes or self.wrong_size or self.wrong_hash
-                    or self.bytes_without_row or self.stale_partials)
+        return not any(vars(self).values())
 
 
 def _sha256(key: str) -> str:
-    digest = hashlib.sha256()
-    with get_storage().open(key) as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return files.stored_sha256(key)
 
 
 def check(verify_hashes: bool = False) -> Report:
+    # Rows first, then storage: bytes are stored before their row commits, so a row read
+    # first whose bytes are missing afterwards really lacks them; the reverse order would
+    # call an upload committed in between a row without bytes.
     storage = get_storage()
     report = Report()
+    file_rows = db.session.execute(select(File.id, File.key, File.size, File.sha256)).all()
+    upload_rows = db.session.execute(select(Upload.id, Upload.handle, Upload.offset)).all()
+    db.session.rollback()
+    staging = dict(storage.unfinished_uploads())
     stored = set(storage.keys())
     known: set[str] = set()
-    for file_id, key, size, sha in db.session.execute(
-            select(File.id, File.key, File.size, File.sha256)):
+    for file_id, key, size, sha in file_rows:
         known.add(key)
         if key not in stored:
             report.rows_without_bytes.append((file_id, key))
@@ -52,21 +63,54 @@ def check(verify_hashes: bool = False) -> Report:
             report.wrong_size.append((file_id, key))
         elif verify_hashes and _sha256(key) != sha:
             report.wrong_hash.append((file_id, key))
+    known |= _check_uploads(report, upload_rows, staging, stored - known)
     report.bytes_without_row = sorted(key for key in stored - known
                                       if storage.age(key) >= PARTIAL_AGE_SECONDS)
     report.stale_partials = storage.stale_partials(PARTIAL_AGE_SECONDS)
     return report
 
 
+def _check_uploads(report: Report, rows: list, staging: dict[str, float],
+                   unrecorded: set[str]) -> set[str]:
+    """Fill the report's upload lists; the published keys that upload rows hold."""
+    held = set()
+    for upload_id, handle, offset in rows:
+        key = upload_key(handle)
+        if key in unrecorded:
+            held.add(key)
+            if not key_recorded(key):  # (it may have finished while fsck looked)
+                report.unrecorded_uploads.append((upload_id, key))
+        elif handle not in staging and offset > 0 and not key_recorded(key):
+            report.uploads_without_bytes.append((upload_id, handle))  # offset 0 needs none
+    handles = {row.handle for row in rows}
+    report.orphan_uploads = sorted(handle for handle, age in staging.items()
+                                   if handle not in handles and age >= PARTIAL_AGE_SECONDS)
+    return held
+
+
+def key_recorded(key: str) -> bool:
+    """Whether a file row holds the key now (an upload finished while fsck looked)."""
+    return db.session.scalar(select(File.id).where(File.key == key)) is not None
+
+
 def repair(report: Report) -> None:
     """Drop what cannot be served (rows without their bytes, and their links) and delete
-    bytes nobody can reach. Damaged files (wrong size or hash) are only reported."""
+    bytes nobody can reach; record uploads whose bytes were all published. Damaged files
+    (wrong size or hash) are only reported."""
     storage = get_storage()
     ids = [file_id for file_id, _ in report.rows_without_bytes]
     if ids:
         db.session.execute(delete(File).where(File.id.in_(ids)))
         db.session.commit()
+    for upload_id, _ in report.unrecorded_uploads:
+        upload_endings.settle_published(upload_id)
+    gone = [upload_id for upload_id, _ in report.uploads_without_bytes]
+    if gone:
+        db.session.execute(delete(Upload).where(Upload.id.in_(gone)))
+        db.session.commit()
     for key in report.bytes_without_row:
         storage.delete(key)
     for name in report.stale_partials:
         storage.remove_partial(name)
+    for handle in report.orphan_uploads:
+        storage.abort_upload(handle)

@@ -5,32 +5,32 @@ holds the offset the client may resume from. The sha256 of the whole file is kep
 requests in a per-process cache of running hashers keyed by upload and offset: hashlib
 state cannot be serialised, so a PATCH that lands in another worker (or after a restart)
 rebuilds it by re-reading the stored prefix on the hashing thread, while the new bytes
-are already being received. A PATCH holds the upload through a lease in the row
-(`trava`, `trava_ate`), taken by a conditional UPDATE, so a second concurrent PATCH from
-any process is refused (423) and a crashed worker's lease simply runs out.
+are already being received. A PATCH holds the upload through a lease (`leases`).
+
+How an upload ends, and how every state a crash leaves in between is completed:
+`upload_endings`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import select, update
 
 from ..exceptions import (
     ChecksumMismatch,
     TooLarge,
     UploadExpired,
-    UploadLocked,
     UploadNotFound,
     UploadOffsetMismatch,
 )
@@ -38,12 +38,12 @@ from ..extensions import db
 from ..models import File, Upload
 from ..models.base import utcnow
 from ..storage import get_storage
+from ..storage.base import upload_key
 from ..streaming import BodyReader, HashPipe
-from . import files, quotas
+from . import files, leases, quotas, upload_endings
+from .upload_endings import abort_all  # (also for accounts)
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
-RENEW_EVERY = 20.0  # seconds between lease renewals while a PATCH reads
 CHECKSUMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
 
 _hashers: OrderedDict[str, tuple[int, Any]] = OrderedDict()
@@ -88,7 +88,7 @@ def create(user_id: int, length: int, name: str | None, declared_type: str | Non
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        get_storage().abort_upload(upload.handle)
+        abort_all([upload.handle])  # a row that landed anyway starts it again
         raise
     return upload
 
@@ -104,47 +104,25 @@ def get_owned(user_id: int, token: str) -> Upload:
 
 
 def _lock(user_id: int, token: str) -> tuple[Upload, str]:
+    """The upload, with its lease taken by this request (423 while another holds it).
+    The caller `leases.forget`s the lease when the request ends."""
     db.session.commit()  # no read snapshot held while waiting for the write lock (SQLite)
-    lock, now = secrets.token_hex(16), utcnow()
-    taken = db.session.execute(
-        update(Upload)
-        .where(Upload.token == token, Upload.user_id == user_id,
-               or_(Upload.locked_until.is_(None), Upload.locked_until < now))
-        .values(lock=lock, locked_until=now + LEASE)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    if not taken:
-        get_owned(user_id, token)  # 404 / 410 before 423
-        raise UploadLocked()
-    upload = db.session.scalar(select(Upload).where(Upload.token == token))
-    if upload is None:
-        raise UploadNotFound()
-    return upload, lock
-
-
-def _unlock(upload_id: int, lock: str) -> None:
+    lease, mine = leases.new(), (Upload.token == token, Upload.user_id == user_id)
     try:
-        db.session.rollback()
-        db.session.execute(update(Upload).where(Upload.id == upload_id, Upload.lock == lock)
-                           .values(lock=None, locked_until=None)
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
-    except Exception:  # the lease runs out by itself
-        log.exception("could not release upload %s", upload_id)
-        db.session.rollback()
-
-
-def _renewing(chunks: Any, upload_id: int, lock: str) -> Any:
-    """Pass chunks through, renewing the lease now and then while a long PATCH reads."""
-    due = time.monotonic() + RENEW_EVERY
-    for chunk in chunks:
-        yield chunk
-        if time.monotonic() >= due:
-            due = time.monotonic() + RENEW_EVERY
-            db.session.execute(update(Upload).where(Upload.id == upload_id, Upload.lock == lock)
-                               .values(locked_until=utcnow() + LEASE)
-                               .execution_options(synchronize_session=False))
-            db.session.commit()
+        if not leases.claim([*mine, leases.free()], lease):
+            upload = get_owned(user_id, token)  # 404 / 410 before 423
+            held, until = upload.lock, upload.locked_until
+            stale = held is not None and leases.holder_gone(held)
+            if not (stale and leases.claim([*mine, Upload.lock == held], lease)) \
+                    and not leases.claim([*mine, leases.free()], lease):
+                raise leases.busy(until)
+        upload = db.session.scalar(select(Upload).where(*mine))
+        if upload is None:
+            raise UploadNotFound()
+    except BaseException:
+        leases.forget(lease)
+        raise
+    return upload, lease
 
 
 def append(user_id: int, token: str, offset: int, body: BodyReader,
@@ -155,19 +133,31 @@ def append(user_id: int, token: str, offset: int, body: BodyReader,
         raise UploadOffsetMismatch(headers={"Upload-Offset": str(upload.offset)})
     if offset + body.length > upload.length:
         raise TooLarge("The body goes past Upload-Length.")
-    upload, lock = _lock(user_id, token)
+    upload, lease = _lock(user_id, token)
     upload_id = upload.id
     try:
         if upload.offset != offset:  # another request got in between
             raise UploadOffsetMismatch(headers={"Upload-Offset": str(upload.offset)})
-        return _receive(upload, lock, body, checksum)  # releases the lease when it succeeds
+        return _receive(upload, lease, body, checksum)  # releases the lease when it succeeds
     except BaseException:
-        _unlock(upload_id, lock)
+        leases.release(upload_id, lease)
         raise
+    finally:
+        leases.forget(lease)
 
 
-def _receive(upload: Upload, lock: str, body: BodyReader,
+def _receive(upload: Upload, lease: str, body: BodyReader,
              checksum: tuple[str, bytes] | None) -> Appended:
+    try:
+        written, whole = _store(upload, body, checksum)
+    except FileNotFoundError:
+        return _staging_gone(upload, lease, body, checksum)
+    return _acknowledge(upload, lease, written, whole)
+
+
+def _store(upload: Upload, body: BodyReader,
+           checksum: tuple[str, bytes] | None) -> tuple[int, Any]:
+    """Append the body; how many bytes count, and the whole file's running sha256."""
     storage, offset = get_storage(), upload.offset
     whole = _take_hasher(upload.token, offset)
     prefix = None
@@ -177,10 +167,12 @@ def _receive(upload: Upload, lock: str, body: BodyReader,
     part = CHECKSUMS[checksum[0]]() if checksum else None
     pipe = HashPipe([whole, part] if part else [whole], prefix)
     try:
-        written = storage.append(upload.handle, offset,
-                                 _renewing(body.chunks(pipe), upload.id, lock))
-    finally:
-        pipe.close()
+        written = storage.append(upload.handle, offset, body.chunks(pipe))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            pipe.close()  # its own error (e.g. a prefix that is gone) would hide this one
+        raise
+    pipe.close()
     if part is not None and checksum is not None:
         if not body.complete:
             written = 0  # a partial body cannot be verified: keep none of it
@@ -188,62 +180,79 @@ def _receive(upload: Upload, lock: str, body: BodyReader,
             raise ChecksumMismatch()
     if part is None or written:
         _keep_hasher(upload.token, offset + written, whole)
-    upload.offset = offset + written
-    upload.expires_at = expiry()
-    if upload.offset < upload.length:
-        upload.lock, upload.locked_until = None, None
+    return written, whole
+
+
+def _acknowledge(upload: Upload, lease: str, written: int, whole: Any) -> Appended:
+    offset = upload.offset + written
+    if offset < upload.length:
+        expires = expiry()
+        saved = db.session.execute(
+            update(Upload).where(Upload.id == upload.id, Upload.lock == lease)
+            .values(offset=offset, expires_at=expires, lock=None, locked_until=None)
+            .execution_options(synchronize_session=False)).rowcount
+        if not saved:  # the lease ran out and another request took it: it decides
+            raise leases.busy(None)
+        db.session.expunge(upload)  # answered from what was just written, not re-read
         db.session.commit()
+        upload.offset, upload.expires_at = offset, expires
         return Appended(upload, None)
-    return Appended(upload, _finish(upload, whole.hexdigest()))
+    key = get_storage().finish_upload(upload.handle)
+    _keep_hasher(upload.token, upload.length, whole)  # for a retry if the recording fails
+    return Appended(upload, _settle(upload, lease, key, whole))
 
 
-def _finish(upload: Upload, sha256: str) -> File:
-    """The upload becomes a file and its row goes, in one transaction."""
+def _settle(upload: Upload, lease: str, key: str, whole: Any | None) -> File:
+    sha256 = whole.hexdigest() if whole is not None else files.stored_sha256(key)
+    record = upload_endings.settle(upload, lease, key, sha256)
     with _hashers_lock:
         _hashers.pop(upload.token, None)
-    key = get_storage().finish_upload(upload.handle)
-    record = files.new_record(upload.user_id, upload.name, upload.type, key, upload.length,
-                              sha256)
-    db.session.delete(upload)
-    files.commit_recording(key)
     return record
+
+
+def _staging_gone(upload: Upload, lease: str, body: BodyReader,
+                  checksum: tuple[str, bytes] | None) -> Appended:
+    """The unfinished upload's bytes are not where they were: finished but not recorded
+    (step 3 cut short), never started (step 1), or lost."""
+    storage, handle = get_storage(), upload.handle
+    if storage.upload_published(handle):
+        _discard(body)  # the bytes are all here already
+        return Appended(upload, _settle(upload, lease, upload_key(handle),
+                                        _take_hasher(upload.token, upload.length)))
+    if upload.offset == 0 and body.received == 0:
+        storage.start_upload(handle)
+        return _acknowledge(upload, lease, *_store(upload, body, checksum))
+    # Not deleted here: a storage that is only unmounted would lose every upload's row.
+    # fsck --repair drops such rows, cleanup when they expire.
+    log.error("unfinished upload %s: its bytes are missing", upload.id)
+    raise UploadExpired("This upload's bytes are gone; start it again.")
+
+
+def _discard(body: BodyReader) -> None:
+    """Read what the client sends, so the connection stays usable."""
+    buffer = bytearray(64 * 1024)
+    while body.readinto(buffer):
+        pass
 
 
 def terminate(user_id: int, token: str) -> None:
     upload = db.session.scalar(select(Upload).where(Upload.token == token))
     if upload is None or upload.user_id != user_id:
         raise UploadNotFound()
-    upload, _ = _lock(user_id, token)
-    handle = upload.handle
-    db.session.delete(upload)
-    db.session.commit()
-    get_storage().abort_upload(handle)
+    upload, lease = _lock(user_id, token)
+    upload_id, handle = upload.id, upload.handle
+    try:
+        db.session.delete(upload)
+        db.session.commit()
+    except BaseException:
+        leases.release(upload_id, lease)
+        raise
+    finally:
+        leases.forget(lease)
+    abort_all([handle])
 
 
 def handles_of(user_id: int) -> list[str]:
     return list(db.session.scalars(select(Upload.handle).where(Upload.user_id == user_id)))
 
 
-def abort_all(handles: list[str]) -> None:
-    """Drop unfinished uploads' bytes whose rows are gone; failures are logged."""
-    storage = get_storage()
-    for handle in handles:
-        try:
-            storage.abort_upload(handle)
-        except OSError:
-            log.exception("could not delete unfinished upload %s", handle)
-
-
-def purge_expired(now: datetime | None = None) -> int:
-    """Delete expired, idle uploads and their bytes (the housekeeping command)."""
-    now = now or utcnow()
-    idle = or_(Upload.locked_until.is_(None), Upload.locked_until < now)
-    rows = db.session.execute(select(Upload.id, Upload.handle)
-                              .where(Upload.expires_at <= now, idle)).all()
-    if not rows:
-        return 0
-    db.session.execute(delete(Upload).where(Upload.id.in_([r.id for r in rows]))
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
-    abort_all([row.handle for row in rows])
-    return len(rows)

@@ -1,8 +1,15 @@
-"""The storage interface: what the services need from wherever bytes live."""
+"""The storage interface: what the services need from wherever bytes live.
+
+Failure rules every backend keeps: a full disk is `StorageFull` (507), never a bare
+OSError; dropping a partial write never raises, so it cannot replace the error that
+caused it (closing a file flushes its buffer, which fails again on a full disk).
+"""
 
 from __future__ import annotations
 
 import errno
+import logging
+import re
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -11,11 +18,36 @@ from typing import BinaryIO
 from ..exceptions import StorageFull, TooLarge
 from ..streaming import BackgroundSha256
 
+log = logging.getLogger(__name__)
+HANDLE_RE = re.compile(r"[0-9a-f]{32}")
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
 
 def new_key() -> str:
     """A server-made key (128 random bits), fanned out over 256 folders."""
     token = secrets.token_hex(16)
     return f"{token[:2]}/{token}"
+
+
+def new_handle() -> str:
+    return secrets.token_hex(16)
+
+
+def upload_key(handle: str) -> str:
+    """The key a finished resumable upload is published under: derived from its handle,
+    so the upload's row names its bytes before, during and after the publication."""
+    if not HANDLE_RE.fullmatch(handle):
+        raise ValueError(f"invalid upload handle: {handle!r}")
+    return f"{handle[:2]}/{handle}"
+
+
+def is_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in FULL
+
+
+def translated(exc: OSError) -> Exception:
+    """The error to raise for a failed write: 507 for a full disk, else the OSError."""
+    return StorageFull() if is_full(exc) else exc
 
 
 class Writer(ABC):
@@ -46,9 +78,7 @@ class Writer(ABC):
             self._write(data)
         except OSError as exc:
             self.abort()
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageFull() from exc
-            raise
+            raise translated(exc) from exc
         return len(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -56,16 +86,26 @@ class Writer(ABC):
         return 0
 
     def commit(self) -> str:
-        """Make the bytes durable under a new key and return the key."""
-        key = self._commit()
+        """Make the bytes durable under a new key and return the key. If that fails
+        (the last buffered bytes hit a full disk), the partial bytes go."""
+        try:
+            key = self._commit()
+        except OSError as exc:
+            self.abort()
+            raise translated(exc) from exc
         self.done = True
         return key
 
     def abort(self) -> None:
+        """Drop the partial bytes. Never raises: it runs while another error (often a
+        full disk, which the clean-up meets again) is on its way to the client."""
         if not self.done:
             self.done = True
             self._hash.hexdigest()  # ends the hashing thread
-            self._abort()
+            try:
+                self._abort()
+            except Exception:
+                log.exception("could not drop a partial upload")
 
     @abstractmethod
     def _write(self, data: bytes) -> None: ...
@@ -115,17 +155,21 @@ class Storage(ABC):
 
     # Resumable uploads (tus). An unfinished upload is named by an opaque handle the
     # database keeps; bytes arrive over many requests, possibly in different processes.
-    # Callers never learn where or how the bytes are held (a local file, S3 parts…).
+    # Callers never learn where or how the bytes are held (a local file, S3 parts…),
+    # only that a finished one is published under `upload_key(handle)`.
 
-    def start_upload(self) -> str:
-        """Begin an empty unfinished upload and return its handle."""
+    def start_upload(self, handle: str | None = None) -> str:
+        """Begin an empty unfinished upload (under `handle`, or a new one) and return its
+        handle."""
         raise NotImplementedError
 
     def append(self, handle: str, offset: int, chunks: Iterable[bytes | memoryview]) -> int:
         """Write `chunks` at `offset`, which the caller has recorded as the bytes received
         so far: anything stored beyond it (an unacknowledged earlier attempt) is dropped.
         Durable before returning; returns how many bytes were written. A chunk buffer may
-        be reused by the caller as soon as the next one is asked for."""
+        be reused by the caller as soon as the next one is asked for. FileNotFoundError:
+        no unfinished upload has this handle (never started, aborted, or published);
+        StorageFull: no room, and nothing of this call is kept."""
         raise NotImplementedError
 
     def read_upload(self, handle: str, length: int) -> Iterator[bytes]:
@@ -133,12 +177,22 @@ class Storage(ABC):
         raise NotImplementedError
 
     def finish_upload(self, handle: str) -> str:
-        """Publish the unfinished upload atomically under a new key and return the key."""
+        """Publish the unfinished upload atomically under `upload_key(handle)` and return
+        the key; an upload published before (a finish repeated after a crash) is fine."""
         raise NotImplementedError
 
+    def upload_published(self, handle: str) -> bool:
+        """Whether `finish_upload` completed for this handle."""
+        return self.exists(upload_key(handle))
+
     def abort_upload(self, handle: str) -> None:
-        """Drop an unfinished upload; an unknown handle is not an error."""
+        """Drop an unfinished upload's bytes (not a published one's: a row may hold
+        those); an unknown handle is not an error."""
         raise NotImplementedError
+
+    def unfinished_uploads(self) -> Iterator[tuple[str, float]]:
+        """Every unfinished upload as (handle, seconds since it last changed), for fsck."""
+        return iter(())
 
     def presigned_url(self, key: str, *, disposition: str, content_type: str,
                       expires: int = 300) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -10,11 +11,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import Storage, Writer, new_key
+from .base import (
+    HANDLE_RE,
+    Storage,
+    Writer,
+    is_full,
+    new_handle,
+    new_key,
+    translated,
+    upload_key,
+)
 
 STAGING = ".staging"
 PART_RE = re.compile(r"[0-9a-f]{32}\.part")
-HANDLE_RE = re.compile(r"[0-9a-f]{32}")
 READ_CHUNK = 256 * 1024
 
 
@@ -31,7 +40,11 @@ class LocalWriter(Writer):
         super().__init__(max_bytes)
         self._storage = storage
         self._tmp = storage.root / STAGING / f"{secrets.token_hex(16)}.part"
-        self._fh = open(self._tmp, "xb")  # noqa: SIM115 - closed in commit/abort
+        try:
+            self._fh = open(self._tmp, "xb")  # noqa: SIM115 - closed in commit/abort
+        except OSError as exc:
+            self.done = True  # nothing to drop
+            raise translated(exc) from exc
 
     def _write(self, data: bytes) -> None:
         self._fh.write(data)
@@ -48,8 +61,12 @@ class LocalWriter(Writer):
         return key
 
     def _abort(self) -> None:
-        self._fh.close()
-        self._tmp.unlink(missing_ok=True)
+        try:
+            self._fh.close()  # flushes the buffer: fails again on a full disk, still closes
+        except OSError:
+            pass  # those bytes are being dropped anyway
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
 
 class LocalStorage(Storage):
@@ -94,7 +111,7 @@ class LocalStorage(Storage):
 
     def stale_partials(self, older_than_seconds: float) -> list[str]:
         cutoff = time.time() - older_than_seconds
-        return sorted(p.name for p in self.staged() if p.stat().st_mtime < cutoff)
+        return sorted(p.name for p in self.staged() if _mtime(p) < cutoff)
 
     def remove_partial(self, name: str) -> None:
         if not PART_RE.fullmatch(name):
@@ -109,14 +126,17 @@ class LocalStorage(Storage):
             raise ValueError(f"invalid upload handle: {handle!r}")
         return self.root / STAGING / f"{handle}.tus"
 
-    def start_upload(self) -> str:
-        handle = secrets.token_hex(16)
-        os.close(os.open(self._upload_path(handle), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    def start_upload(self, handle: str | None = None) -> str:
+        handle = handle or new_handle()
+        try:
+            os.close(os.open(self._upload_path(handle), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o600))
+        except OSError as exc:
+            raise translated(exc) from exc
         return handle
 
     def append(self, handle: str, offset: int, chunks: Iterable[bytes | memoryview]) -> int:
-        fd = os.open(self._upload_path(handle), os.O_WRONLY)
-        written = 0
+        fd = os.open(self._upload_path(handle), os.O_WRONLY)  # FileNotFoundError: none
         try:
             size = os.fstat(fd).st_size
             if size < offset:
@@ -125,14 +145,13 @@ class LocalStorage(Storage):
                 os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
             try:
-                for chunk in chunks:
-                    view = memoryview(chunk)
-                    while view:
-                        n = os.write(fd, view)
-                        view = view[n:]
-                        written += n
-            finally:
+                written = _write_all(fd, chunks)
                 os.fdatasync(fd)  # durable before the offset is acknowledged
+            except OSError as exc:
+                if is_full(exc):  # give the room back now: none of this call is kept
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(fd, offset)
+                raise translated(exc) from exc
         finally:
             os.close(fd)
         return written
@@ -147,12 +166,43 @@ class LocalStorage(Storage):
                 yield data
 
     def finish_upload(self, handle: str) -> str:
-        key = new_key()
+        key = upload_key(handle)
         final = self.path(key)
-        final.parent.mkdir(exist_ok=True)
-        os.replace(self._upload_path(handle), final)
+        try:
+            final.parent.mkdir(exist_ok=True)
+            os.replace(self._upload_path(handle), final)
+        except FileNotFoundError:
+            if final.is_file():  # published before
+                return key
+            raise
+        except OSError as exc:
+            raise translated(exc) from exc
         _fsync_dir(final.parent)
         return key
 
     def abort_upload(self, handle: str) -> None:
         self._upload_path(handle).unlink(missing_ok=True)
+
+    def unfinished_uploads(self) -> Iterator[tuple[str, float]]:
+        now = time.time()
+        for path in (self.root / STAGING).glob("*.tus"):
+            yield path.stem, now - _mtime(path)
+
+
+def _mtime(path: Path) -> float:
+    """A staged file's mtime; one that just went (committed, finished) counts as new."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return time.time()
+
+
+def _write_all(fd: int, chunks: Iterable[bytes | memoryview]) -> int:
+    written = 0
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+            written += n
+    return written

@@ -14,22 +14,24 @@ state is derived from a listing, so any server process can continue any upload: 
 count only while contiguous from c000000, the tail only when it starts where they end;
 anything else is left over from an interrupted append and is deleted. `finish_upload`
 assembles the final object server-side (UploadPartCopy of each chunk, no bytes through
-the app) and removes the pieces; its key is derived from the handle, so `abort_upload`
-also finds and aborts a multipart upload left by a finish that crashed midway.
+the app) and removes the pieces; its key is derived from the handle (`upload_key`), so
+a finish repeated after a crash is recognised, and `abort_upload` also finds and aborts a
+multipart upload left by a finish that crashed midway.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from .base import HANDLE_RE, new_handle, upload_key
+
 CHUNK = 8 * 1024 * 1024  # every part but the last must be >= 5 MiB
-HANDLE_RE = re.compile(r"[0-9a-f]{32}")
 PIECE_RE = re.compile(r"(c|t)(\d+)")
 COPY_THREADS = 4
 
@@ -70,9 +72,6 @@ class ResumableUploads:
         base = self.object_name(f".tus/{handle}")
         return f"{base}/{name}" if name else f"{base}/"
 
-    def _final_key(self, handle: str) -> str:
-        self._piece(handle)  # validates
-        return f"{handle[:2]}/{handle}"
 
     def _scan(self, handle: str) -> Pieces:
         base = self._piece(handle)
@@ -125,8 +124,8 @@ class ResumableUploads:
                 self.client.delete_objects(Bucket=self.bucket,
                                            Delete={"Objects": batch, "Quiet": True})
 
-    def start_upload(self) -> str:
-        handle = secrets.token_hex(16)
+    def start_upload(self, handle: str | None = None) -> str:
+        handle = handle or new_handle()
         self._put(self._piece(handle, "t0"), b"")  # an empty tail marks the upload as existing
         return handle
 
@@ -135,6 +134,8 @@ class ResumableUploads:
         if not pieces.found:
             raise FileNotFoundError(f"no unfinished upload {handle}")
         if offset > pieces.size:
+            if self.exists(upload_key(handle)):  # pieces a crashed finish left behind
+                raise FileNotFoundError(f"upload {handle} was published")
             raise OSError(f"unfinished upload {handle} holds {pieces.size} bytes, not {offset}")
         index = offset // CHUNK
         tail = self._piece(handle, f"t{index * CHUNK}")
@@ -179,7 +180,7 @@ class ResumableUploads:
             yield data
 
     def finish_upload(self, handle: str) -> str:
-        key = self._final_key(handle)
+        key = upload_key(handle)
         final = self.object_name(key)
         pieces = self._scan(handle)
         if not pieces.found:
@@ -229,9 +230,23 @@ class ResumableUploads:
         pieces = self._scan(handle)
         names = pieces.stale + [self._piece(handle, f"c{i:06d}") for i in range(pieces.chunks)]
         self._delete_objects(names + ([pieces.tail] if pieces.tail else []))
-        final = self.object_name(self._final_key(handle))
+        final = self.object_name(upload_key(handle))
         with self._errors(final):
             listing = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=final)
         for upload in listing.get("Uploads", []):
             if upload["Key"] == final:
                 self.abort_multipart(final, upload["UploadId"])
+
+    def unfinished_uploads(self) -> Iterator[tuple[str, float]]:
+        base = self.object_name(".tus") + "/"
+        newest: dict[str, datetime] = {}
+        with self._errors():
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=base):
+                for item in page.get("Contents", []):
+                    handle = item["Key"][len(base):].split("/")[0]
+                    newest[handle] = max(item["LastModified"],
+                                         newest.get(handle, item["LastModified"]))
+        now = datetime.now(UTC)
+        for handle, when in newest.items():
+            yield handle, (now - when).total_seconds()

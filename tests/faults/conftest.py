@@ -6,6 +6,7 @@ import hashlib
 import http.client
 import json
 import secrets
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -53,6 +54,12 @@ class Client:
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None, timeout: float = 30):
+        status, _, data = self.exchange(method, path, body, headers, timeout)
+        return status, data
+
+    def exchange(self, method: str, path: str, body: bytes | None = None,
+                 headers: dict[str, str] | None = None, timeout: float = 30):
+        """(status, headers with lower-case names, body)."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             all_headers = dict(headers or {})
@@ -60,7 +67,8 @@ class Client:
                 all_headers["Authorization"] = f"Bearer {self.token}"
             conn.request(method, path, body=body, headers=all_headers)
             response = conn.getresponse()
-            return response.status, response.read()
+            data = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
         finally:
             conn.close()
 
@@ -169,3 +177,43 @@ def private_mariadb(tmp_path):
     server.create_database()
     yield server
     server.stop()
+
+
+def mount_tmpfs(mount: Path, size: str) -> None:
+    mount.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",  # noqa: S603,S607
+                             str(mount)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"cannot mount a small tmpfs (root is needed): {result.stderr}")
+
+
+def unmount(mount: Path) -> None:
+    subprocess.run(["umount", "-l", str(mount)], check=False)  # noqa: S603,S607
+
+
+def raw_request(url: str, head: str, body: bytes, piece: int = 0,
+                pause: float = 0.0) -> tuple[int, dict[str, str], bytes]:
+    """One request over a raw socket, its body sent whole or in `piece`-byte pieces; the
+    answer even when the server gives it before the body is all sent."""
+    host, port = urlparse(url).hostname, urlparse(url).port
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(head.encode())
+        try:
+            for start in range(0, len(body), piece or len(body) or 1):
+                sock.sendall(body[start:start + (piece or len(body))])
+                if pause:
+                    time.sleep(pause)
+        except OSError:  # the server answered early and stopped reading
+            pass
+        reply = b""
+        while b"\r\n\r\n" not in reply and (data := sock.recv(65536)):
+            reply += data
+        head_part, _, rest = reply.partition(b"\r\n\r\n")
+        lines = head_part.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", 0))
+        while len(rest) < length and (data := sock.recv(65536)):
+            rest += data
+    return int(lines[0].split(" ")[1]), headers, rest

@@ -7,6 +7,7 @@ import pytest
 
 from compartilha.exceptions import TooLarge
 from compartilha.storage import from_url
+from compartilha.storage.base import upload_key
 from compartilha.storage.local import LocalStorage
 
 MIB = 1024 * 1024
@@ -133,3 +134,30 @@ def test_abort_upload_leaves_nothing(storage):
     assert list(storage.keys()) == []
     with pytest.raises(OSError):
         storage.append(handle, 0, [b"y"])
+
+
+def test_a_finished_upload_is_published_under_a_key_its_handle_names(storage):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"abc"])
+    assert not storage.upload_published(handle)
+    assert [h for h, _ in storage.unfinished_uploads()] == [handle]
+    key = storage.finish_upload(handle)
+    assert key == upload_key(handle) and storage.upload_published(handle)
+    assert list(storage.unfinished_uploads()) == []
+    assert storage.finish_upload(handle) == key  # repeated after a crash: harmless
+    with pytest.raises(FileNotFoundError):  # a PATCH after the crash learns it is published
+        storage.append(handle, 0, [b"abc"])
+    storage.abort_upload(handle)  # drops unfinished bytes only: a row may hold these
+    with storage.open(key) as fh:
+        assert fh.read() == b"abc"
+
+
+def test_an_upload_can_start_again_under_its_handle(storage):
+    handle = storage.start_upload()
+    storage.abort_upload(handle)
+    with pytest.raises(FileNotFoundError):
+        storage.append(handle, 0, [b"x"])
+    assert storage.start_upload(handle) == handle
+    assert storage.append(handle, 0, [b"xy"]) == 2
+    [(listed, age)] = storage.unfinished_uploads()
+    assert listed == handle and -5 < age < 60

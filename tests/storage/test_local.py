@@ -1,8 +1,10 @@
+import errno
 import hashlib
+import os
 
 import pytest
 
-from compartilha.exceptions import TooLarge
+from compartilha.exceptions import StorageFull, TooLarge
 from compartilha.storage import from_url
 from compartilha.storage.local import LocalStorage
 
@@ -55,3 +57,58 @@ def test_from_url(tmp_path):
     assert isinstance(from_url(f"file://{tmp_path}/s"), LocalStorage)
     with pytest.raises(ValueError):
         from_url("ftp://x/y")
+
+
+def full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+class FlushFails:
+    """A file whose buffered bytes meet a full disk when flushed (as on close)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+
+    def write(self, data):
+        full()
+
+    def flush(self):
+        full()
+
+    def fileno(self):
+        return self.fh.fileno()
+
+    def close(self):
+        self.fh.close()
+        full()
+
+
+@pytest.mark.parametrize("when", ["write", "commit"])
+def test_a_full_disk_is_507_and_leaves_no_partial_file(storage, when):
+    writer = storage.writer()
+    writer.write(b"buffered")
+    writer._fh = FlushFails(writer._fh)
+    with pytest.raises(StorageFull):  # not the error closing the file met again
+        writer.write(b"more") if when == "write" else writer.commit()
+    assert list(storage.staged()) == [] and list(storage.keys()) == []
+    writer.abort()  # again, as the request's teardown does: harmless
+
+
+def test_a_full_disk_during_append_keeps_none_of_the_call(storage, monkeypatch):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"kept"])
+    real_write = os.write
+
+    def fill_up(fd, data):
+        if not os.readlink(f"/proc/self/fd/{fd}").endswith(".tus"):
+            return real_write(fd, data)
+        if len(data) < 4:
+            full()
+        return real_write(fd, data[:4])  # some bytes land, then the disk is full
+
+    monkeypatch.setattr(os, "write", fill_up)
+    with pytest.raises(StorageFull):
+        storage.append(handle, 4, [b"refused bytes"])
+    monkeypatch.undo()
+    assert b"".join(storage.read_upload(handle, 4)) == b"kept"
+    assert storage._upload_path(handle).stat().st_size == 4  # the room is given back

@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from compartilha.storage import from_url, s3_streams
+from compartilha.storage.base import upload_key
 from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for
 
 MIB = 1024 * 1024
@@ -125,7 +126,7 @@ def test_resumable_finish_removes_its_pieces_and_abort_cleans_a_crashed_finish(s
 
     crashed = storage.start_upload()
     storage.append(crashed, 0, [b"q" * 10])
-    final = storage.object_name(storage._final_key(crashed))
+    final = storage.object_name(upload_key(crashed))
     seaweedfs.client().create_multipart_upload(Bucket=seaweedfs.bucket, Key=final)
     storage.abort_upload(crashed)  # what the expiry of a tus upload calls
     assert uploads_in_progress(seaweedfs, storage) == []

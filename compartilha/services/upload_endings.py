@@ -1,0 +1,111 @@
+"""How an unfinished upload ends: recorded as a file, or dropped with its bytes.
+
+Crashes: the row or the bytes decide, never neither. Each step of an upload's life is
+one atomic change, in storage or in the database, and every state between two steps is
+one a later request (or `flask fsck`, or `flask cleanup`) recognises and completes:
+
+1. create: an empty staging, then the row. Cut in between, the staging has no row
+   (fsck removes it); if the row's commit failed the staging goes, and a row that landed
+   anyway starts its staging again on its first PATCH (offset 0 needs no bytes).
+2. append: bytes beyond the row's offset, made durable, then the new offset. Cut in
+   between, the row's offset still holds and the next append drops the bytes beyond it.
+3. finish: the staging is published under `upload_key(handle)`, a key derived from the
+   handle, so the row names the bytes; then one transaction inserts the file's row and
+   deletes the upload's. Cut in between (kill -9, the database gone, a lost lease), the
+   upload row remains with its old offset and its staging gone: the next PATCH finds the
+   bytes published and records them (`uploads._staging_gone`), as do fsck and cleanup.
+   Publishing to a random key instead left bytes no row named, and a row whose every
+   PATCH failed.
+A commit that fails here never deletes published bytes: whichever of the two rows the
+failed commit left holds them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from ..models import File, Upload
+from ..models.base import utcnow
+from ..storage import get_storage
+from ..storage.base import upload_key
+from . import files, leases
+
+log = logging.getLogger(__name__)
+
+
+def settle(upload: Upload, lease: str, key: str, sha256: str) -> File:
+    """Record the published bytes as a file and drop the upload's row, in one transaction
+    (while this request still holds the lease). If the commit fails, the bytes stay:
+    the upload's row, or the file's if the commit landed after all, holds them."""
+    gone = db.session.execute(delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)
+                              .execution_options(synchronize_session=False)).rowcount
+    if not gone:
+        db.session.rollback()
+        raise leases.busy(None)
+    db.session.expunge(upload)
+    record = files.new_record(upload.user_id, upload.name, upload.type, key, upload.length,
+                              sha256)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        log.warning("upload %s published as %s but not recorded yet", upload.id, key)
+        raise
+    upload.offset = upload.length
+    return record
+
+
+def settle_published(upload_id: int) -> File | None:
+    """Record an upload whose bytes were published but whose recording was cut (its
+    client may never come back to do it): for fsck and cleanup. None if a request
+    holds it (that request will) or it is not published."""
+    lease = leases.new()
+    try:
+        if not leases.claim([Upload.id == upload_id, leases.free()], lease):
+            return None
+        upload = db.session.get(Upload, upload_id)
+        if upload is None or not get_storage().upload_published(upload.handle):
+            leases.release(upload_id, lease)
+            return None
+        key = upload_key(upload.handle)
+        return settle(upload, lease, key, files.stored_sha256(key))
+    except BaseException:
+        leases.release(upload_id, lease)
+        raise
+    finally:
+        leases.forget(lease)
+
+
+def abort_all(handles: list[str]) -> None:
+    """Drop the bytes of uploads whose rows are gone (staged or published: no file row
+    holds an upload's key while its upload row exists); failures are logged."""
+    storage = get_storage()
+    for handle in handles:
+        try:
+            storage.abort_upload(handle)
+            storage.delete(upload_key(handle))
+        except OSError:
+            log.exception("could not delete unfinished upload %s", handle)
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete expired, idle uploads and their bytes (the housekeeping command); one whose
+    bytes were all published is recorded instead (its last answer was lost)."""
+    now = now or utcnow()
+    idle = (Upload.locked_until.is_(None)) | (Upload.locked_until < now)
+    rows = db.session.execute(select(Upload.id, Upload.handle)
+                              .where(Upload.expires_at <= now, idle)).all()
+    storage, dropped = get_storage(), []
+    for row in rows:
+        if storage.upload_published(row.handle):
+            settle_published(row.id)
+        elif db.session.execute(delete(Upload).where(Upload.id == row.id, idle)
+                                .execution_options(synchronize_session=False)).rowcount:
+            dropped.append(row.handle)  # not if a PATCH took it meanwhile
+    db.session.commit()
+    abort_all(dropped)
+    return len(dropped)
