@@ -58,6 +58,9 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "RATELIMIT_SHARE": ("300 per hour", "share links created per client"),
     "UPLOAD_EXPIRY_HOURS": (
         "24", "an unfinished tus upload expires this long after its last request"),
+    "UPLOAD_IDLE_SECONDS": (
+        "60", "under gunicorn: an upload whose client sends nothing for this long ends and "
+        "frees its thread (the bytes received so far count; 0: wait for ever)"),
     "X_ACCEL_REDIRECT": (
         "", "behind nginx: internal location of the storage folder, e.g. `/_files/`; "
         "downloads are then sent by nginx"),
@@ -122,6 +125,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         # Set on every app: the limiter object is shared, and would keep a previous value.
         "RATELIMIT_ENABLED": True,
         "UPLOAD_EXPIRY_HOURS": float(env("UPLOAD_EXPIRY_HOURS") or 24),
+        "UPLOAD_IDLE_SECONDS": float(env("UPLOAD_IDLE_SECONDS") or 60),
         "X_ACCEL_REDIRECT": env("X_ACCEL_REDIRECT") or "",
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),
         "RATELIMIT_LOGIN": env("RATELIMIT_LOGIN"),
