@@ -11,11 +11,8 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from flask_migrate import upgrade
 
-from compartilha import create_app
-from compartilha.extensions import db
-from tests.servers import start_gunicorn, stop
+from tests.servers import migrated_sqlite, start_gunicorn, stop
 from tests.smuggling import CASES, LARGE, OCTETS, SMALL, TUS, Site, check, prepare
 from tests.wire import Reader, connect, raw
 
@@ -23,26 +20,11 @@ MIB = 1024 * 1024
 IDLE_SECONDS = 2
 
 
-def migrated(work) -> dict[str, str]:
-    """The environment of an app on a migrated SQLite file in `work`."""
-    env = {"DATABASE_URL": f"sqlite:///{work / 'app.db'}",
-           "STORAGE_URL": f"file://{work / 'files'}", "INSTANCE_PATH": str(work / "instance"),
-           "SECRET_KEY": secrets.token_hex(32)}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("INSTANCE_PATH", env["INSTANCE_PATH"])
-        app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
-                          "SECRET_KEY": env["SECRET_KEY"], "STORAGE_URL": env["STORAGE_URL"]})
-        with app.app_context():
-            upgrade()
-            db.engine.dispose()
-    return env
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     work = tmp_path_factory.mktemp("pipelining")
     server = start_gunicorn({
-        **migrated(work), "SCRYPT_N": "16", "MAX_UPLOAD_BYTES": str(MIB),
+        **migrated_sqlite(work), "SCRYPT_N": "16", "MAX_UPLOAD_BYTES": str(MIB),
         "UPLOADED_FILES_DENY": "exe", "UPLOAD_IDLE_SECONDS": str(IDLE_SECONDS),
         "RATELIMIT_UPLOAD": "10000 per hour", "GUNICORN_THREADS": "4"}, work)
     try:
