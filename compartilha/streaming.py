@@ -4,7 +4,10 @@ A body is read only through `environ["wsgi.input"]`, and never past its Content-
 The server keeps the framing of the connection: whatever the application leaves unread
 (an upload refused before its bytes arrived) is the server's to drain or to close on —
 gunicorn 27 drains up to 64 KiB for at most 5 s and otherwise closes the connection — so
-a body can never run into the next request on a keep-alive connection.
+a body can never run into the next request on a keep-alive connection. The app does not
+drain a refused body itself: that could mean reading gigabytes for a 409, and closing is
+the server's call (gunicorn drops a `Connection: close` set by the app, a hop-by-hop
+header, and offers no other public way to ask for it), which it makes for large bodies.
 
 What costs time on this kind of machine (bench/README.md, /work/shared/PERF-NOTES.md):
 small reads and fresh buffers, large power-of-two writes into fresh page-cache pages, and
