@@ -169,7 +169,7 @@ def victim_gets_its_own_answer(site: Site, case: str, size: int) -> None:
     victim = raw("GET", "/api/v1/me", {"Authorization": f"Bearer {site.victim}",
                                        "X-Padding": "p" * 4000}, host=site.host)
     answers, closed = exchange(site.base, attack(site, case, size) + victim, 2,
-                               context=site.context)
+                               context=site.context, linger=0.5)
     statuses = [a.status for a in answers]
     assert statuses and statuses[0] == CASES[case], (case, size, answers)
     if len(answers) == 1:  # the server closed instead of draining: the victim asks again

@@ -108,9 +108,11 @@ class Reader:
 
 
 def exchange(base: str, payload: bytes, count: int, *, context: ssl.SSLContext | None = None,
-             timeout: float = 10, head: bool = False) -> tuple[list[Answer], bool]:
+             timeout: float = 10, head: bool = False,
+             linger: float = 0.0) -> tuple[list[Answer], bool]:
     """Send `payload` (requests back to back) on one connection and read up to `count`
-    answers (`head`: answers to HEAD requests, without bodies). Returns them, plus
+    answers (`head`: answers to HEAD requests, without bodies), then wait `linger`
+    seconds for anything more (a smuggled request's answer). Returns the answers, plus
     anything more the server sent as an answer of status 0, and whether it closed."""
     with connect(base, context, timeout) as sock:
         sock.sendall(payload)
@@ -118,8 +120,8 @@ def exchange(base: str, payload: bytes, count: int, *, context: ssl.SSLContext |
         answers = []
         while len(answers) < count and (answer := reader.answer(head)) is not None:
             answers.append(answer)
-        if len(answers) == count and not reader.buf:
-            sock.settimeout(0.5)  # anything more (a smuggled request's answer) shows here
+        if linger and len(answers) == count and not reader.buf:
+            sock.settimeout(linger)
             reader._more()
         extra = reader.buf
     if extra:

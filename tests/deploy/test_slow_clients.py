@@ -61,7 +61,7 @@ class Slowloris:
 
     def _run(self) -> None:
         slots: list[tuple[socket.socket, bytes] | None] = [None] * COUNT
-        while not self._stop.wait(STEP):
+        while True:
             for i, slot in enumerate(slots):
                 slots[i] = slot = slot or self._connect()
                 if slot is None:
@@ -73,6 +73,8 @@ class Slowloris:
                 except OSError:  # closed by the server: open another one
                     sock.close()
                     slots[i] = None
+            if self._stop.wait(STEP):
+                break
         for slot in slots:
             if slot is not None:
                 slot[0].close()
@@ -116,7 +118,7 @@ def worst_latency(base: str, context: ssl.SSLContext | None, token: str) -> dict
 def attack(base: str, context: ssl.SSLContext | None, mode: str) -> None:
     token = signed_in(base, context)
     with Slowloris(base, context, mode) as slow:
-        time.sleep(STEP * 2)  # every connection open and sending
+        time.sleep(STEP + 0.5)  # every connection open and sending
         worst = worst_latency(base, context, token)
     print(f"\n{base} {mode}: {COUNT} slow connections ({slow.opened} opened) for "
           f"{SECONDS:.0f} s; worst latency {worst}")

@@ -1,4 +1,4 @@
-"""The fast body path reads gunicorn's socket directly: keep-alive must still work."""
+"""Uploads under real gunicorn: tus and multipart bodies over one keep-alive connection."""
 
 from __future__ import annotations
 
