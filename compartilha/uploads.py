@@ -20,8 +20,8 @@ from .storage import Writer, get_storage
 from .streaming import READ_SIZE, BodyReader, limit_idle_reads
 
 MULTIPART_OVERHEAD = 64 * 1024
-# Upload routes: the largest non-file field, and room for the parser's READ_SIZE reads,
-# which Werkzeug counts against this limit while it looks for the end of a part.
+# Upload routes: the largest non-file field (Flask's default is 500 kB), raised to leave
+# room for the parser's READ_SIZE reads (see UploadFormParser).
 UPLOAD_FORM_MEMORY = 4 * READ_SIZE
 
 
@@ -35,11 +35,12 @@ class UploadFormParser(FormDataParser):
         if mimetype != "multipart/form-data":
             return super().parse(stream, mimetype, content_length, options)
         limit = self.max_form_memory_size
+        # Werkzeug counts what it holds while looking for the end of a part against the
+        # field limit: reads stay well under it (small on routes that take no uploads).
+        read_size = READ_SIZE if limit is None else max(64 * 1024, min(READ_SIZE, limit // 4))
         parser = MultiPartParser(
             stream_factory=self.stream_factory, max_form_memory_size=limit, cls=self.cls,
-            buffer_size=READ_SIZE if limit is None else max(64 * 1024, min(READ_SIZE,
-                                                                           limit // 4)),
-            max_form_parts=self.max_form_parts)
+            buffer_size=read_size, max_form_parts=self.max_form_parts)
         try:
             boundary = (options or {}).get("boundary", "").encode("ascii")
             if not boundary:
