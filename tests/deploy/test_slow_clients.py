@@ -153,3 +153,52 @@ def test_make_run_keeps_answering(make_run, mode):
 @pytest.mark.parametrize("mode", ["headers", "body"])
 def test_nginx_keeps_answering(behind_nginx, mode):
     attack(behind_nginx["https"], behind_nginx["context"], mode)
+
+
+def held(base: str, context: ssl.SSLContext, source: str, head: bytes) -> socket.socket:
+    """A connection from `source` that sent `head` and then waits, its request open."""
+    parts = urlsplit(base)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10,
+                                    source_address=(source, 0))
+    sock = context.wrap_socket(sock, server_hostname=parts.hostname)
+    sock.sendall(head)
+    return sock
+
+
+def from_address(base: str, context: ssl.SSLContext, source: str, path: str):
+    parts = urlsplit(base)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10,
+                                    source_address=(source, 0))
+    with context.wrap_socket(sock, server_hostname=parts.hostname) as tls:
+        tls.sendall(raw("GET", path))
+        return Reader(tls).answer()
+
+
+def test_nginx_limits_each_address(behind_nginx):
+    """32 requests at once per address, 8 of them uploads; more get 429 in the app's JSON
+    shape, and other addresses are served meanwhile."""
+    base, context = behind_nginx["https"], behind_nginx["context"]
+    token = signed_in(base, context)
+    login = raw("POST", "/api/v1/auth/login", {"Content-Type": "application/json"},
+                b"{" + b" " * 100)[:-90]  # a body still on its way
+    upload = raw("POST", "/api/v1/files", {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "multipart/form-data; boundary=b"}, b"-" * 1000)[:-900]
+    sockets = [held(base, context, "127.0.0.3", login) for _ in range(32)]
+    sockets += [held(base, context, "127.0.0.4", upload) for _ in range(8)]
+    try:
+        time.sleep(1)  # nginx has read every head and counted every request
+        # 32 requests from one address: the 33rd is refused.
+        answers = [from_address(base, context, "127.0.0.3", "/healthz")]
+        # 8 uploads use 8 of the other address's 32: it still gets answers, but no 9th upload.
+        assert from_address(base, context, "127.0.0.4", "/healthz").status == 200
+        sockets.append(held(base, context, "127.0.0.4", upload))
+        answers.append(Reader(sockets[-1]).answer())
+        for answer in answers:
+            assert answer is not None and answer.status == 429, answer
+            assert json.loads(answer.body)["error"]["code"] == "too_many_requests"
+            assert answer.headers["retry-after"]
+        assert from_address(base, context, "127.0.0.1", "/healthz").status == 200
+    finally:
+        for sock in sockets:
+            sock.close()
