@@ -11,10 +11,19 @@ bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '800
 # Threads keep a worker answering small requests while others stream large files.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
-threads = int(os.environ.get("GUNICORN_THREADS") or 8)
+# A gthread worker gives a thread to a connection as soon as its first byte arrives (a
+# connection silent for 5 s waits in the worker's poller instead), and the thread then
+# reads the headers and the app reads the body: a client sending them slowly holds it.
+# gunicorn has no setting that bounds that time, so each worker has enough threads for
+# 64 such clients and room to spare; idle threads cost ~100 KiB each, and they are only
+# started when needed. Beyond that, slow clients are nginx's to hold (docs/deploy.md).
+threads = int(os.environ.get("GUNICORN_THREADS") or 128)
 # Large uploads and downloads can take minutes; a worker moving bytes is not stuck.
 timeout = 300
 graceful_timeout = 30
+# Idle kept-alive connections wait in the worker's poller, not in a thread. Longer than
+# nginx's upstream keepalive_timeout (docs/nginx.conf), so nginx closes them first.
+keepalive = 5
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

@@ -31,6 +31,8 @@ GIB = 1024**3
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "8"))
 BIG_GIB = int(os.environ.get("BENCH_BIG_GIB", "5"))
+# `upload`: only the 1 GiB uploads (a), e.g. to compare two versions of the body reader.
+ONLY = os.environ.get("BENCH_ONLY", "")
 RESULTS = Path(__file__).resolve().parent / "results"
 PASSWORD = "benchmark password"  # noqa: S105 - a throwaway account on loopback
 
@@ -282,6 +284,78 @@ def make_file(path: Path, size: int) -> Path:
     return path
 
 
+def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.Server,
+               big: Path, small: list[Path], work: Path, results: Results) -> None:
+    """(b) to (g): everything but the 1 GiB uploads."""
+    print("(b) download 1 GiB", flush=True)
+    url = app.create_tus(GIB)
+    file_id = file_id_from(curl(*app.tus_args(url, big))[2])
+    os.link(big, cp.folder / "dl.bin")
+    os.link(big, ng.folder / "dl.bin")
+    with RssSampler(comp) as rss_down:
+        for _ in range(ROUNDS):
+            download_round(app, file_id, comp, cp, ng, results)
+    results.extra["rss_download"] = rss_down.peak
+    app.delete(file_id)
+
+    print("(c) 64 × 1 MiB in parallel", flush=True)
+    for _ in range(ROUNDS):
+        for mode in ("xargs -P16", "curl --parallel 16"):
+            test = f"64 × 1 MiB · {mode} (s)"
+            results.add(test, "compartilha · multipart", parallel_uploads(
+                mode, small, f"{comp.base}/api/v1/files", True, app.auth))
+            (cp.folder / "p").mkdir(exist_ok=True)
+            results.add(test, "copyparty · PUT", parallel_uploads(
+                mode, small, f"{cp.base}/p/", False, ""))
+            servers.remove_tree(cp.folder / "p")
+            results.add(test, "nginx · PUT", parallel_uploads(
+                mode, small, f"{ng.base}/p/", False, ""))
+            servers.remove_tree(ng.folder / "p")
+
+    print("(d) listing and share page", flush=True)
+    owner = App(comp, "owner@example.com")
+    tiny = work / "tiny.txt"
+    tiny.write_text("hello\n")
+    for _ in range(100):
+        curl("-H", owner.auth, "-F", f"file=@{tiny}", f"{comp.base}/api/v1/files")
+    share = requests.post(f"{comp.base}/api/v1/files/{owner.newest_id()}/shares",
+                          headers=owner.headers, json={}, timeout=30).json()["share"]
+    share_url = f"{comp.base}/s/{share['token']}"
+    (cp.folder / "list100").mkdir()
+    for i in range(100):
+        (cp.folder / "list100" / f"f{i:03d}.txt").write_text("hello\n")
+    listing = f"{comp.base}/api/v1/files?per_page=100"
+    targets = [("compartilha · API listing", listing, owner.headers),
+               ("compartilha · share page", share_url, {}),
+               ("copyparty · JSON listing", f"{cp.base}/list100/?ls", {})]
+    for _ in range(ROUNDS):
+        wrk_round("100 rows ·", targets, results)
+
+    print("(f) the same with 1,000,000 rows in arquivos", flush=True)
+    results.extra["fill_seconds"] = fill_rows(comp.folder / "db.sqlite", 1_000_000)
+    for _ in range(ROUNDS):
+        wrk_round("1M rows ·", targets[:2], results)
+
+    print(f"(e) RSS during a {BIG_GIB} GiB upload", flush=True)
+    huge = work / "huge.bin"
+    with open(huge, "wb") as fh:
+        fh.truncate(BIG_GIB * GIB)  # sparse: the client reads zeros at no cost
+    url = app.create_tus(BIG_GIB * GIB)
+    with RssSampler(comp) as rss_big:
+        headers = timed(comp, results, f"upload {BIG_GIB} GiB · tus PATCH",
+                        *app.tus_args(url, huge), size=BIG_GIB * GIB)
+    results.extra["rss_big_start"] = rss_big.start_rss
+    results.extra["rss_big"] = rss_big.peak
+    app.delete(file_id_from(headers))
+
+    if os.environ.get("BENCH_S3", "1") == "1":
+        print("(g) S3: Compartilha on SeaweedFS vs boto3 straight to it", flush=True)
+        try:
+            s3bench.run(work, big, results, timed, ROUNDS, PASSWORD)
+        except Exception as exc:  # the rows above are still worth a report
+            results.extra.setdefault("notes", []).append(f"- S3 rows failed: {exc!r}")
+
+
 def main() -> None:
     results = Results()
     results.extra["machine"] = machine()
@@ -291,7 +365,8 @@ def main() -> None:
     try:
         print(f"bench in {work}, {ROUNDS} rounds", flush=True)
         big = make_file(work / "big.bin", GIB)
-        small = [make_file(work / f"small-{i:02d}.bin", 1024**2) for i in range(64)]
+        small = [make_file(work / f"small-{i:02d}.bin", 1024**2)
+                 for i in range(0 if ONLY else 64)]
         comp = servers.compartilha(work)
         running.append(comp)
         cp = servers.copyparty(work)
@@ -307,81 +382,17 @@ def main() -> None:
                 upload_round(app, comp, cp, ng, big, results)
         results.extra["rss_upload"] = rss_up.peak
 
-        print("(b) download 1 GiB", flush=True)
-        url = app.create_tus(GIB)
-        file_id = file_id_from(curl(*app.tus_args(url, big))[2])
-        os.link(big, cp.folder / "dl.bin")
-        os.link(big, ng.folder / "dl.bin")
-        with RssSampler(comp) as rss_down:
-            for _ in range(ROUNDS):
-                download_round(app, file_id, comp, cp, ng, results)
-        results.extra["rss_download"] = rss_down.peak
-        app.delete(file_id)
-
-        print("(c) 64 × 1 MiB in parallel", flush=True)
-        for _ in range(ROUNDS):
-            for mode in ("xargs -P16", "curl --parallel 16"):
-                test = f"64 × 1 MiB · {mode} (s)"
-                results.add(test, "compartilha · multipart", parallel_uploads(
-                    mode, small, f"{comp.base}/api/v1/files", True, app.auth))
-                (cp.folder / "p").mkdir(exist_ok=True)
-                results.add(test, "copyparty · PUT", parallel_uploads(
-                    mode, small, f"{cp.base}/p/", False, ""))
-                servers.remove_tree(cp.folder / "p")
-                results.add(test, "nginx · PUT", parallel_uploads(
-                    mode, small, f"{ng.base}/p/", False, ""))
-                servers.remove_tree(ng.folder / "p")
-
-        print("(d) listing and share page", flush=True)
-        owner = App(comp, "owner@example.com")
-        tiny = work / "tiny.txt"
-        tiny.write_text("hello\n")
-        for _ in range(100):
-            curl("-H", owner.auth, "-F", f"file=@{tiny}", f"{comp.base}/api/v1/files")
-        share = requests.post(f"{comp.base}/api/v1/files/{owner.newest_id()}/shares",
-                              headers=owner.headers, json={}, timeout=30).json()["share"]
-        share_url = f"{comp.base}/s/{share['token']}"
-        (cp.folder / "list100").mkdir()
-        for i in range(100):
-            (cp.folder / "list100" / f"f{i:03d}.txt").write_text("hello\n")
-        listing = f"{comp.base}/api/v1/files?per_page=100"
-        targets = [("compartilha · API listing", listing, owner.headers),
-                   ("compartilha · share page", share_url, {}),
-                   ("copyparty · JSON listing", f"{cp.base}/list100/?ls", {})]
-        for _ in range(ROUNDS):
-            wrk_round("100 rows ·", targets, results)
-
-        print("(f) the same with 1,000,000 rows in arquivos", flush=True)
-        results.extra["fill_seconds"] = fill_rows(comp.folder / "db.sqlite", 1_000_000)
-        for _ in range(ROUNDS):
-            wrk_round("1M rows ·", targets[:2], results)
-
-        print(f"(e) RSS during a {BIG_GIB} GiB upload", flush=True)
-        huge = work / "huge.bin"
-        with open(huge, "wb") as fh:
-            fh.truncate(BIG_GIB * GIB)  # sparse: the client reads zeros at no cost
-        url = app.create_tus(BIG_GIB * GIB)
-        with RssSampler(comp) as rss_big:
-            headers = timed(comp, results, f"upload {BIG_GIB} GiB · tus PATCH",
-                            *app.tus_args(url, huge), size=BIG_GIB * GIB)
-        results.extra["rss_big_start"] = rss_big.start_rss
-        results.extra["rss_big"] = rss_big.peak
-        app.delete(file_id_from(headers))
-
-        if os.environ.get("BENCH_S3", "1") == "1":
-            print("(g) S3: Compartilha on SeaweedFS vs boto3 straight to it", flush=True)
-            try:
-                s3bench.run(work, big, results, timed, ROUNDS, PASSWORD)
-            except Exception as exc:  # the rows above are still worth a report
-                results.extra.setdefault("notes", []).append(f"- S3 rows failed: {exc!r}")
+        if ONLY != "upload":
+            other_rows(app, comp, cp, ng, big, small, work, results)
     finally:
         for server in running:
             server.stop()
         servers.remove_tree(work)
     results.extra["minutes"] = (time.monotonic() - started) / 60
     RESULTS.mkdir(exist_ok=True)
-    report.write(results, RESULTS / "latest.md", RESULTS / "latest.png", ROUNDS)
-    print((RESULTS / "latest.md").read_text())
+    name = f"only-{ONLY}" if ONLY else "latest"
+    report.write(results, RESULTS / f"{name}.md", RESULTS / f"{name}.png", ROUNDS)
+    print((RESULTS / f"{name}.md").read_text())
 
 
 if __name__ == "__main__":

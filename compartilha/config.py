@@ -75,6 +75,9 @@ VARIABLES: dict[str, tuple[Any, str]] = {
         "default: 4 × MAX_UPLOAD_BYTES"),
     "UPLOAD_EXPIRY_HOURS": (
         "24", "an unfinished tus upload expires this long after its last request"),
+    "UPLOAD_IDLE_SECONDS": (
+        "60", "under gunicorn: an upload whose client sends nothing for this long ends and "
+        "frees its thread (the bytes received so far count; 0: wait for ever)"),
     "X_ACCEL_REDIRECT": (
         "", "behind nginx: internal location of the storage folder, e.g. `/_files/`; "
         "downloads are then sent by nginx"),
@@ -144,6 +147,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "UPLOAD_EXPIRY_HOURS": float(env("UPLOAD_EXPIRY_HOURS") or 24),
         "UPLOAD_MAX_UNFINISHED": int(env("UPLOAD_MAX_UNFINISHED") or 20),
         "UPLOAD_MAX_UNFINISHED_BYTES": int(env("UPLOAD_MAX_UNFINISHED_BYTES") or 0) or None,
+        "UPLOAD_IDLE_SECONDS": float(env("UPLOAD_IDLE_SECONDS") or 60),
         "X_ACCEL_REDIRECT": env("X_ACCEL_REDIRECT") or "",
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),
         **{variable: env(variable) for variable in RATE_VARIABLES},

@@ -1,18 +1,26 @@
-"""Moving request bodies at line speed: large reads into reused buffers, few copies,
-sha256 on a helper thread.
+"""Moving request bodies at line speed through the server's public interface.
+
+A body is read only through `environ["wsgi.input"]`, and never past its Content-Length.
+The server keeps the framing of the connection: whatever the application leaves unread
+(an upload refused before its bytes arrived) is the server's to drain or to close on —
+gunicorn 27 drains up to 64 KiB for at most 5 s and otherwise closes the connection — so
+a body can never run into the next request on a keep-alive connection. The app does not
+drain a refused body itself: that could mean reading gigabytes for a 409, and closing is
+the server's call (gunicorn drops a `Connection: close` set by the app, a hop-by-hop
+header, and offers no other public way to ask for it), which it makes for large bodies.
 
 What costs time on this kind of machine (bench/README.md, /work/shared/PERF-NOTES.md):
-fresh 1 MiB buffers (mmap'd and faulted in on every read), gunicorn's `Body.read`, which
-passes each piece through several BytesIO copies, and sha256 (~0.5 s of CPU per GiB) done
-on the thread that also receives. So the body is read with `recv_into` into a small pool
-of buffers that is reused for the life of the process, and hashed by a second thread
-(hashlib releases the GIL on large buffers) while the receiving thread writes.
+small reads and fresh buffers, large power-of-two writes into fresh page-cache pages, and
+sha256 (~0.5 s of CPU per GiB) on the thread that also receives. So the body is read in
+large pieces — into a small pool of reused buffers when the stream has `readinto`, else
+as the bytes `read` returns, which are then written and hashed as they are, without
+another copy — written in CHUNK-sized slices, and hashed on a second thread (hashlib
+releases the GIL on large buffers) while the receiving thread writes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -20,7 +28,10 @@ from typing import Any
 
 # Not a power of two: large aligned writes into fresh page-cache pages were the slow case.
 CHUNK = 4 * 65_000
-POOL = 8  # buffers per body: how far the hashing thread may fall behind
+# One read of the body. gunicorn's Body (no readinto) hands over at most 1 MiB per step:
+# larger reads are assembled in one more buffer, smaller ones re-copy what it read ahead.
+READ_SIZE = 1024 * 1024
+POOL = 8  # pieces per body: how far the hashing thread may fall behind
 _spare: list[bytearray] = []
 _spare_lock = threading.Lock()
 
@@ -38,28 +49,38 @@ def _give_back(buffers: list[bytearray]) -> None:
 
 
 class HashPipe:
-    """Feeds filled buffers to hashers on another thread and recycles the buffers.
+    """Feeds received pieces to hashers on another thread.
 
-    `prefix` (bytes already stored, e.g. when an upload resumes in another process)
-    is hashed into the first hasher before anything fed here."""
+    A piece is either a pooled buffer (`buffer()`, then `feed`), recycled once hashed, or
+    immutable bytes (`feed_bytes`), hashed as they are; either way at most POOL pieces
+    wait, so memory stays flat. `prefix` (bytes already stored, e.g. when an upload
+    resumes in another process) is hashed into the first hasher before anything fed here.
+    The pool is allocated on the first `buffer()` only."""
 
     def __init__(self, hashers: list[Any], prefix: Iterable[bytes] | None = None) -> None:
         self._hashers = hashers
         self._prefix = prefix
-        self._buffers = _borrow(POOL)
+        self._buffers: list[bytearray] = []
         self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-        for buf in self._buffers:
-            self._free.put(buf)
-        self._work: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
+        self._room = threading.BoundedSemaphore(POOL)
+        self._work: queue.SimpleQueue[tuple[Any, int] | None] = queue.SimpleQueue()
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
         self._thread.start()
 
     def buffer(self) -> bytearray:
+        if not self._buffers:
+            self._buffers = _borrow(POOL)
+            for buf in self._buffers:
+                self._free.put(buf)
         return self._free.get()
 
     def feed(self, buf: bytearray, n: int) -> None:
         self._work.put((buf, n))
+
+    def feed_bytes(self, data: bytes) -> None:
+        self._room.acquire()
+        self._work.put((data, len(data)))
 
     def recycle(self, buf: bytearray) -> None:
         self._free.put(buf)
@@ -71,15 +92,18 @@ class HashPipe:
         except BaseException as exc:  # reported by close(); keep recycling buffers
             self.error = exc
         while (item := self._work.get()) is not None:
-            buf, n = item
+            data, n = item
             if self.error is None:
                 try:
-                    with memoryview(buf) as view:
+                    with memoryview(data) as view:
                         for hasher in self._hashers:
                             hasher.update(view[:n])
                 except BaseException as exc:
                     self.error = exc
-            self._free.put(buf)
+            if isinstance(data, bytearray):
+                self._free.put(data)
+            else:
+                self._room.release()
 
     def close(self) -> None:
         """Wait for the hashers to catch up; raise what went wrong on their thread."""
@@ -91,12 +115,25 @@ class HashPipe:
             raise self.error
 
 
-class BodyReader:
-    """Reads up to `length` bytes of the request body into caller-supplied buffers.
+def limit_idle_reads(environ: dict[str, Any], seconds: float) -> None:
+    """Make a read of this request's body that waits `seconds` for a byte fail.
 
-    Under gunicorn it reads the socket directly (after the bytes gunicorn already
-    buffered), and tells gunicorn's body reader how much is left, so keep-alive still
-    finds the next request where it belongs. A client that goes away just ends the body:
+    A WSGI read blocks its thread until the client sends; an upload whose client stops
+    sending would hold a thread for good. The one public handle a server offers on that
+    wait is the connection's socket timeout: gunicorn puts the socket in the environ as
+    `gunicorn.socket`. Only its timeout is set here (the bytes still go through
+    `wsgi.input`): gunicorn's own reader then raises, marks the body failed and closes
+    the connection, and the next request on a kept-alive connection starts with the
+    socket blocking again. Other servers: their own timeouts apply."""
+    sock = environ.get("gunicorn.socket")
+    if seconds > 0 and callable(getattr(sock, "settimeout", None)):
+        sock.settimeout(seconds)
+
+
+class BodyReader:
+    """Reads up to `length` bytes of the request body from `environ["wsgi.input"]`.
+
+    A client that goes away, or stays silent past `limit_idle_reads`, just ends the body:
     `complete` tells whether every declared byte arrived.
     """
 
@@ -104,100 +141,59 @@ class BodyReader:
         self.length = length
         self.received = 0
         self.failed = False
-        self._environ = environ
-        self._gunicorn_reader: Any = None
-        self._sock: Any = None
-        self._pending = b""
         self._stream: Any = environ["wsgi.input"]
-        self._attach_gunicorn()
+        self._readinto = getattr(self._stream, "readinto", None)
 
     @property
     def complete(self) -> bool:
         return self.received == self.length
 
-    def _attach_gunicorn(self) -> None:
-        body, sock = self._environ["wsgi.input"], self._environ.get("gunicorn.socket")
-        reader = getattr(body, "reader", None)
-        unreader = getattr(reader, "unreader", None)
-        if (sock is None or type(reader).__name__ != "LengthReader"
-                or getattr(reader, "length", None) != self.length
-                or not isinstance(getattr(unreader, "buf", None), io.BytesIO)
-                or body.buf.tell()):
-            return
-        buffered = unreader.buf.getvalue()
-        self._pending, rest = buffered[: self.length], buffered[self.length:]
-        unreader.buf = io.BytesIO()
-        unreader.buf.write(rest)
-        self._gunicorn_reader, self._sock = reader, sock
-
-    @property
-    def direct(self) -> bool:
-        """Whether the socket is read directly (under gunicorn)."""
-        return self._sock is not None
-
-    def _read_some(self, buf: memoryview, want: int) -> int:
-        if self._pending:
-            n = min(want, len(self._pending))
-            buf[:n] = self._pending[:n]
-            self._pending = self._pending[n:]
-            return n
-        if self._sock is not None:
-            return self._sock.recv_into(buf, want)
-        data = self._stream.read(want)
-        buf[: len(data)] = data
-        return len(data)
+    def _count(self, n: int) -> None:
+        if n == 0:
+            self.failed = True
+        self.received += n
 
     def readinto(self, buf: bytearray) -> int:
         """Fill `buf` (fewer bytes only at the end of the body or when the client left)."""
-        filled, view = 0, memoryview(buf)
-        try:
+        filled = 0
+        with memoryview(buf) as view:
             while not self.failed:
                 want = min(len(buf) - filled, self.length - self.received)
                 if want <= 0:
                     break
                 try:
-                    n = self._read_some(view[filled:], want)
+                    n = self._readinto(view[filled:filled + want]) or 0
                 except (OSError, ValueError):  # reset, timeout, or a closed stream
                     n = 0
-                if n == 0:
-                    self._fail()
-                self.received += n
+                self._count(n)
                 filled += n
-        finally:
-            view.release()
-            if self._gunicorn_reader is not None:
-                self._gunicorn_reader.length = self.length - self.received
         return filled
 
-    def _fail(self) -> None:
-        self.failed = True
-        if self._gunicorn_reader is not None:
-            self._environ["wsgi.input"].failed = True  # do not reuse this connection
-
-    def read(self, size: int = -1) -> bytes:
-        """A file-like read for parsers that want bytes (the multipart form): one recv,
-        no intermediate copies."""
+    def read(self, size: int | None = -1) -> bytes:
+        """A file-like read: `size` bytes, fewer only at the end of the body."""
         left = self.length - self.received
         size = left if size is None or size < 0 else min(size, left)
         if size <= 0 or self.failed:
             return b""
-        if self._pending:
-            data, self._pending = self._pending[:size], self._pending[size:]
-        else:
-            try:
-                data = self._sock.recv(size) if self._sock is not None else \
-                    self._stream.read(size)
-            except (OSError, ValueError):
-                data = b""
-        if not data:
-            self._fail()
-        self.received += len(data)
-        if self._gunicorn_reader is not None:
-            self._gunicorn_reader.length = self.length - self.received
+        try:
+            data = self._stream.read(size)
+        except (OSError, ValueError):  # reset, timeout, or a closed stream
+            data = b""
+        self._count(len(data))
         return data
 
     def chunks(self, pipe: HashPipe) -> Iterator[memoryview]:
-        """The body as views of pooled buffers, each also fed to `pipe` for hashing."""
+        """The body in CHUNK-sized views, each piece also fed to `pipe` for hashing."""
+        if self._readinto is not None:
+            yield from self._pooled_chunks(pipe)
+            return
+        while data := self.read(READ_SIZE):
+            pipe.feed_bytes(data)
+            with memoryview(data) as view:
+                for start in range(0, len(data), CHUNK):
+                    yield view[start:start + CHUNK]
+
+    def _pooled_chunks(self, pipe: HashPipe) -> Iterator[memoryview]:
         while True:
             buf = pipe.buffer()
             n = self.readinto(buf)

@@ -14,23 +14,56 @@ from typing import IO, Any
 
 from apiflask import APIFlask
 from flask import Flask, current_app, g, request
+from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from .storage import Writer, get_storage
-from .streaming import BodyReader
+from .streaming import READ_SIZE, BodyReader, limit_idle_reads
 
 MULTIPART_OVERHEAD = 64 * 1024
+# Upload routes: the largest non-file field (Flask's default is 500 kB), raised to leave
+# room for the parser's READ_SIZE reads (see UploadFormParser).
+UPLOAD_FORM_MEMORY = 4 * READ_SIZE
+
+
+class UploadFormParser(FormDataParser):
+    """Multipart parsed in large reads: Werkzeug's parser reads 64 KiB at a time, and a
+    server that read ahead (gunicorn reads up to 1 MiB per recv) then re-copies what is
+    left on every small read. Other types are parsed as Werkzeug does."""
+
+    def parse(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+              options: dict[str, str] | None = None) -> Any:
+        if mimetype != "multipart/form-data":
+            return super().parse(stream, mimetype, content_length, options)
+        limit = self.max_form_memory_size
+        # Werkzeug counts what it holds while looking for the end of a part against the
+        # field limit: reads stay well under it (small on routes that take no uploads).
+        read_size = READ_SIZE if limit is None else max(64 * 1024, min(READ_SIZE, limit // 4))
+        parser = MultiPartParser(
+            stream_factory=self.stream_factory, max_form_memory_size=limit, cls=self.cls,
+            buffer_size=read_size, max_form_parts=self.max_form_parts)
+        try:
+            boundary = (options or {}).get("boundary", "").encode("ascii")
+            if not boundary:
+                raise ValueError("Missing boundary")
+            form, files = parser.parse(stream, boundary, content_length)
+        except ValueError:
+            if not self.silent:
+                raise
+            return stream, self.cls(), self.cls()
+        return stream, form, files
 
 
 class UploadRequest(APIFlask.request_class):  # type: ignore[name-defined,misc]
+    form_data_parser_class = UploadFormParser
+
     def _get_stream_for_parsing(self) -> IO[bytes]:
-        # Under gunicorn the parser reads the socket itself: gunicorn's Body.read copies
-        # each piece through BytesIO several times (see compartilha.streaming).
+        # A multipart body of known length is read through BodyReader: never past its
+        # Content-Length, with no wrapper copying each read once more.
         length = self.content_length
-        if (getattr(self, "_cached_data", None) is None and length is not None
+        if (self.mimetype == "multipart/form-data" and length is not None
+                and getattr(self, "_cached_data", None) is None
                 and (self.max_content_length is None or length <= self.max_content_length)):
-            reader = BodyReader(self.environ, length)
-            if reader.direct:
-                return reader  # type: ignore[return-value]
+            return BodyReader(self.environ, length)  # type: ignore[return-value]
         return super()._get_stream_for_parsing()
 
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
@@ -42,11 +75,14 @@ class UploadRequest(APIFlask.request_class):  # type: ignore[name-defined,misc]
 
 
 def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Raise this request's body limit from the small default to the upload limit."""
+    """Raise this request's body limit from the small default to the upload limit, and
+    let a body whose client stops sending end after UPLOAD_IDLE_SECONDS."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"] + MULTIPART_OVERHEAD
+        request.max_form_memory_size = UPLOAD_FORM_MEMORY
+        limit_idle_reads(request.environ, current_app.config["UPLOAD_IDLE_SECONDS"])
         return view(*args, **kwargs)
 
     return wrapped

@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import pytest
 from botocore.config import Config
+from flask_migrate import upgrade
+
+from compartilha import create_app
+from compartilha.extensions import db
 
 BUCKET = "compartilha-test"
 REGION = "us-east-1"
@@ -144,15 +149,17 @@ class AppServer:
     log: Path
 
 
-def start_gunicorn(env: dict[str, str], workdir: Path, name: str = "app",
+def start_gunicorn(env: dict[str, str | None], workdir: Path, name: str = "app",
                    timeout: float = 30, app: str = "compartilha:create_app()") -> AppServer:
     """The app under gunicorn (gunicorn.conf.py) on a free port, one worker, two threads
-    unless `env` says otherwise; `app` may name a test harness around the app."""
+    unless `env` says otherwise (None: unset, gunicorn.conf.py's default); `app` may name a
+    test harness around the app."""
     port = free_ports(1)[0]
     root = Path(__file__).resolve().parent.parent
     full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port),
                 "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "1"),
                 "GUNICORN_THREADS": env.get("GUNICORN_THREADS", "2")}
+    full_env = {key: value for key, value in full_env.items() if value is not None}
     log = workdir / f"{name}.log"
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     with open(log, "wb") as out:
@@ -188,3 +195,18 @@ def wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float,
             raise ServerUnavailable(f"{url} did not answer in time:\n"
                                     + log.read_text(errors="replace")[-3000:])
         time.sleep(0.2)
+
+
+def migrated_sqlite(work: Path) -> dict[str, str]:
+    """The environment of an app on a migrated SQLite file in `work`."""
+    env = {"DATABASE_URL": f"sqlite:///{work / 'app.db'}",
+           "STORAGE_URL": f"file://{work / 'files'}", "INSTANCE_PATH": str(work / "instance"),
+           "SECRET_KEY": secrets.token_hex(32)}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INSTANCE_PATH", env["INSTANCE_PATH"])
+        app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
+                          "SECRET_KEY": env["SECRET_KEY"], "STORAGE_URL": env["STORAGE_URL"]})
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+    return env

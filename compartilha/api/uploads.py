@@ -49,7 +49,8 @@ def _int_header(name: str, *, required: bool = True) -> int | None:
     raw = request.headers.get(name)
     if raw is None and not required:
         return None
-    if raw is None or not raw.isdigit() or len(raw) > 19:
+    # ASCII digits only: str.isdigit() also accepts '²' and '٣', which int() refuses or reads.
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
         raise TusError(400, "invalid_header", f"{name} must be a non-negative integer.")
     return int(raw)
 

@@ -2,121 +2,21 @@
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
-import os
 import secrets
-import shutil
-import ssl
-import subprocess
-from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from flask_migrate import upgrade
 
-from compartilha import create_app
-from compartilha.extensions import db
 from tests.deploy.http import call, multipart
-from tests.servers import free_ports, start_gunicorn, stop, wait_http
-
-ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx", path="/usr/sbin:/usr/local/sbin:" + os.environ.get("PATH", ""))
-MIB = 1024 * 1024
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = folder / "fullchain.pem", folder / "privkey.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
-def site_config(app_port: int, http_port: int, https_port: int, cert: Path, key: Path,
-                files: Path) -> str:
-    """docs/nginx.conf with only addresses, certificate, folder and body limit swapped."""
-    text = (ROOT / "docs" / "nginx.conf").read_text()
-    swaps = {
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
-        "    listen [::]:80;\n": "",
-        "    listen [::]:443 ssl http2;\n": "",
-        "listen 80;": f"listen 127.0.0.1:{http_port};",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
-        "/etc/ssl/compartilha/fullchain.pem": str(cert),
-        "/etc/ssl/compartilha/privkey.pem": str(key),
-        "/srv/compartilha/instance/files/": f"{files}/",
-        "client_max_body_size 10485824k;": f"client_max_body_size {8 * 1024 + 64}k;",
-    }
-    for old, new in swaps.items():
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return text
+from tests.deploy.nginx import MIB, nginx_site, require_nginx
+from tests.smuggling import CASES, LARGE, SMALL, Site, check, prepare
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if NGINX is None:
-        if os.environ.get("REQUIRE_NGINX") == "1":
-            pytest.fail("nginx is required (REQUIRE_NGINX=1) but not installed")
-        pytest.skip("nginx not installed")
-    work = tmp_path_factory.mktemp("nginx")
-    files = work / "files"
-    database = f"sqlite:///{work / 'app.db'}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("INSTANCE_PATH", str(work / "instance"))
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database,
-                          "SECRET_KEY": secrets.token_hex(32), "STORAGE_URL": f"file://{files}"})
-        with app.app_context():
-            upgrade()
-            db.engine.dispose()
-    app_server = start_gunicorn({
-        "DATABASE_URL": database, "STORAGE_URL": f"file://{files}",
-        "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": secrets.token_hex(32),
-        "SCRYPT_N": "16", "TRUSTED_PROXIES": "1", "X_ACCEL_REDIRECT": "/_files/",
-        "MAX_UPLOAD_BYTES": str(8 * MIB),
-    }, work, "app")
-    http_port, https_port = free_ports(2)
-    cert, key = self_signed(work)
-    app_port = int(app_server.url.rsplit(":", 1)[1])
-    (work / "site.conf").write_text(site_config(app_port, http_port, https_port, cert, key,
-                                                files))
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the temp folders
-    temp = "".join(f"{kind}_temp_path {work / kind};\n"
-                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (work / "nginx.conf").write_text(
-        f"{user}worker_processes 1;\npid {work / 'nginx.pid'};\nerror_log {work / 'error.log'};\n"
-        f"daemon off;\nevents {{ worker_connections 64; }}\n"
-        f"http {{\naccess_log {work / 'access.log'};\n{temp}include {work / 'site.conf'};\n}}\n")
-    log = work / "nginx.log"
-    with open(log, "wb") as out:
-        nginx = subprocess.Popen(  # noqa: S603
-            [NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-e", str(work / "error.log")],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
-    try:
-        wait_http(f"http://127.0.0.1:{http_port}/", nginx, work / "error.log", 20,
-                  accept=(301,))
-        context = ssl.create_default_context(cafile=str(cert))
-        yield {"https": f"https://127.0.0.1:{https_port}", "http": f"http://127.0.0.1:{http_port}",
-               "context": context, "files": files}
-    finally:
-        stop(nginx)
-        stop(app_server.process)
+    require_nginx()
+    with nginx_site(tmp_path_factory.mktemp("nginx"), {
+            "UPLOADED_FILES_DENY": "exe", "RATELIMIT_UPLOAD": "10000 per hour"}) as site:
+        yield site
 
 
 def test_plain_http_redirects_to_https(site):
@@ -169,3 +69,13 @@ def test_storage_folder_is_internal_only(site):
     (site["files"] / token[:2] / token).write_bytes(b"private")
     rv = call(site["https"], "GET", f"/_files/{token[:2]}/{token}", context=site["context"])
     assert rv.status == 404 and b"private" not in rv.body
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_refused_upload_never_runs_into_the_next_request(site, case):
+    """The same attacks as on gunicorn alone, through nginx, which keeps its upstream
+    connections alive: the next request on one may be another user's."""
+    target = Site(site["https"], site["database"], site["max_upload"], site["context"])
+    target = site.setdefault("smuggling", prepare(target))
+    for size in (SMALL, LARGE):
+        check(target, case, size)

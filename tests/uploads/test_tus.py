@@ -21,7 +21,7 @@ from compartilha.extensions import db
 from compartilha.models import Upload
 from compartilha.models.base import utcnow
 from compartilha.services import uploads as upload_service
-from tests.conftest import unfinished_uploads
+from tests.conftest import error_code, unfinished_uploads
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -290,3 +290,16 @@ def test_deleting_the_account_drops_unfinished_uploads(live_server, auth, app):
                          json={"password": account.password})
     assert rv.status_code == 204, rv.text
     assert staged(app) == []
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "１０", "-1", "1e3"])
+def test_integer_headers_take_ascii_digits_only(client, auth, value):
+    # str.isdigit() accepts '²' (int() then failed: 500) and '٣' or '１０' (read as numbers).
+    account = auth.user()
+    sent = {**TUS, **account.headers}
+    rv = client.post("/api/v1/uploads", headers={**sent, "Upload-Length": value})
+    assert rv.status_code == 400 and error_code(rv) == "invalid_header"
+    url = client.post("/api/v1/uploads", headers={**sent, "Upload-Length": "10"}).location
+    rv = client.patch(url, data=b"1", headers={
+        **sent, "Upload-Offset": value, "Content-Type": "application/offset+octet-stream"})
+    assert rv.status_code == 400 and error_code(rv) == "invalid_header"

@@ -1,0 +1,83 @@
+"""Bodies on the wire under gunicorn itself (gunicorn.conf.py): a refused upload never
+lets its body run into the next request, a form body split over TCP segments is read
+whole, and an upload whose client goes silent frees its thread."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.servers import migrated_sqlite, start_gunicorn, stop
+from tests.smuggling import CASES, LARGE, OCTETS, SMALL, TUS, Site, check, prepare
+from tests.wire import Reader, connect, raw
+
+MIB = 1024 * 1024
+IDLE_SECONDS = 2
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    work = tmp_path_factory.mktemp("pipelining")
+    server = start_gunicorn({
+        **migrated_sqlite(work), "SCRYPT_N": "16", "MAX_UPLOAD_BYTES": str(MIB),
+        "UPLOADED_FILES_DENY": "exe", "UPLOAD_IDLE_SECONDS": str(IDLE_SECONDS),
+        "RATELIMIT_UPLOAD": "10000 per hour", "GUNICORN_THREADS": "4"}, work)
+    try:
+        yield prepare(Site(server.url, work / "app.db", MIB))
+    finally:
+        stop(server.process)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_refused_upload_never_runs_into_the_next_request(site, case):
+    for size in (SMALL, LARGE):
+        check(site, case, size)
+
+
+def test_a_form_body_split_over_two_segments_logs_in(site):
+    """A urlencoded body whose second half arrives later is read whole (the form was
+    parsed from the first segment alone, and the login failed)."""
+    email = f"split-{secrets.token_hex(4)}@example.com"
+    creds = json.dumps({"name": "S", "email": email, "password": "a long password"})
+    assert site.call("POST", "/api/v1/auth/register", body=creds.encode(),
+                     headers={"Content-Type": "application/json"}).status == 201
+    body = f"email={email}&password=a+long+password".encode()
+    request = raw("POST", "/login", {"Content-Type": "application/x-www-form-urlencoded",
+                                     "Origin": site.base}, body, site.host)
+    with connect(site.base) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(request[:-12])
+        time.sleep(0.5)
+        sock.sendall(request[-12:])
+        answer = Reader(sock).answer()
+    assert answer is not None and answer.status == 302, answer
+    assert "set-cookie" in answer.headers
+
+
+def test_a_silent_upload_ends_after_the_idle_timeout(site):
+    """A tus PATCH whose client stops sending is answered after UPLOAD_IDLE_SECONDS with
+    the offset it stored, and its connection is closed; meanwhile others are served."""
+    length = MIB
+    rv = site.call("POST", "/api/v1/uploads", site.victim, {**TUS, "Upload-Length": str(length)})
+    path = urlsplit(rv.headers["location"]).path
+    request = raw("PATCH", path, {"Authorization": f"Bearer {site.victim}", **TUS, **OCTETS,
+                                  "Upload-Offset": "0"}, b"a" * length, site.host)
+    started = time.monotonic()
+    with connect(site.base, timeout=IDLE_SECONDS + 20) as sock:
+        sock.sendall(request[:-300_000])  # most of the body, then silence
+        time.sleep(0.3)
+        assert site.call("GET", "/healthz").status == 200
+        reader = Reader(sock)
+        answer = reader.answer()
+        elapsed = time.monotonic() - started
+        assert answer is not None and answer.status == 204, answer
+        assert IDLE_SECONDS - 0.5 <= elapsed < IDLE_SECONDS + 10
+        assert reader.answer() is None and reader.closed  # its framing is lost: not reused
+    stored = int(answer.headers["upload-offset"])
+    assert 0 <= stored <= length - 300_000
+    assert site.call("HEAD", path, site.victim, TUS).headers["upload-offset"] == str(stored)
