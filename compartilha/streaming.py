@@ -162,12 +162,20 @@ class BodyReader:
                 if want <= 0:
                     break
                 try:
-                    n = self._readinto(view[filled:filled + want]) or 0
+                    n = self._read_some(view[filled:filled + want])
                 except (OSError, ValueError):  # reset, timeout, or a closed stream
                     n = 0
                 self._count(n)
                 filled += n
         return filled
+
+    def _read_some(self, view: memoryview) -> int:
+        # gunicorn's body has no readinto: one read of at most len(view) bytes, copied in.
+        if self._readinto is not None:
+            return self._readinto(view) or 0
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        return len(data)
 
     def read(self, size: int | None = -1) -> bytes:
         """A file-like read: `size` bytes, fewer only at the end of the body."""

@@ -230,8 +230,7 @@ def _staging_gone(upload: Upload, lease: str, body: BodyReader,
 
 def _discard(body: BodyReader) -> None:
     """Read what the client sends, so the connection stays usable."""
-    buffer = bytearray(64 * 1024)
-    while body.readinto(buffer):
+    while body.read(1024 * 1024):
         pass
 
 

@@ -41,7 +41,7 @@ def slow_upload(client: Client, data: bytes, name: str) -> tuple[int, bytes]:
     """A multipart upload whose body trickles in (0.1 s per 32 KiB): such uploads are
     in flight when the database stops, and their commits fail with it."""
     body, boundary = multipart(data, name)
-    head = (f"POST /api/v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+    head = (f"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
             f"{client.token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
     status, _, reply = raw_request(f"http://{client.host}:{client.port}", head, body,
@@ -64,7 +64,7 @@ class TusLoad:
             head = "".join(f"{k}: {v}\r\n" for k, v in {**TUS, **headers}.items())
             status, headers_back, _ = raw_request(
                 f"http://{self.client.host}:{self.client.port}",
-                f"PATCH {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                f"PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                 f"{self.client.token}\r\nContent-Length: {len(body)}\r\n{head}"
                 "Connection: close\r\n\r\n", body, 8 * 1024, 0.05)
         else:

@@ -74,7 +74,7 @@ def storage_full(status: int, body: bytes) -> bool:
 
 def post_multipart(server, token: str, data: bytes, piece: int) -> tuple[int, bytes]:
     body, boundary = multipart(data, "big.bin")
-    head = (f"POST /api/v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+    head = (f"POST /api/v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
     status, _, reply = raw_request(server.url, head, body, piece, 0.0005 if piece else 0)
