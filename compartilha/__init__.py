@@ -71,7 +71,7 @@ def register_blueprints(app: APIFlask) -> None:
 
 
 def register_errorhandlers(app: APIFlask) -> None:
-    from .errors import register_errorhandlers as register
+    from .http.error_handlers import register_errorhandlers as register
 
     register(app)
 

@@ -1,6 +1,6 @@
 """Domain errors raised by services; each carries its HTTP status and error code.
 
-`compartilha.errors` turns them (and every other exception) into one response shape.
+`compartilha.http.error_handlers` turns them (and every other exception) into one response shape.
 """
 
 from __future__ import annotations

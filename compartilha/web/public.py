@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from .. import throttle
 from ..auth import load_user
 from ..downloads import can_preview, send_preview, send_share
-from ..errors import wants_json
+from ..http.error_handlers import wants_json
 from ..exceptions import NoPreview, PasswordRequired, ShareNotFound, WrongSharePassword
 from ..extensions import client_address
 from ..logs import event

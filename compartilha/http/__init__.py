@@ -1,0 +1,1 @@
+"""HTTP plumbing: everything between the WSGI server and the routes of `api` and `web`."""
