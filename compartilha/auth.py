@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, current_app, g, request
 
 from . import security
-from .exceptions import CsrfFailed, NotAuthenticated
+from .errors import CsrfFailed, NotAuthenticated
 from .models import Session, User
 from .services import accounts
 

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import throttle
-from .exceptions import AppError
+from .errors import AppError
 from .models.base import utcnow
 from .services import accounts, downloads, integrity, shares, upload_endings
 

@@ -24,17 +24,13 @@ import redis
 from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .exceptions import AppError
+from .errors import CountersUnavailable
 from .extensions import db
 from .models import Counter
 from .models.base import UTCDateTime, utcnow
 
 ATTEMPTS = 5  # a conditional write lost to a concurrent one is retried this many times
 _RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock: the statement can be rerun
-
-
-class CountersUnavailable(AppError):
-    status, code, message = 503, "unavailable", "Try again shortly."
 
 
 class Store(Protocol):

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import Response, current_app, redirect, request
 from werkzeug.wsgi import FileWrapper, wrap_file
 
-from .exceptions import NoPreview
+from .errors import NoPreview
 from .models import File, Share, User
 from .services import downloads as counting
 from .services import files

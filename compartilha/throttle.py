@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask, current_app, request
 
 from .counters import DatabaseStore, NoStore, RedisStore, Store
-from .exceptions import InvalidCredentials, TooManyRequests
+from .errors import InvalidCredentials, TooManyRequests
 from .extensions import client_address
 from .logs import event
 

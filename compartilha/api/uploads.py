@@ -15,7 +15,7 @@ from flask import Response, current_app, request
 
 from .. import throttle
 from ..auth import login_required, require_user
-from ..exceptions import TusError
+from ..errors import TusError
 from ..policies import external_url
 from ..services import uploads
 from ..services.uploads import CHECKSUMS

@@ -10,7 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from ..exceptions import AppError
+from ..errors import AppError
 from ..extensions import db
 
 log = logging.getLogger(__name__)

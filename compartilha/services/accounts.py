@@ -12,20 +12,19 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import security, throttle
-from ..exceptions import AppError, EmailTaken, InvalidCredentials, NotAuthenticated
+from ..errors import (
+    AppError,
+    EmailTaken,
+    InvalidCredentials,
+    NotAuthenticated,
+    SessionNotFound,
+    WrongPassword,
+)
 from ..extensions import db
 from ..logs import event, mask_email
 from ..models import Session, User
 from ..models.base import utcnow
 from . import files, uploads, validation
-
-
-class SessionNotFound(AppError):
-    status, code, message = 404, "session_not_found", "Session not found."
-
-
-class WrongPassword(AppError):
-    status, code, message = 403, "wrong_password", "The current password is wrong."
 
 
 @dataclass

@@ -15,7 +15,7 @@ from flask_uploads import extension
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..exceptions import FileNotFound, UploadRefused
+from ..errors import FileNotFound, UploadRefused
 from ..extensions import db, uploads
 from ..models import File
 from ..storage import Writer, get_storage

@@ -32,7 +32,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, or_, update
 
-from ..exceptions import UploadLocked
+from ..errors import UploadLocked
 from ..extensions import db
 from ..models import Upload
 from ..models.base import utcnow

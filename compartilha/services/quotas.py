@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from ..exceptions import TooManyUnfinished
+from ..errors import TooManyUnfinished
 from ..extensions import db
 from ..models import Upload, User
 from ..models.base import utcnow

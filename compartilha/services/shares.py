@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import security, throttle
-from ..exceptions import (
+from ..errors import (
     InvalidField,
     PasswordRequired,
     ShareExpired,

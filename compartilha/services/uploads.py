@@ -27,7 +27,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..exceptions import (
+from ..errors import (
     ChecksumMismatch,
     TooLarge,
     UploadExpired,

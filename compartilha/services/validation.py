@@ -6,7 +6,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..exceptions import InvalidField
+from ..errors import InvalidField
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 1024
 # Control, format (bidi overrides, zero-width), surrogate and unassigned characters.

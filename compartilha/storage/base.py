@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from ..exceptions import StorageFull, TooLarge
+from ..errors import StorageFull, TooLarge
 from ..streaming import BackgroundSha256
 
 log = logging.getLogger(__name__)

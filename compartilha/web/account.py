@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth import clear_session_cookies, require_user, set_session_cookies
-from ..exceptions import AppError
+from ..errors import AppError
 from ..services import accounts
 from . import bp
 from .helpers import page_login_required

@@ -11,7 +11,7 @@ from flask import current_app, g, redirect, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..auth import csrf_for, load_user, require_user
-from ..exceptions import CsrfFailed, NotAuthenticated
+from ..errors import CsrfFailed, NotAuthenticated
 from . import messages
 
 

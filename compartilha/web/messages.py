@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..exceptions import AppError
+from ..errors import AppError
 from ..services.validation import PASSWORD_MAX, PASSWORD_MIN
 
 

@@ -10,9 +10,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from .. import throttle
 from ..auth import load_user
 from ..downloads import can_preview, send_preview, send_share
-from ..http.error_handlers import wants_json
-from ..exceptions import NoPreview, PasswordRequired, ShareNotFound, WrongSharePassword
+from ..errors import NoPreview, PasswordRequired, ShareNotFound, WrongSharePassword
 from ..extensions import client_address
+from ..http.error_handlers import wants_json
 from ..logs import event
 from ..models import Share
 from ..services import shares

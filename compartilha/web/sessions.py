@@ -13,7 +13,7 @@ from ..auth import (
     require_user,
     set_session_cookies,
 )
-from ..exceptions import AppError, InvalidCredentials
+from ..errors import AppError, InvalidCredentials
 from ..extensions import client_address
 from ..services import accounts
 from . import bp

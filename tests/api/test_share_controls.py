@@ -159,7 +159,7 @@ def test_password_link(app):
     assert visitor.get(f"{url}?password=abre-te%20sesamo").status_code == 401  # never by query
     assert visitor.post(url, data={}).status_code == 401
     wrong = visitor.post(url, data={"password": "errada"}, headers={"Accept": "application/json"})
-    assert wrong.status_code == 401 and error_code(wrong) == "wrong_password"
+    assert wrong.status_code == 401 and error_code(wrong) == "wrong_share_password"
     rv = visitor.post(url, data={"password": "abre-te sesamo"})
     assert rv.status_code == 200 and rv.get_data() == b"segredo"
     rv.close()

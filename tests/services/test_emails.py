@@ -4,7 +4,7 @@ addresses MariaDB's utf8mb4_unicode_ci would call equal."""
 import pytest
 import sqlalchemy as sa
 
-from compartilha.exceptions import InvalidField
+from compartilha.errors import InvalidField
 from compartilha.extensions import db
 from compartilha.services import validation
 

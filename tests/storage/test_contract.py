@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from compartilha.exceptions import TooLarge
+from compartilha.errors import TooLarge
 from compartilha.storage import from_url
 from compartilha.storage.base import upload_key
 from compartilha.storage.local import LocalStorage

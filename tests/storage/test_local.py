@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from compartilha.exceptions import StorageFull, TooLarge
+from compartilha.errors import StorageFull, TooLarge
 from compartilha.storage import from_url
 from compartilha.storage.local import LocalStorage
 

@@ -41,6 +41,22 @@ class TooManyRequests(AppError):
     status, code, message = 429, "too_many_requests", "Too many attempts; try again later."
 
 
+class WrongPassword(AppError):
+    """The account's own password, asked again before a change that needs it."""
+
+    status, code, message = 403, "wrong_password", "The current password is wrong."
+
+
+class SessionNotFound(AppError):
+    status, code, message = 404, "session_not_found", "Session not found."
+
+
+class CountersUnavailable(AppError):
+    """The shared store of rate-limit counters (Redis) does not answer: closed, not open."""
+
+    status, code, message = 503, "unavailable", "Try again shortly."
+
+
 class EmailTaken(AppError):
     status, code = 409, "email_taken"
     message = "An account with this email, or one very like it, already exists."
@@ -87,7 +103,7 @@ class PasswordRequired(AppError):
 
 
 class WrongSharePassword(AppError):
-    status, code, message = 401, "wrong_password", "Wrong password for this link."
+    status, code, message = 401, "wrong_share_password", "Wrong password for this link."
 
 
 class NoPreview(AppError):
