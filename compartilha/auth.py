@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 
-from . import security
+from . import crypto
 from .errors import CsrfFailed, NotAuthenticated
 from .models import Session, User
 from .services import accounts
@@ -74,7 +74,7 @@ def current_session() -> Session:
 
 
 def csrf_for(session: Session) -> str:
-    return security.csrf_token(current_app.config["SECRET_KEY"], session.jti)
+    return crypto.csrf_token(current_app.config["SECRET_KEY"], session.jti)
 
 
 def check_csrf(session: Session) -> None:

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from . import security
+from . import crypto
 
 GIB = 1024**3
 
@@ -165,7 +165,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         cfg["TRUSTED_HOSTS"] = trusted_hosts(env("TRUSTED_HOSTS") or "", cfg["PUBLIC_URL"],
                                              env("HOST") or "")
     if "TOKEN_KEYS" not in overrides:
-        cfg["TOKEN_KEYS"] = security.signing_keys(cfg["SECRET_KEY"], env("TOKEN_KEYS") or "")
+        cfg["TOKEN_KEYS"] = crypto.signing_keys(cfg["SECRET_KEY"], env("TOKEN_KEYS") or "")
     return cfg
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from compartilha import create_app, security, throttle
+from compartilha import create_app, crypto, throttle
 from compartilha.counters import RedisStore
 from tests.conftest import base_config
 
@@ -43,7 +43,7 @@ def test_login_throttle_counts_across_servers_sharing_redis(database, tmp_path, 
 def test_concurrent_password_hashing_is_capped(monkeypatch):
     running = peak = 0
     lock = threading.Lock()
-    real = security.hashlib.scrypt
+    real = crypto.hashlib.scrypt
 
     def counting_scrypt(*args, **kwargs):
         nonlocal running, peak
@@ -57,8 +57,8 @@ def test_concurrent_password_hashing_is_capped(monkeypatch):
             with lock:
                 running -= 1
 
-    monkeypatch.setattr(security.hashlib, "scrypt", counting_scrypt)
-    threads = [threading.Thread(target=security.hash_password, args=("pw", 16))
+    monkeypatch.setattr(crypto.hashlib, "scrypt", counting_scrypt)
+    threads = [threading.Thread(target=crypto.hash_password, args=("pw", 16))
                for _ in range(8)]
     for thread in threads:
         thread.start()

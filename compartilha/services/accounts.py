@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import security, throttle
+from .. import crypto, throttle
 from ..errors import (
     AppError,
     EmailTaken,
@@ -62,7 +62,7 @@ def register(name: str, email: str, password: str) -> User:
     user = User(name=validation.name(name), password_hash="")
     _claim_email(user, email)
     validation.password(password)
-    user.password_hash = security.hash_password(password, _cost())
+    user.password_hash = crypto.hash_password(password, _cost())
     db.session.add(user)
     _commit_claim()
     event("account.registered", user_id=user.id, email=mask_email(user.email))
@@ -88,7 +88,7 @@ def start_session(user: User, ip: str = "", user_agent: str = "") -> LoginResult
                       user_agent=validation.clean_text(user_agent)[:255])
     db.session.add(session)
     db.session.commit()
-    token = security.issue_token(current_app.config["TOKEN_KEYS"], user.id, session.jti,
+    token = crypto.issue_token(current_app.config["TOKEN_KEYS"], user.id, session.jti,
                                  now, session.expires_at)
     return LoginResult(user, session, token, ttl)
 
@@ -96,10 +96,10 @@ def start_session(user: User, ip: str = "", user_agent: str = "") -> LoginResult
 def _check_credentials(account: str, password: str) -> User:
     user = db.session.scalar(select(User).where(User.email == account))
     if user is None:
-        security.burn_time(password, _cost())  # same cost as a wrong password
+        crypto.burn_time(password, _cost())  # same cost as a wrong password
         event("login.failed", email=mask_email(account), reason="unknown email")
         raise InvalidCredentials()
-    if not security.verify_password(password, user.password_hash):
+    if not crypto.verify_password(password, user.password_hash):
         event("login.failed", email=mask_email(user.email), user_id=user.id,
               reason="wrong password")
         raise InvalidCredentials()
@@ -112,8 +112,8 @@ def login(email: str, password: str, ip: str = "", user_agent: str = "") -> Logi
     account = validation.email_key(email)
     with throttle.login(account, ip):
         user = _check_credentials(account, password)
-    if security.needs_rehash(user.password_hash, _cost()):
-        user.password_hash = security.hash_password(password, _cost())
+    if crypto.needs_rehash(user.password_hash, _cost()):
+        user.password_hash = crypto.hash_password(password, _cost())
     result = start_session(user, ip, user_agent)
     event("login.succeeded", user_id=user.id, email=mask_email(user.email))
     return result
@@ -122,7 +122,7 @@ def login(email: str, password: str, ip: str = "", user_agent: str = "") -> Logi
 def authenticate(token: str) -> tuple[User, Session]:
     """The user and session behind a token, or NotAuthenticated."""
     try:
-        claims = security.decode_token(current_app.config["TOKEN_KEYS"], token)
+        claims = crypto.decode_token(current_app.config["TOKEN_KEYS"], token)
     except jwt.InvalidTokenError as exc:
         raise NotAuthenticated("Your session is invalid or expired; log in again.") from exc
     session = db.session.get(Session, claims.jti)
@@ -171,7 +171,7 @@ def _check_password(user: User, password: str, field: str) -> None:
     """The account's password again, before a change that needs it; counted per account
     before the hash runs, so a stolen session cannot guess on (or burn CPU) unthrottled."""
     with throttle.attempt(("password-check", str(user.id)), failures=(WrongPassword,)):
-        if not security.verify_password(password, user.password_hash):
+        if not crypto.verify_password(password, user.password_hash):
             event("password.check_failed", user_id=user.id)
             raise WrongPassword(field=field)
 
@@ -179,7 +179,7 @@ def _check_password(user: User, password: str, field: str) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     _check_password(user, current, "current_password")
     validation.password(new, field="new_password")
-    user.password_hash = security.hash_password(new, _cost())
+    user.password_hash = crypto.hash_password(new, _cost())
     revoke_all(user.id)
     db.session.commit()
     event("password.changed", user_id=user.id)

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import security, throttle
+from .. import crypto, throttle
 from ..errors import (
     InvalidField,
     PasswordRequired,
@@ -62,7 +62,7 @@ def create(user_id: int, file_id: int, *, expires_at: datetime | None = None,
     share = Share(
         file_id=record.id, user_id=user_id, token=secrets.token_urlsafe(TOKEN_BYTES),
         expires_at=expires_at, max_downloads=max_downloads, recipient_email=recipient_email,
-        password_hash=(security.hash_password(password, current_app.config["SCRYPT_N"])
+        password_hash=(crypto.hash_password(password, current_app.config["SCRYPT_N"])
                        if password is not None else None),
     )
     db.session.add(share)
@@ -159,7 +159,7 @@ def check_password(share: Share, password: str | None, client: str = "") -> None
     with throttle.attempt(("share-password", f"{client}|{share.token}"),
                           ("share-password-link", share.token),
                           failures=(WrongSharePassword,)):
-        if not security.verify_password(password, share.password_hash):
+        if not crypto.verify_password(password, share.password_hash):
             event("share.password_failed", share_id=share.id)
             raise WrongSharePassword(field="password")
 

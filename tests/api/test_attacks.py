@@ -7,7 +7,7 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
-from compartilha import security
+from compartilha import crypto
 from compartilha.extensions import db
 from compartilha.storage import get_storage
 
@@ -68,7 +68,7 @@ def bad_tokens(app, world):
 
 
 def client_user_id(app, account) -> int:
-    return security.decode_token(app.config["TOKEN_KEYS"], account.token).user_id
+    return crypto.decode_token(app.config["TOKEN_KEYS"], account.token).user_id
 
 
 TOKEN_CASES = ["forged", "none", "hs512", "expired", "future", "claimless", "unknown-jti",

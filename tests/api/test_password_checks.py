@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from compartilha import security
+from compartilha import crypto
 from compartilha.extensions import db
 from compartilha.models import Upload
 from tests.conftest import error_code
@@ -34,8 +34,8 @@ def delete_account(client, account, password):
 
 def count_hashes(monkeypatch):
     calls = []
-    real = security.verify_password
-    monkeypatch.setattr(security, "verify_password",
+    real = crypto.verify_password
+    monkeypatch.setattr(crypto, "verify_password",
                         lambda *args: calls.append(1) or real(*args))
     return calls
 

@@ -4,31 +4,31 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from compartilha import config, security
+from compartilha import config, crypto
 
 
 def test_hash_is_self_describing_salted_and_verifies():
-    one = security.hash_password("correct horse", 2**4)
-    two = security.hash_password("correct horse", 2**4)
+    one = crypto.hash_password("correct horse", 2**4)
+    two = crypto.hash_password("correct horse", 2**4)
     assert one.startswith("scrypt$n=16,r=8,p=1$")
     assert one != two  # per-user random salt
-    assert security.verify_password("correct horse", one)
-    assert not security.verify_password("correct horsE", one)
+    assert crypto.verify_password("correct horse", one)
+    assert not crypto.verify_password("correct horsE", one)
 
 
 def test_needs_rehash_when_cost_changes():
-    stored = security.hash_password("pw", 2**4)
-    assert not security.needs_rehash(stored, 2**4)
-    assert security.needs_rehash(stored, 2**5)
+    stored = crypto.hash_password("pw", 2**4)
+    assert not crypto.needs_rehash(stored, 2**4)
+    assert crypto.needs_rehash(stored, 2**5)
 
 
 def test_production_cost_is_owasp_scrypt():
     assert config.VARIABLES["SCRYPT_N"][0] == str(2**17)
     started = time.perf_counter()
-    stored = security.hash_password("correct horse battery", 2**17)
+    stored = crypto.hash_password("correct horse battery", 2**17)
     elapsed = time.perf_counter() - started
     assert stored.startswith("scrypt$n=131072,r=8,p=1$")
-    assert security.verify_password("correct horse battery", stored)
+    assert crypto.verify_password("correct horse battery", stored)
     assert elapsed < 5
 
 
@@ -45,7 +45,7 @@ def test_rehash_on_login_when_cost_changes(app, client, auth):
 
 
 KEY = "k" * 64
-KEYS = security.signing_keys(KEY)
+KEYS = crypto.signing_keys(KEY)
 NOW = datetime.now(UTC)
 
 
@@ -54,34 +54,34 @@ def _token(key=KEY, algorithm="HS256", headers=None, **changes):
                "iss": "compartilha", "aud": "compartilha"}
     payload.update(changes)
     payload = {k: v for k, v in payload.items() if v is not None}
-    headers = {"typ": "JWT", "kid": security.key_id(KEY), **(headers or {})}
+    headers = {"typ": "JWT", "kid": crypto.key_id(KEY), **(headers or {})}
     return jwt.encode(payload, key, algorithm=algorithm, headers=headers)
 
 
 def test_token_roundtrip():
-    token = security.issue_token(KEYS, 7, "jti1", NOW, NOW + timedelta(hours=1))
-    claims = security.decode_token(KEYS, token)
+    token = crypto.issue_token(KEYS, 7, "jti1", NOW, NOW + timedelta(hours=1))
+    claims = crypto.decode_token(KEYS, token)
     assert claims.user_id == 7 and claims.jti == "jti1"
     assert jwt.get_unverified_header(token)["kid"] == KEYS[0][0]
 
 
 def test_key_rotation_signs_with_newest_and_verifies_older():
     old, new = "o" * 64, "n" * 64
-    before = security.signing_keys(KEY, old)
-    rotated = security.signing_keys(KEY, f"{new},{old}")
-    old_token = security.issue_token(before, 1, "a", NOW, NOW + timedelta(hours=1))
-    new_token = security.issue_token(rotated, 1, "b", NOW, NOW + timedelta(hours=1))
-    assert jwt.get_unverified_header(new_token)["kid"] == security.key_id(new)
-    assert security.decode_token(rotated, old_token).jti == "a"
-    assert security.decode_token(rotated, new_token).jti == "b"
-    removed = security.signing_keys(KEY, new)
+    before = crypto.signing_keys(KEY, old)
+    rotated = crypto.signing_keys(KEY, f"{new},{old}")
+    old_token = crypto.issue_token(before, 1, "a", NOW, NOW + timedelta(hours=1))
+    new_token = crypto.issue_token(rotated, 1, "b", NOW, NOW + timedelta(hours=1))
+    assert jwt.get_unverified_header(new_token)["kid"] == crypto.key_id(new)
+    assert crypto.decode_token(rotated, old_token).jti == "a"
+    assert crypto.decode_token(rotated, new_token).jti == "b"
+    removed = crypto.signing_keys(KEY, new)
     with pytest.raises(jwt.InvalidTokenError):
-        security.decode_token(removed, old_token)
+        crypto.decode_token(removed, old_token)
 
 
 def test_short_token_keys_refused():
     with pytest.raises(RuntimeError):
-        security.signing_keys(KEY, "short")
+        crypto.signing_keys(KEY, "short")
 
 
 @pytest.mark.parametrize("token", [
@@ -99,10 +99,10 @@ def test_short_token_keys_refused():
 ])
 def test_bad_tokens_refused(token):
     with pytest.raises(jwt.InvalidTokenError):
-        security.decode_token(KEYS, token)
+        crypto.decode_token(KEYS, token)
 
 
 def test_small_clock_skew_is_tolerated():
     now = datetime.now(UTC)  # not the import-time NOW: the suite takes minutes
     token = _token(iat=now + timedelta(seconds=10), exp=now - timedelta(seconds=10))
-    assert security.decode_token(KEYS, token).user_id == 1
+    assert crypto.decode_token(KEYS, token).user_id == 1
