@@ -3,14 +3,14 @@
 from flask import current_app, jsonify, request
 
 from .. import throttle
-from ..auth import (
+from ..extensions import client_address
+from ..http.identity import (
     clear_session_cookies,
     current_session,
     login_required,
     require_user,
     set_session_cookies,
 )
-from ..extensions import client_address
 from ..services import accounts
 from . import bp
 from .schemas import (

@@ -5,8 +5,8 @@ from math import ceil
 from flask import jsonify
 
 from .. import throttle
-from ..auth import login_required, require_user
 from ..downloads import accel_redirect, presigned_redirect, send_file_record
+from ..http.identity import login_required, require_user
 from ..services import files
 from ..uploads import accepts_upload
 from . import bp

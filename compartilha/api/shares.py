@@ -1,7 +1,7 @@
 """Share links I create, and the ones addressed to me."""
 
 from .. import throttle
-from ..auth import login_required, require_user
+from ..http.identity import login_required, require_user
 from ..models import Access, Share
 from ..policies import external_url
 from ..services import shares

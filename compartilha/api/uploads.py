@@ -14,8 +14,8 @@ from email.utils import format_datetime
 from flask import Response, current_app, request
 
 from .. import throttle
-from ..auth import login_required, require_user
 from ..errors import TusError
+from ..http.identity import login_required, require_user
 from ..policies import external_url
 from ..services import uploads
 from ..services.uploads import CHECKSUMS

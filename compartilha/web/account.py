@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..auth import clear_session_cookies, require_user, set_session_cookies
 from ..errors import AppError
+from ..http.identity import clear_session_cookies, require_user, set_session_cookies
 from ..services import accounts
 from . import bp
 from .helpers import page_login_required

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..auth import csrf_for, load_user, require_user
 from ..errors import CsrfFailed, NotAuthenticated
+from ..http.identity import csrf_for, load_user, require_user
 from . import messages
 
 

@@ -6,15 +6,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import throttle
-from ..auth import (
+from ..errors import AppError, InvalidCredentials
+from ..extensions import client_address
+from ..http.identity import (
     clear_session_cookies,
     current_session,
     load_user,
     require_user,
     set_session_cookies,
 )
-from ..errors import AppError, InvalidCredentials
-from ..extensions import client_address
 from ..services import accounts
 from . import bp
 from .helpers import safe_next

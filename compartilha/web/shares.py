@@ -9,7 +9,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..api.shares import share_url
-from ..auth import require_user
+from ..http.identity import require_user
 from ..services import shares
 from . import bp
 from .helpers import page_login_required

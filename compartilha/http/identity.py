@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 
-from . import crypto
-from .errors import CsrfFailed, NotAuthenticated
-from .models import Session, User
-from .services import accounts
+from .. import crypto
+from ..errors import CsrfFailed, NotAuthenticated
+from ..models import Session, User
+from ..services import accounts
 
 SESSION_COOKIE = "compartilha_session"
 CSRF_COOKIE = "compartilha_csrf"
