@@ -12,6 +12,7 @@ from flask_uploads import configure_uploads
 from . import config, logs, policies, storage, throttle
 from . import uploads as upload_requests
 from .extensions import db, migrate, uploads
+from .http.identity import SECURITY_SCHEMES
 from .services import reconcile
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -36,9 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
                    instance_path=os.environ.get("INSTANCE_PATH") or None,
                    instance_relative_config=True)
     app.config.from_mapping(config.load(app.instance_path, overrides))
-    app.config["SECURITY_SCHEMES"] = {
-        "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-    }
+    app.config["SECURITY_SCHEMES"] = SECURITY_SCHEMES
     # The OpenAPI document describes errors in the one shape errors.py produces.
     app.config["HTTP_ERROR_SCHEMA"] = app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
     register_extensions(app)

@@ -6,11 +6,10 @@ from flask import jsonify
 
 from .. import throttle
 from ..downloads import accel_redirect, presigned_redirect, send_file_record
-from ..http.identity import login_required, require_user
+from ..http.identity import BEARER, login_required, require_user
 from ..services import files
 from ..uploads import accepts_upload
 from . import bp
-from .auth import BEARER
 from .schemas import FileEnvelope, FileList, PageIn, UploadIn
 
 FILE_ID = "<int(min=1, max=2147483647):file_id>"

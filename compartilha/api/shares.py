@@ -1,12 +1,11 @@
 """Share links I create, and the ones addressed to me."""
 
 from .. import throttle
-from ..http.identity import login_required, require_user
+from ..http.identity import BEARER, login_required, require_user
 from ..models import Access, Share
 from ..policies import external_url
 from ..services import shares
 from . import bp
-from .auth import BEARER
 from .files import FILE_ID
 from .schemas import AccessList, SharedList, ShareEnvelope, ShareIn, ShareList
 

@@ -15,14 +15,13 @@ from flask import Response, current_app, request
 
 from .. import throttle
 from ..errors import TusError
-from ..http.identity import login_required, require_user
+from ..http.identity import BEARER, login_required, require_user
 from ..policies import external_url
 from ..services import uploads
 from ..services.uploads import CHECKSUMS
 from ..streaming import BodyReader
 from ..uploads import accepts_upload
 from . import bp
-from .auth import BEARER
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"

@@ -22,6 +22,9 @@ SESSION_COOKIE = "compartilha_session"
 CSRF_COOKIE = "compartilha_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The OpenAPI security scheme of routes that need a session (`@bp.doc(security=BEARER)`).
+BEARER = "BearerAuth"
+SECURITY_SCHEMES = {BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 
 
 def _secure() -> bool:

@@ -5,6 +5,7 @@ from flask import current_app, jsonify, request
 from .. import throttle
 from ..extensions import client_address
 from ..http.identity import (
+    BEARER,
     clear_session_cookies,
     current_session,
     login_required,
@@ -22,8 +23,6 @@ from .schemas import (
     TokenOut,
     UserEnvelope,
 )
-
-BEARER = "BearerAuth"
 
 
 def _signed_out():
