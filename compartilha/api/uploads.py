@@ -15,11 +15,11 @@ from flask import Response, current_app, request
 
 from .. import throttle
 from ..errors import TusError
+from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
 from ..policies import external_url
 from ..services import uploads
 from ..services.uploads import CHECKSUMS
-from ..streaming import BodyReader
 from ..uploads import accepts_upload
 from . import bp
 

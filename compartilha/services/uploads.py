@@ -35,11 +35,11 @@ from ..errors import (
     UploadOffsetMismatch,
 )
 from ..extensions import db
+from ..http.bodies import BodyReader, HashPipe
 from ..models import File, Upload
 from ..models.base import utcnow
 from ..storage import get_storage
 from ..storage.base import upload_key
-from ..streaming import BodyReader, HashPipe
 from . import files, leases, quotas, upload_endings
 from .upload_endings import abort_all  # (also for accounts)
 

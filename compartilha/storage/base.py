@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from ..errors import StorageFull, TooLarge
-from ..streaming import BackgroundSha256
+from ..http.bodies import BackgroundSha256
 
 log = logging.getLogger(__name__)
 HANDLE_RE = re.compile(r"[0-9a-f]{32}")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ..streaming import CHUNK
+from ..http.bodies import CHUNK
 from .base import (
     HANDLE_RE,
     Storage,

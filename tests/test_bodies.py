@@ -3,7 +3,7 @@ with `read` only (gunicorn's body)."""
 
 import io
 
-from compartilha.streaming import BodyReader
+from compartilha.http.bodies import BodyReader
 
 
 class ReadOnly:
