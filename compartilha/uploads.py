@@ -16,7 +16,8 @@ from apiflask import APIFlask
 from flask import Flask, current_app, g, request
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
-from .http.bodies import READ_SIZE, BodyReader, limit_idle_reads
+from .hashing import READ_SIZE
+from .http.bodies import BodyReader, limit_idle_reads
 from .storage import Writer, get_storage
 
 MULTIPART_OVERHEAD = 64 * 1024

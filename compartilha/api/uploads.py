@@ -131,7 +131,7 @@ def tus_create():
     if sent or length == 0:
         body = _body(sent) if sent else BodyReader(request.environ, 0)
         return _progress(response, uploads.append(upload.user_id, upload.token, 0, body,
-                                                  _checksum()))
+                                                  sent, _checksum()))
     response.headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
     return response
 
@@ -160,7 +160,8 @@ def tus_append(token: str):
     if request.content_length is None:
         raise TusError(411, "length_required", "Send Content-Length.")
     body = _body(request.content_length)
-    result = uploads.append(require_user().id, token, offset or 0, body, _checksum())
+    result = uploads.append(require_user().id, token, offset or 0, body,
+                            request.content_length, _checksum())
     return _progress(Response(status=204), result)
 
 

@@ -20,6 +20,7 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +36,7 @@ from ..errors import (
     UploadOffsetMismatch,
 )
 from ..extensions import db
-from ..http.bodies import BodyReader, HashPipe
+from ..hashing import HashPipe, Readable, hashed_chunks
 from ..models import File, Upload
 from ..models.base import utcnow
 from ..storage import get_storage
@@ -62,6 +63,23 @@ def _keep_hasher(token: str, offset: int, hasher: Any) -> None:
         _hashers[token] = (offset, hasher)
         while len(_hashers) > HASHERS_KEPT:
             _hashers.popitem(last=False)
+
+
+class Body:
+    """The bytes of one append: a plain stream that ends after `length` bytes (sooner if
+    its sender went away), and how many of them were taken."""
+
+    def __init__(self, stream: Readable, length: int) -> None:
+        self.stream, self.length, self.received = stream, length, 0
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.length
+
+    def chunks(self, pipe: HashPipe) -> Iterator[memoryview]:
+        for chunk in hashed_chunks(self.stream, pipe):
+            self.received += len(chunk)
+            yield chunk
 
 
 @dataclass
@@ -125,9 +143,11 @@ def _lock(user_id: int, token: str) -> tuple[Upload, str]:
     return upload, lease
 
 
-def append(user_id: int, token: str, offset: int, body: BodyReader,
+def append(user_id: int, token: str, offset: int, stream: Readable, length: int,
            checksum: tuple[str, bytes] | None = None) -> Appended:
-    """Store the body at `offset`; durable before the new offset is recorded."""
+    """Store the `length` bytes of `stream` at `offset`; durable before the new offset is
+    recorded. A stream that ends early (its client left) keeps what arrived."""
+    body = Body(stream, length)
     upload = get_owned(user_id, token)
     if offset != upload.offset:
         raise UploadOffsetMismatch(headers={"Upload-Offset": str(upload.offset)})
@@ -146,7 +166,7 @@ def append(user_id: int, token: str, offset: int, body: BodyReader,
         leases.forget(lease)
 
 
-def _receive(upload: Upload, lease: str, body: BodyReader,
+def _receive(upload: Upload, lease: str, body: Body,
              checksum: tuple[str, bytes] | None) -> Appended:
     try:
         written, whole = _store(upload, body, checksum)
@@ -155,7 +175,7 @@ def _receive(upload: Upload, lease: str, body: BodyReader,
     return _acknowledge(upload, lease, written, whole)
 
 
-def _store(upload: Upload, body: BodyReader,
+def _store(upload: Upload, body: Body,
            checksum: tuple[str, bytes] | None) -> tuple[int, Any]:
     """Append the body; how many bytes count, and the whole file's running sha256."""
     storage, offset = get_storage(), upload.offset
@@ -210,7 +230,7 @@ def _settle(upload: Upload, lease: str, key: str, whole: Any | None) -> File:
     return record
 
 
-def _staging_gone(upload: Upload, lease: str, body: BodyReader,
+def _staging_gone(upload: Upload, lease: str, body: Body,
                   checksum: tuple[str, bytes] | None) -> Appended:
     """The unfinished upload's bytes are not where they were: finished but not recorded
     (step 3 cut short), never started (step 1), or lost."""
@@ -228,9 +248,9 @@ def _staging_gone(upload: Upload, lease: str, body: BodyReader,
     raise UploadExpired("This upload's bytes are gone; start it again.")
 
 
-def _discard(body: BodyReader) -> None:
+def _discard(body: Body) -> None:
     """Read what the client sends, so the connection stays usable."""
-    while body.read(1024 * 1024):
+    while body.stream.read(1024 * 1024):
         pass
 
 

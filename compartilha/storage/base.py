@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from ..errors import StorageFull, TooLarge
-from ..http.bodies import BackgroundSha256
+from ..hashing import BackgroundSha256
 
 log = logging.getLogger(__name__)
 HANDLE_RE = re.compile(r"[0-9a-f]{32}")
@@ -60,7 +60,7 @@ class Writer(ABC):
     def __init__(self, max_bytes: int | None) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        # Hashed on a helper thread while the parser keeps receiving (compartilha.streaming).
+        # Hashed on a helper thread while the parser keeps receiving (compartilha.hashing).
         self._hash = BackgroundSha256()
         self.done = False
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ..http.bodies import CHUNK
+from ..hashing import CHUNK
 from .base import (
     HANDLE_RE,
     Storage,
@@ -49,7 +49,7 @@ class LocalWriter(Writer):
 
     def _write(self, data: bytes) -> None:
         # The parser hands over up to 1 MiB at a time: written in CHUNK slices, as large
-        # aligned writes into fresh page-cache pages are the slow case (streaming.CHUNK).
+        # aligned writes into fresh page-cache pages are the slow case (hashing.CHUNK).
         with memoryview(data) as view:
             for start in range(0, len(view), CHUNK):
                 self._fh.write(view[start:start + CHUNK])
