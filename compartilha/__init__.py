@@ -9,9 +9,10 @@ from apiflask import APIFlask
 from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
-from . import config, logs, policies, storage, throttle
+from . import config, logs, storage, throttle
 from . import uploads as upload_requests
 from .extensions import db, migrate, uploads
+from .http import headers
 from .http.identity import SECURITY_SCHEMES
 from .services import reconcile
 
@@ -54,7 +55,7 @@ def register_extensions(app: APIFlask) -> None:
     configure_uploads(app, uploads)
     storage.init_app(app)
     upload_requests.init_app(app)
-    policies.init_app(app)
+    headers.init_app(app)
     logs.init_app(app)
     reconcile.init_app(app)
 

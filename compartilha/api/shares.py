@@ -1,9 +1,9 @@
 """Share links I create, and the ones addressed to me."""
 
 from .. import throttle
+from ..http.headers import external_url
 from ..http.identity import BEARER, login_required, require_user
 from ..models import Access, Share
-from ..policies import external_url
 from ..services import shares
 from . import bp
 from .files import FILE_ID
