@@ -9,10 +9,9 @@ from apiflask import APIFlask
 from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
-from . import config, logs, storage, throttle
+from . import config, http, logs, storage, throttle
 from . import uploads as upload_requests
 from .extensions import db, migrate, uploads
-from .http import headers
 from .http.identity import SECURITY_SCHEMES
 from .services import reconcile
 
@@ -42,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     # The OpenAPI document describes errors in the one shape errors.py produces.
     app.config["HTTP_ERROR_SCHEMA"] = app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
     register_extensions(app)
+    register_http(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -55,9 +55,12 @@ def register_extensions(app: APIFlask) -> None:
     configure_uploads(app, uploads)
     storage.init_app(app)
     upload_requests.init_app(app)
-    headers.init_app(app)
     logs.init_app(app)
     reconcile.init_app(app)
+
+
+def register_http(app: APIFlask) -> None:
+    http.init_app(app)
 
 
 def register_blueprints(app: APIFlask) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from flask import Flask, has_request_context, request
 
+from .public_paths import masked
+
 events = logging.getLogger("compartilha.events")
 _SECRET_KEYS = {"password", "senha", "token", "access_token", "authorization", "cookie",
                 "link", "csrf_token", "current_password", "new_password"}
@@ -53,7 +55,7 @@ def event(name: str, **fields: Any) -> None:
     if has_request_context():
         fields.setdefault("ip", request.remote_addr)
         fields.setdefault("method", request.method)
-        fields.setdefault("path", re.sub(r"/s/[^/]+", "/s/[link]", request.path))
+        fields.setdefault("path", masked(request.path))
     events.info(name, extra={"fields": fields})
 
 

@@ -5,7 +5,7 @@ import io
 
 from compartilha.hashing import CHUNK, HashPipe, hashed_chunks
 from compartilha.http.bodies import BodyReader
-from tests.test_bodies import ReadOnly
+from tests.http.test_bodies import ReadOnly
 
 DATA = bytes(range(256)) * (3 * CHUNK // 256 + 7)
 

@@ -1,8 +1,8 @@
 """Share links I create, and the ones addressed to me."""
 
 from .. import throttle
-from ..http.headers import external_url
 from ..http.identity import BEARER, login_required, require_user
+from ..http.urls import share_url
 from ..models import Access, Share
 from ..services import shares
 from . import bp
@@ -10,10 +10,6 @@ from .files import FILE_ID
 from .schemas import AccessList, SharedList, ShareEnvelope, ShareIn, ShareList
 
 SHARE_ID = "<int(min=1, max=2147483647):share_id>"
-
-
-def share_url(token: str) -> str:
-    return external_url("web.share_page", token=token)
 
 
 def share_dict(share: Share) -> dict:

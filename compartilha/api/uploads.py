@@ -16,8 +16,8 @@ from flask import Response, current_app, request
 from .. import throttle
 from ..errors import TusError
 from ..http.bodies import BodyReader
-from ..http.headers import external_url
 from ..http.identity import BEARER, login_required, require_user
+from ..http.urls import external_url
 from ..services import uploads
 from ..services.uploads import CHECKSUMS
 from ..uploads import accepts_upload

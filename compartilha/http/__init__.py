@@ -1,1 +1,16 @@
-"""HTTP plumbing: everything between the WSGI server and the routes of `api` and `web`."""
+"""HTTP plumbing: everything between the WSGI server and the routes of `api` and `web`.
+
+`init_app` wires it into the app; routes import what they need from the modules.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import bodies, headers, identity
+
+
+def init_app(app: Flask) -> None:
+    identity.init_app(app)  # trusted proxies first: they decide the client's address
+    bodies.init_app(app)
+    headers.init_app(app)

@@ -1,4 +1,4 @@
-"""Request bodies, read only through the server's public interface.
+"""Request bodies, read only through the server's public interface; JSON parsed safely.
 
 A body is read only through `environ["wsgi.input"]`, and never past its Content-Length.
 The server keeps the framing of the connection: whatever the application leaves unread
@@ -16,6 +16,56 @@ thread): `compartilha.hashing`.
 from __future__ import annotations
 
 from typing import Any
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
+
+MAX_JSON_DEPTH = 32
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Refuses deeply nested JSON with a 400 instead of a RecursionError (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        text = s.decode("utf-8", "replace") if isinstance(s, bytes) else s
+        # Only bodies with many brackets can be deep: scan just those.
+        if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
+            raise BadRequest(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+        return super().loads(s, **kwargs)
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _parse_json_once() -> None:
+    """Parse JSON bodies through SafeJSONProvider before any view or library sees them,
+    so the depth limit holds whoever reads the body later (webargs parses on its own)."""
+    if request.is_json and request.content_length:
+        request.get_json()  # malformed or too deep: 400
+
+
+def init_app(app: Flask) -> None:
+    app.json = SafeJSONProvider(app)
+    app.before_request(_parse_json_once)
 
 
 def limit_idle_reads(environ: dict[str, Any], seconds: float) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import crypto
 from ..errors import CsrfFailed, NotAuthenticated
@@ -107,3 +108,11 @@ def set_session_cookies(response: Response, token: str, session: Session, max_ag
 def clear_session_cookies(response: Response) -> None:
     for base in (SESSION_COOKIE, CSRF_COOKIE):
         response.delete_cookie(cookie_name(base), path="/", secure=_secure())
+
+
+def init_app(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Only then is X-Forwarded-For believed, and only for that many hops.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore
+                                x_host=proxies)

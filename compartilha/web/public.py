@@ -15,6 +15,7 @@ from ..http.error_handlers import wants_json
 from ..http.identity import load_user
 from ..logs import event
 from ..models import Share
+from ..public_paths import SHARE_LINKS
 from ..services import shares
 from . import bp
 
@@ -49,7 +50,7 @@ def _unlocked(share: Share) -> bool:
 def _remember_unlock(response: Response, share: Share) -> None:
     response.set_cookie(_unlock_cookie(share), _serializer().dumps(_fingerprint(share)),
                         max_age=UNLOCK_SECONDS, httponly=True, samesite="Lax",
-                        secure=request.is_secure, path=f"/s/{share.token}")
+                        secure=request.is_secure, path=f"{SHARE_LINKS}{share.token}")
 
 
 def _private(response: Response) -> Response:
@@ -85,14 +86,14 @@ def _resolve(token: str) -> Share:
         raise
 
 
-@bp.get("/s/<token>")
+@bp.get(f"{SHARE_LINKS}<token>")
 def share_page(token: str):
     share = _resolve(token)
     event("share.opened", share_id=share.id)
     return _page(share, needs_password=not _unlocked(share))
 
 
-@bp.route("/s/<token>/download", methods=["GET", "POST"])
+@bp.route(f"{SHARE_LINKS}<token>/download", methods=["GET", "POST"])
 def share_download(token: str):
     share = _resolve(token)
     viewer = load_user()
@@ -114,7 +115,7 @@ def share_download(token: str):
     return response
 
 
-@bp.get("/s/<token>/preview")
+@bp.get(f"{SHARE_LINKS}<token>/preview")
 def share_preview(token: str):
     share = _resolve(token)
     if not _unlocked(share):

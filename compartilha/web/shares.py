@@ -8,8 +8,8 @@ import segno
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from ..api.shares import share_url
 from ..http.identity import require_user
+from ..http.urls import share_url
 from ..services import shares
 from . import bp
 from .helpers import page_login_required
