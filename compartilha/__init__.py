@@ -10,7 +10,6 @@ from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
 from . import config, http, logs, storage, throttle
-from . import uploads as upload_requests
 from .extensions import db, migrate, uploads
 from .http.identity import SECURITY_SCHEMES
 from .services import reconcile
@@ -54,7 +53,6 @@ def register_extensions(app: APIFlask) -> None:
     throttle.init_app(app)
     configure_uploads(app, uploads)
     storage.init_app(app)
-    upload_requests.init_app(app)
     logs.init_app(app)
     reconcile.init_app(app)
 

@@ -5,10 +5,10 @@ from math import ceil
 from flask import jsonify
 
 from .. import throttle
-from ..downloads import accel_redirect, presigned_redirect, send_file_record
 from ..http.identity import BEARER, login_required, require_user
+from ..http.multipart import accepts_upload
+from ..http.sending import accel_redirect, presigned_redirect, send_file_record
 from ..services import files
-from ..uploads import accepts_upload
 from . import bp
 from .schemas import FileEnvelope, FileList, PageIn, UploadIn
 

@@ -17,10 +17,10 @@ from .. import throttle
 from ..errors import TusError
 from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
+from ..http.multipart import accepts_upload
 from ..http.urls import external_url
 from ..services import uploads
 from ..services.uploads import CHECKSUMS
-from ..uploads import accepts_upload
 from . import bp
 
 TUS_VERSION = "1.0.0"

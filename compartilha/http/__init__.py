@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import bodies, headers, identity
+from . import bodies, headers, identity, multipart
 
 
 def init_app(app: Flask) -> None:
     identity.init_app(app)  # trusted proxies first: they decide the client's address
     bodies.init_app(app)
     headers.init_app(app)
+    multipart.init_app(app)

@@ -7,8 +7,8 @@ from math import ceil
 
 from flask import render_template, request
 
-from ..downloads import PREVIEWABLE, can_preview, send_preview
 from ..http.identity import require_user
+from ..http.sending import PREVIEWABLE, can_preview, send_preview
 from ..services import files
 from . import bp
 from .helpers import page_login_required

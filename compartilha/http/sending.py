@@ -10,12 +10,12 @@ from urllib.parse import quote
 from flask import Response, current_app, redirect, request
 from werkzeug.wsgi import FileWrapper, wrap_file
 
-from .errors import NoPreview
-from .models import File, Share, User
-from .services import downloads as counting
-from .services import files
-from .storage import get_storage
-from .storage.local import LocalStorage
+from ..errors import NoPreview
+from ..models import File, Share, User
+from ..services import downloads as counting
+from ..services import files
+from ..storage import get_storage
+from ..storage.local import LocalStorage
 
 CHUNK = 256 * 1024
 PRESIGNED_SECONDS = 300

@@ -16,9 +16,9 @@ from apiflask import APIFlask
 from flask import Flask, current_app, g, request
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
-from .hashing import READ_SIZE
-from .http.bodies import BodyReader, limit_idle_reads
-from .storage import Writer, get_storage
+from ..hashing import READ_SIZE
+from ..storage import Writer, get_storage
+from .bodies import BodyReader, limit_idle_reads
 
 MULTIPART_OVERHEAD = 64 * 1024
 # Upload routes: the largest non-file field (Flask's default is 500 kB), raised to leave
