@@ -9,10 +9,10 @@ from apiflask import APIFlask
 from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
-from . import config, http, logs, storage, throttle
+from . import config, http, logs, storage
 from .extensions import db, migrate, uploads
 from .http.identity import SECURITY_SCHEMES
-from .services import reconcile
+from .services import reconcile, throttle
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 

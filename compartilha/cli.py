@@ -8,10 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import throttle
 from .errors import AppError
 from .models.base import utcnow
-from .services import accounts, downloads, integrity, shares, upload_endings
+from .services import accounts, downloads, integrity, shares, throttle, upload_endings
 
 
 @click.command("create-user")

@@ -36,7 +36,7 @@ class CsrfFailed(AppError):
 
 
 class TooManyRequests(AppError):
-    """Raised with its `Retry-After` header by `compartilha.throttle`."""
+    """Raised with its `Retry-After` header by `compartilha.services.throttle`."""
 
     status, code, message = 429, "too_many_requests", "Too many attempts; try again later."
 

@@ -1,6 +1,5 @@
 """Extension objects, unbound; `create_app` binds them."""
 
-from flask import request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_uploads import ALL, UploadSet
@@ -21,11 +20,6 @@ migrate = Migrate()
 # Flask-Uploads decides which uploads are acceptable (UPLOADED_FILES_DENY); the
 # bytes themselves are streamed straight into storage by `compartilha.uploads`.
 uploads = UploadSet("files", ALL)
-
-
-def client_address() -> str:
-    # remote_addr is the socket peer unless ProxyFix was told to trust a proxy.
-    return request.remote_addr or "unknown"
 
 
 @event.listens_for(Engine, "connect")

@@ -62,7 +62,7 @@ def test_a_mistyped_rate_stops_the_start(tmp_path, monkeypatch):
 
 
 def test_rates():
-    from compartilha.throttle import Rate, parse_rate
+    from compartilha.services.throttle import Rate, parse_rate
 
     assert parse_rate("10 per 15 minutes") == Rate(10, 900)
     assert parse_rate("100 per hour") == Rate(100, 3600)

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from compartilha import create_app, crypto, throttle
-from compartilha.counters import RedisStore
+from compartilha import create_app, crypto
+from compartilha.counter_stores import RedisStore
+from compartilha.services import throttle
 from tests.conftest import base_config
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

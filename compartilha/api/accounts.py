@@ -2,11 +2,11 @@
 
 from flask import current_app, jsonify, request
 
-from .. import throttle
-from ..extensions import client_address
+from ..http import rate_limits
 from ..http.identity import (
     BEARER,
     clear_session_cookies,
+    client_address,
     current_session,
     login_required,
     require_user,
@@ -33,7 +33,7 @@ def _signed_out():
 
 
 @bp.post("/auth/register")
-@throttle.register
+@rate_limits.register
 @bp.input(RegisterIn)
 @bp.output(UserEnvelope, status_code=201)
 @bp.doc(responses={409: "email taken", 422: "invalid field"})

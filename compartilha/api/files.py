@@ -4,7 +4,7 @@ from math import ceil
 
 from flask import jsonify
 
-from .. import throttle
+from ..http import rate_limits
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
 from ..http.sending import accel_redirect, presigned_redirect, send_file_record
@@ -16,7 +16,7 @@ FILE_ID = "<int(min=1, max=2147483647):file_id>"
 
 
 @bp.post("/files")
-@throttle.upload
+@rate_limits.upload
 @accepts_upload
 @login_required
 @bp.input(UploadIn, location="files")

@@ -1,6 +1,6 @@
 """Share links I create, and the ones addressed to me."""
 
-from .. import throttle
+from ..http import rate_limits
 from ..http.identity import BEARER, login_required, require_user
 from ..http.urls import share_url
 from ..models import Access, Share
@@ -32,7 +32,7 @@ def access_dict(access: Access) -> dict:
 
 
 @bp.post(f"/files/{FILE_ID}/shares")
-@throttle.share_create
+@rate_limits.share_create
 @login_required
 @bp.input(ShareIn, arg_name="options")
 @bp.output(ShareEnvelope, status_code=201)

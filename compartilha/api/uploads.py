@@ -13,8 +13,8 @@ from email.utils import format_datetime
 
 from flask import Response, current_app, request
 
-from .. import throttle
 from ..errors import TusError
+from ..http import rate_limits
 from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
@@ -109,7 +109,7 @@ def tus_options(token: str | None = None):
 
 
 @bp.post("/uploads")
-@throttle.upload
+@rate_limits.upload
 @accepts_upload
 @login_required
 @bp.doc(security=BEARER, summary="tus creation", responses={

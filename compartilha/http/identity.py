@@ -28,6 +28,11 @@ BEARER = "BearerAuth"
 SECURITY_SCHEMES = {BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 
 
+def client_address() -> str:
+    # remote_addr is the socket peer unless ProxyFix was told to trust a proxy.
+    return request.remote_addr or "unknown"
+
+
 def _secure() -> bool:
     setting = current_app.config["COOKIE_SECURE"]
     return request.is_secure if setting == "auto" else setting == "1"

@@ -11,7 +11,7 @@ from .base import TABLE_ARGS, UTCDateTime, case_sensitive_string
 
 class Counter(db.Model):
     """One rate-limit counter shared by every worker and server using this database:
-    `count` attempts since its window started, until `resets_at` (see `compartilha.counters`).
+    `count` attempts since its window started, until `resets_at` (see `compartilha.counter_stores`).
 
     The key is the sha256 of the rule and what it counts (an address, an account), so
     the table holds no address or email in clear."""

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import crypto, throttle
+from .. import crypto
 from ..errors import (
     AppError,
     EmailTaken,
@@ -24,7 +24,7 @@ from ..extensions import db
 from ..logs import event, mask_email
 from ..models import Session, User
 from ..models.base import utcnow
-from . import files, uploads, validation
+from . import files, throttle, uploads, validation
 
 
 @dataclass

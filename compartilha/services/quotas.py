@@ -1,4 +1,4 @@
-"""What one user may hold at once (beyond the rate limits of `compartilha.throttle`)."""
+"""What one user may hold at once (beyond the rate limits of `services.throttle`)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import crypto, throttle
+from .. import crypto
 from ..errors import (
     InvalidField,
     PasswordRequired,
@@ -24,7 +24,7 @@ from ..extensions import db
 from ..logs import event
 from ..models import Access, Share, User
 from ..models.base import utcnow
-from . import files, validation
+from . import files, throttle, validation
 
 TOKEN_BYTES = 32  # 256 bits from `secrets`
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")

@@ -7,16 +7,14 @@ import hashlib
 from flask import Response, current_app, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .. import throttle
 from ..errors import NoPreview, PasswordRequired, ShareNotFound, WrongSharePassword
-from ..extensions import client_address
 from ..http.error_handlers import wants_json
-from ..http.identity import load_user
+from ..http.identity import client_address, load_user
 from ..http.sending import can_preview, send_preview, send_share
 from ..logs import event
 from ..models import Share
 from ..public_paths import SHARE_LINKS
-from ..services import shares
+from ..services import shares, throttle
 from . import bp
 
 UNLOCK_SECONDS = 15 * 60

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import throttle
 from ..errors import AppError, InvalidCredentials
-from ..extensions import client_address
+from ..http import rate_limits
 from ..http.identity import (
     clear_session_cookies,
+    client_address,
     current_session,
     load_user,
     require_user,
@@ -45,7 +45,7 @@ def login():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@throttle.register
+@rate_limits.register
 def signup():
     if request.method == "GET":
         return render_template("pages/signup.html", form={}, errors={})

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from compartilha import counters
+from compartilha import counter_stores
 from tests.conftest import error_code
 
 ATTACKERS = 20  # RATELIMIT_LOGIN_ACCOUNT: failures from anywhere before the account is slowed
@@ -18,9 +18,9 @@ def login(client, email, password, addr):
 
 
 def later(monkeypatch, seconds):
-    """Move the counters' clock forward (the database store reads counters.now)."""
-    real = counters.now
-    monkeypatch.setattr(counters, "now", lambda: real() + timedelta(seconds=seconds))
+    """Move the counters' clock forward (the database store reads counter_stores.now)."""
+    real = counter_stores.now
+    monkeypatch.setattr(counter_stores, "now", lambda: real() + timedelta(seconds=seconds))
 
 
 def test_the_eleventh_failure_from_one_address_is_refused(client, auth):

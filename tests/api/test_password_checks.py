@@ -88,7 +88,7 @@ def create_upload(client, account, length=10, addr="127.0.0.1"):
 def tus_app(app):
     app.config.update(RATELIMIT_UPLOAD="1000 per hour", UPLOAD_MAX_UNFINISHED=3,
                       UPLOAD_MAX_UNFINISHED_BYTES=3000)
-    from compartilha import throttle
+    from compartilha.services import throttle
 
     throttle.init_app(app)
     return app
@@ -97,7 +97,7 @@ def tus_app(app):
 def test_tus_creations_share_the_upload_rate(app, client, auth):
     account = auth.user()
     app.config.update(RATELIMIT_UPLOAD="4 per hour")
-    from compartilha import throttle
+    from compartilha.services import throttle
 
     throttle.init_app(app)
     assert auth.upload(account).status_code == 201

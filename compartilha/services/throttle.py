@@ -1,6 +1,7 @@
-"""Rate limits: the rules, their configurable rates, and the one way each is applied.
+"""Rate limits: the rules, their configurable rates, and the one way each is applied
+(views count their requests with the decorators of `compartilha.http.rate_limits`).
 
-Every rule counts in the shared store of `compartilha.counters` (the database, or Redis
+Every rule counts in the shared store of `compartilha.counter_stores` (the database, or Redis
 with `REDIS_URL`), so a limit is the same number whatever worker or server a request
 lands on. A refusal is `TooManyRequests`: 429 with `Retry-After`, in the JSON error
 shape for API clients and the error page for people.
@@ -15,18 +16,15 @@ many addresses is slowed down, never shut, so its owner still gets in.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 
-from .counters import DatabaseStore, NoStore, RedisStore, Store
-from .errors import InvalidCredentials, TooManyRequests
-from .extensions import client_address
-from .logs import event
+from ..counter_stores import DatabaseStore, NoStore, RedisStore, Store
+from ..errors import InvalidCredentials, TooManyRequests
+from ..logs import event
 
 # rule -> the configuration variable holding its rate
 RULES = {
@@ -173,24 +171,3 @@ def login(account: str, address: str) -> Iterator[None]:
 def _count_quietly(rule: str, subject: str) -> None:
     limit = rate(rule)
     store().take(_key(rule, subject), limit.limit, limit.seconds)
-
-
-def limited(rule: str, subject: Callable[[], str] = client_address,
-            methods: tuple[str, ...] = ("POST",)) -> Callable[[Any], Any]:
-    """A view decorator: every request with one of `methods` counts under `rule`."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if request.method in methods:
-                take(rule, subject())
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
-
-
-register = limited("register")
-upload = limited("upload")
-share_create = limited("share-create")
