@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from .errors import AppError
 from .models.base import utcnow
-from .services import accounts, downloads, integrity, shares, throttle, upload_endings
+from .services import accounts, counting, integrity, shares, throttle, upload_endings
 
 
 @click.command("create-user")
@@ -58,7 +58,7 @@ def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> No
         retention = current_app.config["SHARE_RETENTION_DAYS"]
     purged = shares.purge_ended(timedelta(days=retention))
     click.echo(f"purged {purged} ended share links")
-    released = downloads.release_stale(timedelta(hours=stale_hours))
+    released = counting.release_stale(timedelta(hours=stale_hours))
     click.echo(f"released {released} stale download slots")
     expired = upload_endings.purge_expired()
     click.echo(f"removed {expired} expired unfinished uploads")

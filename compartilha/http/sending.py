@@ -12,8 +12,7 @@ from werkzeug.wsgi import FileWrapper, wrap_file
 
 from ..errors import NoPreview
 from ..models import File, Share, User
-from ..services import downloads as counting
-from ..services import files
+from ..services import counting, files
 from ..storage import get_storage
 from ..storage.local import LocalStorage
 
