@@ -19,8 +19,8 @@ from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
 from ..http.urls import external_url
-from ..services import uploads
-from ..services.uploads import CHECKSUMS
+from ..services import tus
+from ..services.tus import CHECKSUMS
 from . import bp
 
 TUS_VERSION = "1.0.0"
@@ -87,7 +87,7 @@ def _body(length: int) -> BodyReader:
     return BodyReader(request.environ, length)
 
 
-def _progress(response: Response, result: uploads.Appended) -> Response:
+def _progress(response: Response, result: tus.Appended) -> Response:
     response.headers["Upload-Offset"] = str(result.upload.offset)
     if result.file is not None:
         response.headers[FILE_ID_HEADER] = str(result.file.id)
@@ -122,7 +122,7 @@ def tus_create():
     _check_version()
     length = _int_header("Upload-Length")
     meta = _metadata()
-    upload = uploads.create(require_user().id, length or 0,
+    upload = tus.create(require_user().id, length or 0,
                             meta.get("filename") or meta.get("name"),
                             meta.get("filetype") or meta.get("type"))
     response = Response(status=201, headers={
@@ -130,7 +130,7 @@ def tus_create():
     sent = request.content_length or 0
     if sent or length == 0:
         body = _body(sent) if sent else BodyReader(request.environ, 0)
-        return _progress(response, uploads.append(upload.user_id, upload.token, 0, body,
+        return _progress(response, tus.append(upload.user_id, upload.token, 0, body,
                                                   sent, _checksum()))
     response.headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
     return response
@@ -141,7 +141,7 @@ def tus_create():
 @bp.doc(security=BEARER, summary="tus offset", responses={404: "no such upload of mine"})
 def tus_status(token: str):
     """How many bytes the server holds: resume from Upload-Offset."""
-    upload = uploads.get_owned(require_user().id, token)
+    upload = tus.get_owned(require_user().id, token)
     return Response(status=200, headers={
         "Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
         "Upload-Expires": format_datetime(upload.expires_at, usegmt=True)})
@@ -160,7 +160,7 @@ def tus_append(token: str):
     if request.content_length is None:
         raise TusError(411, "length_required", "Send Content-Length.")
     body = _body(request.content_length)
-    result = uploads.append(require_user().id, token, offset or 0, body,
+    result = tus.append(require_user().id, token, offset or 0, body,
                             request.content_length, _checksum())
     return _progress(Response(status=204), result)
 
@@ -171,5 +171,5 @@ def tus_append(token: str):
 def tus_terminate(token: str):
     """Abandon an upload and free its bytes."""
     _check_version()
-    uploads.terminate(require_user().id, token)
+    tus.terminate(require_user().id, token)
     return Response(status=204)

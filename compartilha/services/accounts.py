@@ -24,7 +24,7 @@ from ..extensions import db
 from ..logs import event, mask_email
 from ..models import Session, User
 from ..models.base import utcnow
-from . import files, throttle, uploads, validation
+from . import files, throttle, tus, validation
 
 
 @dataclass
@@ -188,11 +188,11 @@ def change_password(user: User, current: str, new: str) -> None:
 def delete_account(user: User, password: str) -> None:
     _check_password(user, password, "password")
     keys = files.keys_of(user.id)
-    handles = uploads.handles_of(user.id)  # unfinished uploads: rows cascade, bytes do not
+    handles = tus.handles_of(user.id)  # unfinished uploads: rows cascade, bytes do not
     db.session.delete(user)
     db.session.commit()
     files.delete_bytes(keys)
-    uploads.abort_all(handles)
+    tus.abort_all(handles)
     event("account.deleted", user_id=user.id)
 
 

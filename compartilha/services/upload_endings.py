@@ -13,7 +13,7 @@ one a later request (or `flask fsck`, or `flask cleanup`) recognises and complet
    handle, so the row names the bytes; then one transaction inserts the file's row and
    deletes the upload's. Cut in between (kill -9, the database gone, a lost lease), the
    upload row remains with its old offset and its staging gone: the next PATCH finds the
-   bytes published and records them (`uploads._staging_gone`), as do fsck and cleanup.
+   bytes published and records them (`tus._staging_gone`), as do fsck and cleanup.
    Publishing to a random key instead left bytes no row named, and a row whose every
    PATCH failed.
 A commit that fails here never deletes published bytes: whichever of the two rows the

@@ -20,7 +20,7 @@ from tusclient.uploader import Uploader
 from compartilha.extensions import db
 from compartilha.models import Upload
 from compartilha.models.base import utcnow
-from compartilha.services import uploads as upload_service
+from compartilha.services import tus
 from tests.conftest import error_code, unfinished_uploads
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -117,7 +117,7 @@ def test_interrupted_upload_resumes_from_its_offset(live_server, auth, app):
     sock.close()
     wait_for(lambda: head(url, account).headers["Upload-Offset"] == "40000")
     assert my_files(live_server, account)["files"] == []  # half an upload is no file
-    upload_service._hashers.clear()  # resume as if in another worker: rebuild the hash
+    tus._hashers.clear()  # resume as if in another worker: rebuild the hash
     up = uploader(live_server, account, data, url=url, chunk_size=100_000)
     assert up.offset == 40_000
     up.upload()

@@ -17,8 +17,7 @@ import requests
 from compartilha.extensions import db
 from compartilha.models import File, Upload
 from compartilha.models.base import utcnow
-from compartilha.services import integrity, leases
-from compartilha.services import uploads as upload_service
+from compartilha.services import integrity, leases, tus
 from compartilha.storage import get_storage
 from tests.uploads.test_tus import create, head, my_files, patch, staged, start_raw_patch
 
@@ -53,7 +52,7 @@ def test_a_patch_records_an_upload_published_before_a_crash(live_server, auth, a
     account = auth.user()
     url = cut_after_publication(live_server, account, app)
     if not same_process:
-        upload_service._hashers.clear()  # the running hash died with the process
+        tus._hashers.clear()  # the running hash died with the process
     assert head(url, account).headers["Upload-Offset"] == "200000"  # what the row says
     rv = patch(url, account, 200_000, DATA[200_000:])  # the client repeats its last PATCH
     assert rv.status_code == 204, rv.text
