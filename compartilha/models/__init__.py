@@ -3,7 +3,7 @@
 from .counters import Counter
 from .files import File
 from .shares import Access, Share
-from .uploads import Upload
+from .tus import Upload
 from .users import Session, User
 
 __all__ = ["Access", "Counter", "File", "Session", "Share", "Upload", "User"]
