@@ -10,7 +10,7 @@ from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
 from . import config, http, logs, storage
-from .extensions import db, migrate, uploads
+from .extensions import db, migrate, upload_set
 from .http.identity import SECURITY_SCHEMES
 from .services import reconcile, throttle
 
@@ -51,7 +51,7 @@ def register_extensions(app: APIFlask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     throttle.init_app(app)
-    configure_uploads(app, uploads)
+    configure_uploads(app, upload_set)
     storage.init_app(app)
     logs.init_app(app)
     reconcile.init_app(app)

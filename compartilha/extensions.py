@@ -18,8 +18,8 @@ NAMING = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 # Flask-Uploads decides which uploads are acceptable (UPLOADED_FILES_DENY); the
-# bytes themselves are streamed straight into storage by `compartilha.uploads`.
-uploads = UploadSet("files", ALL)
+# bytes themselves are streamed straight into storage by `compartilha.http.multipart`.
+upload_set = UploadSet("files", ALL)
 
 
 @event.listens_for(Engine, "connect")

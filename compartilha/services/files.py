@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import FileNotFound, UploadRefused
-from ..extensions import db, uploads
+from ..extensions import db, upload_set
 from ..models import File
 from ..storage import Writer, get_storage
 from . import reconcile
@@ -53,7 +53,7 @@ def clean_type(declared: str | None, name: str) -> str:
 def accepted_name(raw: str | None) -> str:
     """The cleaned name, if files of its type are accepted here (UPLOADED_FILES_DENY)."""
     name = clean_name(raw)
-    if not uploads.extension_allowed(extension(name.lower())):
+    if not upload_set.extension_allowed(extension(name.lower())):
         raise UploadRefused("Files of this type are not accepted here.", field="file")
     return name
 

@@ -94,8 +94,8 @@ def test_denied_extension_refused(auth, app):
     app.config["UPLOADED_FILES_DENY"] = ("exe",)
     from flask_uploads import configure_uploads
 
-    from compartilha.extensions import uploads
-    configure_uploads(app, uploads)
+    from compartilha.extensions import upload_set
+    configure_uploads(app, upload_set)
     account = auth.user()
     rv = auth.upload(account, b"MZ", "setup.EXE")
     assert rv.status_code == 422 and error_code(rv) == "upload_refused"

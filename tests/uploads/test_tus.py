@@ -220,10 +220,10 @@ def test_beyond_max_size_is_413(live_server, auth, app):
 def test_refused_type_is_refused_before_any_byte(live_server, auth, app):
     from flask_uploads import configure_uploads
 
-    from compartilha.extensions import uploads
+    from compartilha.extensions import upload_set
 
     app.config["UPLOADED_FILES_DENY"] = ("exe",)
-    configure_uploads(app, uploads)
+    configure_uploads(app, upload_set)
     account = auth.user()
     rv = requests.post(f"{live_server}/api/v1/uploads", timeout=10, headers={
         **TUS, **account.headers, "Upload-Length": "10",
