@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .errors import AppError
-from .models.base import utcnow
+from .models.columns import utcnow
 from .services import accounts, counting, integrity, shares, throttle, upload_endings
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from .errors import CountersUnavailable
 from .extensions import db
 from .models import Counter
-from .models.base import UTCDateTime, utcnow
+from .models.columns import UTCDateTime, utcnow
 
 ATTEMPTS = 5  # a conditional write lost to a concurrent one is retried this many times
 _RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock: the statement can be rerun

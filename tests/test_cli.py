@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from compartilha.extensions import db
 from compartilha.models import Session, User
-from compartilha.models.base import utcnow
+from compartilha.models.columns import utcnow
 
 
 def test_create_user(runner, app):

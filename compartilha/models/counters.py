@@ -6,7 +6,7 @@ from sqlalchemy import Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import TABLE_ARGS, UTCDateTime, case_sensitive_string
+from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string
 
 
 class Counter(db.Model):

@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import TABLE_ARGS, UTCDateTime, utcnow
+from .columns import TABLE_ARGS, UTCDateTime, utcnow
 
 
 class File(db.Model):

@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
+from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 from .files import File
 from .users import User
 

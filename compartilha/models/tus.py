@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
+from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 
 
 class Upload(db.Model):

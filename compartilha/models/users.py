@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
+from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 
 
 class User(db.Model):

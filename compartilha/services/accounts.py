@@ -23,7 +23,7 @@ from ..errors import (
 from ..extensions import db
 from ..logs import event, mask_email
 from ..models import Session, User
-from ..models.base import utcnow
+from ..models.columns import utcnow
 from . import files, throttle, tus, validation
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import case, or_, select, update
 from ..extensions import db
 from ..logs import event
 from ..models import Access, Share, User
-from ..models.base import utcnow
+from ..models.columns import utcnow
 from . import shares
 from .validation import clean_text
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from ..extensions import db
 from ..models import File, Upload
 from ..storage import get_storage
-from ..storage.base import upload_key
+from ..storage.interface import upload_key
 from . import files, upload_endings
 
 # Younger partial writes, and younger bytes without a row, may belong to uploads still in

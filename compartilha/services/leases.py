@@ -35,7 +35,7 @@ from sqlalchemy import ColumnElement, or_, update
 from ..errors import UploadLocked
 from ..extensions import db
 from ..models import Upload
-from ..models.base import utcnow
+from ..models.columns import utcnow
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=12)

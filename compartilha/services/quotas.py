@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from ..errors import TooManyUnfinished
 from ..extensions import db
 from ..models import Upload, User
-from ..models.base import utcnow
+from ..models.columns import utcnow
 
 
 def hold_unfinished(user_id: int, length: int) -> None:

@@ -23,7 +23,7 @@ from ..errors import (
 from ..extensions import db
 from ..logs import event
 from ..models import Access, Share, User
-from ..models.base import utcnow
+from ..models.columns import utcnow
 from . import files, throttle, validation
 
 TOKEN_BYTES = 32  # 256 bits from `secrets`

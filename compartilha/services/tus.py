@@ -38,9 +38,9 @@ from ..errors import (
 from ..extensions import db
 from ..hashing import HashPipe, Readable, hashed_chunks
 from ..models import File, Upload
-from ..models.base import utcnow
+from ..models.columns import utcnow
 from ..storage import get_storage
-from ..storage.base import upload_key
+from ..storage.interface import upload_key
 from . import files, leases, quotas, upload_endings
 from .upload_endings import abort_all  # (also for accounts)
 

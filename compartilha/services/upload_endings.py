@@ -29,9 +29,9 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import File, Upload
-from ..models.base import utcnow
+from ..models.columns import utcnow
 from ..storage import get_storage
-from ..storage.base import upload_key
+from ..storage.interface import upload_key
 from . import files, leases
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from flask import Flask, current_app
 
-from .base import Storage, Writer
+from .interface import Storage, Writer
 from .local import LocalStorage
 
 __all__ = ["Storage", "Writer", "from_url", "get_storage", "init_app"]

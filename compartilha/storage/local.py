@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..hashing import CHUNK
-from .base import (
+from .interface import (
     HANDLE_RE,
     Storage,
     Writer,

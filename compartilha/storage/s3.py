@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 import boto3
 from botocore.config import Config
 
-from .base import Storage
+from .interface import Storage
 from .s3_resumable import ResumableUploads
 from .s3_streams import PART_SIZE, S3Error, S3Reader, S3Writer, part_size_for, s3_errors
 

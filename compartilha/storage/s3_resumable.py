@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .base import HANDLE_RE, new_handle, upload_key
+from .interface import HANDLE_RE, new_handle, upload_key
 
 CHUNK = 8 * 1024 * 1024  # every part but the last must be >= 5 MiB
 PIECE_RE = re.compile(r"(c|t)(\d+)")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .base import Writer, new_key
+from .interface import Writer, new_key
 
 if TYPE_CHECKING:
     from .s3 import S3Storage

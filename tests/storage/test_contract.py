@@ -7,7 +7,7 @@ import pytest
 
 from compartilha.errors import TooLarge
 from compartilha.storage import from_url
-from compartilha.storage.base import upload_key
+from compartilha.storage.interface import upload_key
 from compartilha.storage.local import LocalStorage
 
 MIB = 1024 * 1024

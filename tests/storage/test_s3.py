@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from compartilha.storage import from_url, s3_streams
-from compartilha.storage.base import upload_key
+from compartilha.storage.interface import upload_key
 from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for
 
 MIB = 1024 * 1024

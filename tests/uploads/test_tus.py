@@ -19,7 +19,7 @@ from tusclient.uploader import Uploader
 
 from compartilha.extensions import db
 from compartilha.models import Upload
-from compartilha.models.base import utcnow
+from compartilha.models.columns import utcnow
 from compartilha.services import tus
 from tests.conftest import error_code, unfinished_uploads
 

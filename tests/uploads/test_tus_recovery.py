@@ -16,7 +16,7 @@ import requests
 
 from compartilha.extensions import db
 from compartilha.models import File, Upload
-from compartilha.models.base import utcnow
+from compartilha.models.columns import utcnow
 from compartilha.services import integrity, leases, tus
 from compartilha.storage import get_storage
 from tests.uploads.test_tus import create, head, my_files, patch, staged, start_raw_patch

@@ -1,4 +1,4 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and the UTC clock their dates come from."""
 
 from __future__ import annotations
 
