@@ -18,6 +18,6 @@ def _forms_from_our_pages() -> None:
 bp.record_once(lambda state: state.app.before_request(_forms_from_our_pages))
 
 
-from . import account, files, public, sessions, shares, views  # noqa: E402,F401
+from . import accounts, files, home, public, sessions, shares  # noqa: E402,F401
 
 __all__ = ["bp"]
