@@ -217,17 +217,9 @@ def auth(client):
 def unfinished_uploads(app) -> list[str]:
     """Handles of resumable uploads holding bytes in the app's storage, on either backend."""
     from compartilha.storage import get_storage
-    from compartilha.storage.local import LocalStorage
 
     with app.app_context():
-        storage = get_storage()
-    if isinstance(storage, LocalStorage):
-        return sorted(p.stem for p in (storage.root / ".staging").glob("*.tus"))
-    base = storage.object_name(".tus") + "/"
-    pages = storage.client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket,
-                                                                     Prefix=base)
-    return sorted({item["Key"][len(base):].split("/")[0]
-                   for page in pages for item in page.get("Contents", [])})
+        return sorted(handle for handle, _ in get_storage().unfinished_uploads())
 
 
 def error_code(response) -> str:

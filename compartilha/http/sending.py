@@ -14,7 +14,6 @@ from ..errors import NoPreview
 from ..models import File, Share, User
 from ..services import counting, files
 from ..storage import get_storage
-from ..storage.local import LocalStorage
 
 CHUNK = 256 * 1024
 PRESIGNED_SECONDS = 300
@@ -82,7 +81,7 @@ def accel_redirect(record: File) -> Response | None:
     folder), hand the transfer to nginx: it sends the file with sendfile and answers Range
     itself, and no worker thread is held for the length of a download."""
     prefix = current_app.config.get("X_ACCEL_REDIRECT")
-    if not prefix or not isinstance(get_storage(), LocalStorage):
+    if not prefix or get_storage().local_path(record.key) is None:
         return None
     response = current_app.response_class(mimetype=record.type)
     response.headers["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{record.key}"

@@ -13,6 +13,7 @@ import re
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import StorageFull, TooLarge
@@ -118,6 +119,9 @@ class Writer(ABC):
 
 
 class Storage(ABC):
+    """Where file bytes live. Every method is abstract: a backend implements them all
+    (tests/storage/test_interface.py), and callers never ask which backend they have."""
+
     @abstractmethod
     def writer(self, max_bytes: int | None = None) -> Writer:
         """A writer whose bytes become a new key on commit."""
@@ -145,24 +149,25 @@ class Storage(ABC):
         """Seconds since the key was written (fsck leaves young keys alone: their row
         may be about to commit)."""
 
+    @abstractmethod
     def stale_partials(self, older_than_seconds: float) -> list[str]:
         """Bytes of writers a crash left uncommitted, older than the age (for fsck)."""
-        return []
 
+    @abstractmethod
     def remove_partial(self, name: str) -> None:
         """Remove one of `stale_partials`."""
-        raise NotImplementedError
 
     # Resumable uploads (tus). An unfinished upload is named by an opaque handle the
     # database keeps; bytes arrive over many requests, possibly in different processes.
     # Callers never learn where or how the bytes are held (a local file, S3 parts…),
     # only that a finished one is published under `upload_key(handle)`.
 
+    @abstractmethod
     def start_upload(self, handle: str | None = None) -> str:
         """Begin an empty unfinished upload (under `handle`, or a new one) and return its
         handle."""
-        raise NotImplementedError
 
+    @abstractmethod
     def append(self, handle: str, offset: int, chunks: Iterable[bytes | memoryview]) -> int:
         """Write `chunks` at `offset`, which the caller has recorded as the bytes received
         so far: anything stored beyond it (an unacknowledged earlier attempt) is dropped.
@@ -170,31 +175,37 @@ class Storage(ABC):
         be reused by the caller as soon as the next one is asked for. FileNotFoundError:
         no unfinished upload has this handle (never started, aborted, or published);
         StorageFull: no room, and nothing of this call is kept."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read_upload(self, handle: str, length: int) -> Iterator[bytes]:
         """The first `length` bytes of an unfinished upload (to rebuild its hash)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def finish_upload(self, handle: str) -> str:
         """Publish the unfinished upload atomically under `upload_key(handle)` and return
         the key; an upload published before (a finish repeated after a crash) is fine."""
-        raise NotImplementedError
 
     def upload_published(self, handle: str) -> bool:
-        """Whether `finish_upload` completed for this handle."""
+        """Whether `finish_upload` completed for this handle (the same on every backend)."""
         return self.exists(upload_key(handle))
 
+    @abstractmethod
     def abort_upload(self, handle: str) -> None:
         """Drop an unfinished upload's bytes (not a published one's: a row may hold
         those); an unknown handle is not an error."""
-        raise NotImplementedError
 
+    @abstractmethod
     def unfinished_uploads(self) -> Iterator[tuple[str, float]]:
         """Every unfinished upload as (handle, seconds since it last changed), for fsck."""
-        return iter(())
 
+    # What a backend can do beyond the above, for faster downloads.
+
+    @abstractmethod
     def presigned_url(self, key: str, *, disposition: str, content_type: str,
                       expires: int = 300) -> str | None:
         """A URL the client can fetch the bytes from directly, or None to serve them here."""
-        return None
+
+    @abstractmethod
+    def local_path(self, key: str) -> Path | None:
+        """The file holding the key's bytes on this machine (a web server can send it
+        itself, X-Accel-Redirect), or None where the bytes are elsewhere."""

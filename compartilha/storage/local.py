@@ -193,6 +193,13 @@ class LocalStorage(Storage):
         for path in (self.root / STAGING).glob("*.tus"):
             yield path.stem, now - _mtime(path)
 
+    def presigned_url(self, key: str, *, disposition: str, content_type: str,
+                      expires: int = 300) -> str | None:
+        return None  # nothing but this app serves the folder
+
+    def local_path(self, key: str) -> Path | None:
+        return self.path(key)
+
 
 def _mtime(path: Path) -> float:
     """A staged file's mtime; one that just went (committed, finished) counts as new."""

@@ -5,9 +5,9 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from compartilha.storage import from_url, s3_streams
+from compartilha.storage import from_url
 from compartilha.storage.interface import upload_key
-from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for
+from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for, reader
 
 MIB = 1024 * 1024
 
@@ -21,18 +21,18 @@ def storage(seaweedfs, monkeypatch):
 
 def uploads_in_progress(seaweedfs, storage):
     listing = seaweedfs.client().list_multipart_uploads(Bucket=seaweedfs.bucket,
-                                                        Prefix=storage.prefix + "/")
+                                                        Prefix=storage.bucket.prefix + "/")
     return listing.get("Uploads", [])
 
 
 def test_from_url_and_keys_stay_under_the_prefix(seaweedfs):
     storage = from_url("s3://bucket-x/a/b/", {"S3_ENDPOINT_URL": seaweedfs.endpoint})
     assert isinstance(storage, S3Storage)
-    assert (storage.bucket, storage.prefix) == ("bucket-x", "a/b")
-    assert storage.object_name("ab/cd") == "a/b/ab/cd"
+    assert (storage.bucket.name, storage.bucket.prefix) == ("bucket-x", "a/b")
+    assert storage.bucket.object_name("ab/cd") == "a/b/ab/cd"
     for bad in ["", "../x", "ab/../cd", "/etc", "a//b"]:
         with pytest.raises(ValueError):
-            storage.object_name(bad)
+            storage.bucket.object_name(bad)
     with pytest.raises(ValueError):
         from_url("s3:///prefix")
 
@@ -42,7 +42,7 @@ def test_wrong_secret_is_refused(seaweedfs, storage, monkeypatch):
         seaweedfs.client(secret_key="not-the-secret").list_objects_v2(Bucket=seaweedfs.bucket)
     assert info.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
-    impostor = from_url(f"s3://{seaweedfs.bucket}/{storage.prefix}",
+    impostor = from_url(f"s3://{seaweedfs.bucket}/{storage.bucket.prefix}",
                         {"S3_ENDPOINT_URL": seaweedfs.endpoint})
     writer = impostor.writer()
     writer.write(b"x")
@@ -73,16 +73,16 @@ def test_abort_drops_the_multipart_upload(seaweedfs, storage):
 
 
 def test_reader_crosses_ranged_get_windows(storage, monkeypatch):
-    monkeypatch.setattr(s3_streams, "FIRST_WINDOW", 500)
-    monkeypatch.setattr(s3_streams, "READ_WINDOW", 1000)
+    monkeypatch.setattr(reader, "FIRST_WINDOW", 500)
+    monkeypatch.setattr(reader, "READ_WINDOW", 1000)
     gets = []
     data = bytes(range(256)) * 40
     writer = storage.writer()
     writer.write(data)
     key = writer.commit()
     with storage.open(key) as fh:
-        real_get = storage.client.get_object
-        monkeypatch.setattr(storage.client, "get_object",
+        real_get = storage.bucket.client.get_object
+        monkeypatch.setattr(storage.bucket.client, "get_object",
                             lambda **kw: gets.append(kw["Range"]) or real_get(**kw))
         assert b"".join(iter(lambda: fh.read(300), b"")) == data
         assert gets[:3] == ["bytes=0-499", "bytes=500-1499", "bytes=1500-2499"]
@@ -110,7 +110,7 @@ def test_presigned_url_serves_an_attachment(storage, tmp_path):
 
 def raw_names(seaweedfs, storage) -> list[str]:
     listing = seaweedfs.client().list_objects_v2(Bucket=seaweedfs.bucket,
-                                                 Prefix=storage.prefix + "/")
+                                                 Prefix=storage.bucket.prefix + "/")
     return [item["Key"] for item in listing.get("Contents", [])]
 
 
@@ -120,17 +120,17 @@ def test_resumable_finish_removes_its_pieces_and_abort_cleans_a_crashed_finish(s
     storage.append(handle, 0, [b"p" * (9 * MIB)])
     assert len(raw_names(seaweedfs, storage)) == 2  # one 8 MiB chunk and the tail
     key = storage.finish_upload(handle)
-    assert raw_names(seaweedfs, storage) == [storage.object_name(key)]
+    assert raw_names(seaweedfs, storage) == [storage.bucket.object_name(key)]
     assert uploads_in_progress(seaweedfs, storage) == []
     assert storage.finish_upload(handle) == key  # a retried finish is harmless
 
     crashed = storage.start_upload()
     storage.append(crashed, 0, [b"q" * 10])
-    final = storage.object_name(upload_key(crashed))
+    final = storage.bucket.object_name(upload_key(crashed))
     seaweedfs.client().create_multipart_upload(Bucket=seaweedfs.bucket, Key=final)
     storage.abort_upload(crashed)  # what the expiry of a tus upload calls
     assert uploads_in_progress(seaweedfs, storage) == []
-    assert raw_names(seaweedfs, storage) == [storage.object_name(key)]
+    assert raw_names(seaweedfs, storage) == [storage.bucket.object_name(key)]
 
 
 def test_fsck_finds_and_removes_abandoned_multipart_uploads(seaweedfs, storage):
