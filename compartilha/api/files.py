@@ -12,8 +12,6 @@ from ..services import files
 from . import bp
 from .schemas import FileEnvelope, FileList, PageIn, UploadIn
 
-FILE_ID = "<int(min=1, max=2147483647):file_id>"
-
 
 @bp.post("/files")
 @rate_limits.upload
@@ -46,7 +44,7 @@ def list_files(query_data):
                                    "pages": ceil(page.total / page.per_page)}})
 
 
-@bp.get(f"/files/{FILE_ID}")
+@bp.get("/files/<id:file_id>")
 @login_required
 @bp.output(FileEnvelope)
 @bp.doc(security=BEARER, responses={404: "no such file of mine"})
@@ -55,7 +53,7 @@ def get_file(file_id):
     return {"file": files.get_owned(require_user().id, file_id).to_dict()}
 
 
-@bp.get(f"/files/{FILE_ID}/download")
+@bp.get("/files/<id:file_id>/download")
 @login_required
 @bp.doc(security=BEARER, responses={
     200: {"description": "the bytes", "content": {"application/octet-stream": {}}},
@@ -66,7 +64,7 @@ def download(file_id):
     return presigned_redirect(record) or accel_redirect(record) or send_file_record(record)
 
 
-@bp.delete(f"/files/{FILE_ID}")
+@bp.delete("/files/<id:file_id>")
 @login_required
 @bp.output({}, status_code=204)
 @bp.doc(security=BEARER, responses={404: "no such file of mine"})

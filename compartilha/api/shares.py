@@ -6,10 +6,7 @@ from ..http.urls import share_url
 from ..models import Access, Share
 from ..services import shares
 from . import bp
-from .files import FILE_ID
 from .schemas import AccessList, SharedList, ShareEnvelope, ShareIn, ShareList
-
-SHARE_ID = "<int(min=1, max=2147483647):share_id>"
 
 
 def share_dict(share: Share) -> dict:
@@ -31,7 +28,7 @@ def access_dict(access: Access) -> dict:
             "completed": access.completed, "finished_at": access.finished_at}
 
 
-@bp.post(f"/files/{FILE_ID}/shares")
+@bp.post("/files/<id:file_id>/shares")
 @rate_limits.share_create
 @login_required
 @bp.input(ShareIn, arg_name="options")
@@ -52,7 +49,7 @@ def list_shares():
     return {"shares": [share_dict(s) for s in shares.list_for(require_user().id)]}
 
 
-@bp.get(f"/shares/{SHARE_ID}/accesses")
+@bp.get("/shares/<id:share_id>/accesses")
 @login_required
 @bp.output(AccessList)
 @bp.doc(security=BEARER, responses={404: "no such link of mine"})
@@ -61,7 +58,7 @@ def share_accesses(share_id):
     return {"accesses": [access_dict(a) for a in shares.accesses(require_user().id, share_id)]}
 
 
-@bp.delete(f"/shares/{SHARE_ID}")
+@bp.delete("/shares/<id:share_id>")
 @login_required
 @bp.output({}, status_code=204)
 @bp.doc(security=BEARER, responses={404: "no such link of mine"})

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import bodies, headers, identity, multipart
+from . import bodies, converters, headers, identity, multipart
 
 
 def init_app(app: Flask) -> None:
     identity.init_app(app)  # trusted proxies first: they decide the client's address
+    converters.init_app(app)  # before any route is registered
     bodies.init_app(app)
     headers.init_app(app)
     multipart.init_app(app)

@@ -25,7 +25,7 @@ def my_files():
                            can_preview=can_preview, previewable=list(PREVIEWABLE))
 
 
-@bp.get("/files/<int(min=1, max=2147483647):file_id>/preview")
+@bp.get("/files/<id:file_id>/preview")
 @page_login_required
 def file_preview(file_id: int):
     """Inline bytes of a safe type under a sandbox CSP; HTML and SVG are never served here."""

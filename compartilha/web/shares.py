@@ -14,8 +14,6 @@ from ..services import shares
 from . import bp
 from .helpers import page_login_required
 
-SHARE_ID = "<int(min=1, max=2147483647):share_id>"
-
 
 @bp.get("/links")
 @page_login_required
@@ -25,7 +23,7 @@ def my_links():
                            share_url=share_url)
 
 
-@bp.post(f"/links/{SHARE_ID}/revoke")
+@bp.post("/links/<id:share_id>/revoke")
 @page_login_required
 def revoke_link(share_id: int):
     shares.revoke(require_user().id, share_id)
@@ -33,7 +31,7 @@ def revoke_link(share_id: int):
     return redirect(url_for("web.my_links"))
 
 
-@bp.get(f"/links/{SHARE_ID}/qr.svg")
+@bp.get("/links/<id:share_id>/qr.svg")
 @page_login_required
 def link_qr(share_id: int):
     """The link as a QR code, drawn on the server so no script or third party is involved."""
