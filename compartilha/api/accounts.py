@@ -23,6 +23,7 @@ from .schemas import (
     TokenOut,
     UserEnvelope,
 )
+from .serializers import session_json, user_json
 
 
 def _signed_out():
@@ -40,7 +41,7 @@ def _signed_out():
 def register(json_data):
     """Create an account."""
     user = accounts.register(json_data["name"], json_data["email"], json_data["password"])
-    return {"user": user.to_dict()}
+    return {"user": user_json(user)}
 
 
 @bp.post("/auth/login")
@@ -73,7 +74,7 @@ def logout():
 @bp.doc(security=BEARER)
 def me():
     """Who am I."""
-    return {"user": require_user().to_dict()}
+    return {"user": user_json(require_user())}
 
 
 @bp.put("/me/password")
@@ -116,11 +117,7 @@ def logout_everywhere():
 def list_sessions():
     """My signed-in sessions (devices), newest first."""
     mine = current_session()
-    return {"sessions": [
-        {"id": s.public_id, "created_at": s.created_at, "expires_at": s.expires_at, "ip": s.ip,
-         "user_agent": s.user_agent, "current": s.jti == mine.jti}
-        for s in accounts.sessions_of(require_user())
-    ]}
+    return {"sessions": [session_json(s, mine) for s in accounts.sessions_of(require_user())]}
 
 
 @bp.delete("/me/sessions/<string(length=16):session_id>")

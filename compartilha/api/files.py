@@ -11,6 +11,7 @@ from ..http.sending import accel_redirect, presigned_redirect, send_file_record
 from ..services import files
 from . import bp
 from .schemas import FileEnvelope, FileList, PageIn, UploadIn
+from .serializers import file_json, file_listed
 
 
 @bp.post("/files")
@@ -26,7 +27,7 @@ def upload(files_data):
     """Upload one file (multipart, field `file`)."""
     part = files_data["file"]
     record = files.store(require_user().id, part.filename, part.mimetype, part.stream)
-    return {"file": record.to_dict()}
+    return {"file": file_json(record)}
 
 
 @bp.get("/files")
@@ -36,9 +37,9 @@ def upload(files_data):
 @bp.doc(security=BEARER)
 def list_files(query_data):
     """My files, newest first, paginated."""
-    page = files.list_plain(require_user().id, query_data["page"], query_data["per_page"])
+    page = files.list_rows(require_user().id, query_data["page"], query_data["per_page"])
     # Already plain JSON values: a Response skips the output schema's per-row work.
-    return jsonify({"files": page.items,
+    return jsonify({"files": [file_listed(row) for row in page.items],
                     "pagination": {"page": page.page, "per_page": page.per_page,
                                    "total": page.total,
                                    "pages": ceil(page.total / page.per_page)}})
@@ -50,7 +51,7 @@ def list_files(query_data):
 @bp.doc(security=BEARER, responses={404: "no such file of mine"})
 def get_file(file_id):
     """One file's metadata."""
-    return {"file": files.get_owned(require_user().id, file_id).to_dict()}
+    return {"file": file_json(files.get_owned(require_user().id, file_id))}
 
 
 @bp.get("/files/<id:file_id>/download")

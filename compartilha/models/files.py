@@ -29,7 +29,3 @@ class File(db.Model):
     shares: Mapped[list[Share]] = relationship(  # noqa: F821
         back_populates="file", cascade="all, delete-orphan", passive_deletes=True
     )
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "type": self.type, "size": self.size,
-                "sha256": self.sha256, "created_at": self.created_at}

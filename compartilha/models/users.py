@@ -30,10 +30,6 @@ class User(db.Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "email": self.email,
-                "created_at": self.created_at}
-
 
 class Session(db.Model):
     """One issued token. Revoking the row refuses the token on every server."""

@@ -45,7 +45,7 @@ def test_unexpected_error_is_500_json_without_trace(app, client, auth, monkeypat
     def boom(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(files, "list_plain", boom)
+    monkeypatch.setattr(files, "list_rows", boom)
     rv = client.get("/api/v1/files", headers=account.headers)
     assert rv.status_code == 500
     assert error_code(rv) == "internal_error"

@@ -1,0 +1,46 @@
+"""One serializer per resource, each giving exactly the fields of its output schema
+(and the fast path of the file listing too)."""
+
+from __future__ import annotations
+
+import pytest
+
+from compartilha.api import schemas, serializers
+from compartilha.extensions import db
+from compartilha.models import Access, File, Session, Share, User
+from compartilha.services import files
+
+PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schemas.FileOut),
+         (serializers.file_listed, schemas.FileOut), (serializers.share_json, schemas.ShareOut),
+         (serializers.shared_json, schemas.SharedOut),
+         (serializers.access_json, schemas.AccessOut),
+         (serializers.session_json, schemas.SessionOut)]
+
+
+@pytest.fixture
+def one_of_each(app, client, auth):
+    account = auth.user()
+    file_id = auth.upload(account).get_json()["file"]["id"]
+    client.post(f"/api/v1/files/{file_id}/shares", headers=account.headers, json={})
+    with app.test_request_context():
+        share = db.session.query(Share).one()
+        db.session.add(Access(share_id=share.id, ip="", user_agent="", bytes_sent=0))
+        db.session.commit()
+        session = db.session.query(Session).one()
+        yield {serializers.user_json: (db.session.query(User).one(),),
+               serializers.file_json: (db.session.get(File, file_id),),
+               serializers.file_listed: (files.list_rows(share.user_id).items[0],),
+               serializers.share_json: (share,), serializers.shared_json: (share,),
+               serializers.access_json: (db.session.query(Access).one(),),
+               serializers.session_json: (session, session)}
+
+
+@pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
+def test_a_serializer_gives_exactly_its_schema_fields(one_of_each, serializer, schema):
+    assert set(serializer(*one_of_each[serializer])) == set(schema().fields)
+
+
+def test_every_serializer_is_checked():
+    public = {getattr(serializers, name) for name in dir(serializers)
+              if name.endswith(("_json", "_listed")) and callable(getattr(serializers, name))}
+    assert public == {serializer for serializer, _ in PAIRS}
