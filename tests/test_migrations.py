@@ -1,5 +1,6 @@
-"""Migration 0005 puts existing emails in their canonical form, on SQLite and MariaDB;
-when two accounts end up with one address (or look-alikes), the oldest keeps it."""
+"""Migrations on SQLite and MariaDB: 0005 puts existing emails in their canonical form (when
+two accounts end up with one address, or look-alikes, the oldest keeps it); 0006 renames
+columns into Portuguese, up and down, keeping every row."""
 
 from __future__ import annotations
 
@@ -96,3 +97,78 @@ def test_a_renamed_account_gets_a_new_address_from_the_operator(runner, auth, ap
     assert "ana.nova@example.com" in done.output
     account.email = "ana.nova@example.com"
     assert auth.login(account).token
+
+
+OLD_ROWS = [
+    "INSERT INTO usuarios (id, nome, email, email_esqueleto, senha, created_at) VALUES "
+    "(1, 'n', 'a@b.c', 'a@b.c', 'h', '2026-01-01 00:00:00')",
+    "INSERT INTO arquivos (id, nome, tipo, caminho, usuario_id, tamanho, sha256, created_at) "
+    "VALUES (1, 'a', 't', 'k', 1, 0, '', '2026-01-02 00:00:00')",
+    "INSERT INTO sessoes (jti, usuario_id, created_at, expires_at, revoked_at, ip, user_agent) "
+    "VALUES ('j', 1, '2026-01-03 00:00:00', '2026-01-04 00:00:00', NULL, '::1', 'curl')",
+    "INSERT INTO compartilhamentos (id, arquivo_id, usuario_id, link, data_compartilhamento, "
+    "revoked_at, max_downloads, downloads, reservados) VALUES "
+    "(1, 1, 1, 't', '2026-01-05 00:00:00', '2026-01-06 00:00:00', 3, 0, 0)",
+    "INSERT INTO acessos (id, compartilhamento_id, data, ip, user_agent, bytes_enviados) "
+    "VALUES (1, 1, '2026-01-07 00:00:00', '::1', 'wget', 0)",
+    "INSERT INTO envios (id, token, usuario_id, nome, tipo, tamanho, recebidos, armazenamento,"
+    " created_at, expira_em) VALUES (1, 'tok', 1, 'x', 't', 1, 0, 'h', '2026-01-08 00:00:00',"
+    " '2026-01-09 00:00:00')",
+]
+RENAMED = {  # table: (old column, new column, the value inserted above)
+    "usuarios": [("created_at", "criado_em", "2026-01-01")],
+    "arquivos": [("created_at", "criado_em", "2026-01-02")],
+    "sessoes": [("created_at", "criado_em", "2026-01-03"), ("expires_at", "expira_em",
+                                                           "2026-01-04"),
+                ("user_agent", "agente_usuario", "curl")],
+    "compartilhamentos": [("revoked_at", "revogado_em", "2026-01-06"),
+                          ("max_downloads", "limite_downloads", "3")],
+    "acessos": [("user_agent", "agente_usuario", "wget")],
+    "envios": [("created_at", "criado_em", "2026-01-08")],
+}
+
+
+def columns_of(conn) -> dict[str, list[str]]:
+    inspector = sa.inspect(conn)
+    return {table: sorted(c["name"] for c in inspector.get_columns(table))
+            for table in inspector.get_table_names() if table != "alembic_version"}
+
+
+def values(conn, which: int) -> dict[str, list[str]]:
+    query = "SELECT {} FROM {}"  # fixed names from RENAMED
+    return {table: [str(conn.execute(sa.text(query.format(pair[which], table))).scalar())
+                    for pair in pairs] for table, pairs in RENAMED.items()}
+
+
+def test_columns_are_renamed_in_portuguese_keeping_rows_and_back(empty_database, tmp_path,
+                                                                 monkeypatch):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    _, url = empty_database
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            for statement in OLD_ROWS:
+                conn.execute(sa.text(statement))
+            before = columns_of(conn)
+        upgrade()
+        with db.engine.connect() as conn:
+            renamed = values(conn, 1)
+            # the models and the migrated database name the same columns
+            changes = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            counts = {t: conn.execute(sa.text("SELECT COUNT(*) FROM " + t)).scalar()  # noqa: S608
+                      for t in RENAMED}
+        assert all(value.startswith(expected) for table, pairs in RENAMED.items()
+                   for (_, _, expected), value in zip(pairs, renamed[table], strict=True))
+        assert counts == dict.fromkeys(RENAMED, 1)  # nothing cascaded away
+        assert [c for c in changes if c[0] in ("add_column", "remove_column", "add_table",
+                                               "remove_table")] == []
+        downgrade(revision="0005")
+        with db.engine.connect() as conn:
+            assert columns_of(conn) == before
+            assert values(conn, 0) == renamed
+        upgrade()
+        db.engine.dispose()

@@ -12,6 +12,20 @@ REQUEST_COLUMNS = {
 }
 
 
+# Technical words that stay as they are in Portuguese column names (docs/architecture.md).
+TECHNICAL = {"id", "email", "sha256", "ip", "jti", "token"}
+
+
+def test_every_column_is_portuguese_and_mapped_explicitly():
+    """English attributes, Portuguese columns: a column named like its attribute is one
+    added without the rule (`created_at` instead of `criado_em`)."""
+    same = sorted(f"{mapper.class_.__name__}.{attr.key}"
+                  for mapper in db.Model.registry.mappers
+                  for attr in mapper.column_attrs
+                  if attr.key == attr.columns[0].name and attr.key not in TECHNICAL)
+    assert same == []
+
+
 def test_tables_and_columns(app):
     with app.app_context():
         inspector = sa.inspect(db.engine)

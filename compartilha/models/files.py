@@ -23,8 +23,8 @@ class File(db.Model):
         "usuario_id", ForeignKey("usuarios.id", ondelete="CASCADE")
     )
     size: Mapped[int] = mapped_column("tamanho", BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sha256: Mapped[str] = mapped_column("sha256", String(64))
+    created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
 
     shares: Mapped[list[Share]] = relationship(  # noqa: F821
         back_populates="file", cascade="all, delete-orphan", passive_deletes=True

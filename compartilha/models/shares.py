@@ -32,9 +32,11 @@ class Share(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         "data_compartilhamento", UTCDateTime(), default=utcnow
     )
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column("revogado_em", UTCDateTime(),
+                                                        default=None)
     expires_at: Mapped[datetime | None] = mapped_column("expira_em", UTCDateTime(), default=None)
-    max_downloads: Mapped[int | None] = mapped_column("max_downloads", Integer, default=None)
+    max_downloads: Mapped[int | None] = mapped_column("limite_downloads", Integer,
+                                                        default=None)
     download_count: Mapped[int] = mapped_column("downloads", Integer, default=0)
     # Downloads under way: they hold a slot of max_downloads until they finish or fail.
     reserved: Mapped[int] = mapped_column("reservados", Integer, default=0)
@@ -70,8 +72,8 @@ class Access(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         "usuario_id", ForeignKey("usuarios.id", ondelete="SET NULL"), default=None
     )
-    ip: Mapped[str] = mapped_column(String(45), default="")
-    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ip: Mapped[str] = mapped_column("ip", String(45), default="")
+    user_agent: Mapped[str] = mapped_column("agente_usuario", String(255), default="")
     bytes_sent: Mapped[int] = mapped_column("bytes_enviados", BigInteger, default=0)
     # None while the download runs; then True (last byte sent) or False (dropped).
     completed: Mapped[bool | None] = mapped_column("concluido", default=None)

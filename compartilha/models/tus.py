@@ -22,7 +22,7 @@ class Upload(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The upload's public name in its URL: unguessable, compared byte-for-byte.
-    token: Mapped[str] = mapped_column(case_sensitive_string(32), unique=True)
+    token: Mapped[str] = mapped_column("token", case_sensitive_string(32), unique=True)
     user_id: Mapped[int] = mapped_column(
         "usuario_id", ForeignKey("usuarios.id", ondelete="CASCADE")
     )
@@ -32,7 +32,7 @@ class Upload(db.Model):
     offset: Mapped[int] = mapped_column("recebidos", BigInteger, default=0)
     # The storage's opaque handle of the bytes received so far.
     handle: Mapped[str] = mapped_column("armazenamento", String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column("expira_em", UTCDateTime())
     # A PATCH holds the upload until `locked_until`; it renews the lease while it reads.
     lock: Mapped[str | None] = mapped_column("trava", String(32), default=None)

@@ -24,7 +24,7 @@ class User(db.Model):
     email_skeleton: Mapped[str] = mapped_column("email_esqueleto", case_sensitive_string(512),
                                                 unique=True)
     password_hash: Mapped[str] = mapped_column("senha", String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -37,15 +37,16 @@ class Session(db.Model):
     __tablename__ = "sessoes"
     __table_args__ = (Index("ix_sessoes_usuario_id", "usuario_id"), TABLE_ARGS)
 
-    jti: Mapped[str] = mapped_column(case_sensitive_string(64), primary_key=True)
+    jti: Mapped[str] = mapped_column("jti", case_sensitive_string(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(
         "usuario_id", ForeignKey("usuarios.id", ondelete="CASCADE")
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    ip: Mapped[str] = mapped_column(String(45), default="")
-    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column("expira_em", UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column("revogado_em", UTCDateTime(),
+                                                        default=None)
+    ip: Mapped[str] = mapped_column("ip", String(45), default="")
+    user_agent: Mapped[str] = mapped_column("agente_usuario", String(255), default="")
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
