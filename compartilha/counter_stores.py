@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import math
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import redis
-from sqlalchemy import case, delete, literal, or_, select, update
+from sqlalchemy import Table, case, delete, literal, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .errors import CountersUnavailable
@@ -61,7 +61,7 @@ def now() -> datetime:
 
 
 def _retryable(exc: DBAPIError) -> bool:
-    args = getattr(exc.orig, "args", ())
+    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
     return bool(args) and args[0] in _RETRYABLE_MYSQL
 
 
@@ -69,7 +69,7 @@ class DatabaseStore:
     """Counters in the `contadores` table, written on their own connection and
     committed at once, apart from the request's session."""
 
-    table = Counter.__table__
+    table = cast(Table, Counter.__table__)
 
     def take(self, key: str, limit: int, seconds: int) -> int:
         name = digest(key)
@@ -200,7 +200,8 @@ class RedisStore:
 
     def peek(self, key: str) -> tuple[int, int]:
         pipe = self.client.pipeline(transaction=False)
-        pipe.get(self._name(key)).pttl(self._name(key))
+        pipe.get(self._name(key))
+        pipe.pttl(self._name(key))
         count, left = self._call(pipe.execute)
         return int(count or 0), max(1, math.ceil(left / 1000)) if left > 0 else 0
 

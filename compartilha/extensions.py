@@ -1,10 +1,13 @@
 """Extension objects, unbound; `create_app` binds them."""
 
+from typing import TYPE_CHECKING, Any, cast
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_uploads import ALL, UploadSet
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations name the same thing on SQLite and MySQL.
 NAMING = {
@@ -16,10 +19,20 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+if TYPE_CHECKING:
+    class Model(DeclarativeBase):
+        """`db.Model` as a type checker sees it (it is made at run time)."""
+else:
+    Model = db.Model
 migrate = Migrate()
 # Flask-Uploads decides which uploads are acceptable (UPLOADED_FILES_DENY); the
 # bytes themselves are streamed straight into storage by `compartilha.http.multipart`.
 upload_set = UploadSet("files", ALL)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE run through the session matched."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @event.listens_for(Engine, "connect")

@@ -1,6 +1,7 @@
 """My files: upload, list, metadata, download, delete."""
 
 from math import ceil
+from typing import Any
 
 from flask import jsonify
 
@@ -54,11 +55,14 @@ def get_file(file_id):
     return {"file": file_json(files.get_owned(require_user().id, file_id))}
 
 
+DOWNLOAD_RESPONSES: dict[int | str, Any] = {
+    200: {"description": "the bytes", "content": {"application/octet-stream": {}}},
+    206: "a byte range", 404: "no such file of mine", 416: "range not satisfiable"}
+
+
 @bp.get("/files/<id:file_id>/download")
 @login_required
-@bp.doc(security=BEARER, responses={
-    200: {"description": "the bytes", "content": {"application/octet-stream": {}}},
-    206: "a byte range", 404: "no such file of mine", 416: "range not satisfiable"})
+@bp.doc(security=BEARER, responses=DOWNLOAD_RESPONSES)
 def download(file_id):
     """The file's bytes, as an attachment, with Range and ETag."""
     record = files.get_owned(require_user().id, file_id)

@@ -78,9 +78,9 @@ def limit_idle_reads(environ: dict[str, Any], seconds: float) -> None:
     `wsgi.input`): gunicorn's own reader then raises, marks the body failed and closes
     the connection, and the next request on a kept-alive connection starts with the
     socket blocking again. Other servers: their own timeouts apply."""
-    sock = environ.get("gunicorn.socket")
-    if seconds > 0 and callable(getattr(sock, "settimeout", None)):
-        sock.settimeout(seconds)
+    settimeout = getattr(environ.get("gunicorn.socket"), "settimeout", None)
+    if seconds > 0 and callable(settimeout):
+        settimeout(seconds)
 
 
 class BodyReader:

@@ -37,10 +37,9 @@ def error_response(status: int, code: str, message: str, *, field: str | None = 
             body["field"] = field
         if details:
             body["details"] = details
-        response = jsonify({"error": body})
-    else:
-        response = render_template("error.html", status=status, code=code, message=message)
-    return response, status, headers or {}
+        return jsonify({"error": body}), status, headers or {}
+    page = render_template("error.html", status=status, code=code, message=message)
+    return page, status, headers or {}
 
 
 def _first_field(detail: object) -> str | None:

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import IO, Any
 
-from apiflask import APIFlask
-from flask import Flask, current_app, g, request
+from flask import Flask, Request, current_app, g, request
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from ..hashing import READ_SIZE
@@ -54,7 +53,7 @@ class UploadFormParser(FormDataParser):
         return stream, form, files
 
 
-class UploadRequest(APIFlask.request_class):  # type: ignore[name-defined,misc]
+class UploadRequest(Request):
     form_data_parser_class = UploadFormParser
 
     def _get_stream_for_parsing(self) -> IO[bytes]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 from urllib.parse import quote
 
-from flask import Response, current_app, redirect, request
+from flask import current_app, redirect, request
+from werkzeug.wrappers import Response
 from werkzeug.wsgi import FileWrapper, wrap_file
 
 from ..errors import NoPreview
@@ -201,5 +203,5 @@ def send_share(share: Share, viewer: User | None) -> Response:
         with app.app_context():
             counting.finish(access_id, share_id, sent, exhausted, reaches_end)
 
-    response.response = CountedBody(response.response, on_close)
+    response.response = CountedBody(cast(Iterable[bytes], response.response), on_close)
     return response

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string
 
 
-class Counter(db.Model):
+class Counter(Model):
     """One rate-limit counter shared by every worker and server using this database:
     `count` attempts since its window started, until `resets_at` (see `compartilha.counter_stores`).
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .columns import TABLE_ARGS, UTCDateTime, utcnow
 
 
-class File(db.Model):
+class File(Model):
     __tablename__ = "arquivos"
     # (usuario_id, id) serves "my files, newest first" as an index range scan.
     __table_args__ = (Index("ix_arquivos_usuario_id_id", "usuario_id", "id"), TABLE_ARGS)
@@ -25,7 +25,3 @@ class File(db.Model):
     size: Mapped[int] = mapped_column("tamanho", BigInteger)
     sha256: Mapped[str] = mapped_column("sha256", String(64))
     created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
-
-    shares: Mapped[list[Share]] = relationship(  # noqa: F821
-        back_populates="file", cascade="all, delete-orphan", passive_deletes=True
-    )

@@ -3,15 +3,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 from .files import File
 from .users import User
 
 
-class Share(db.Model):
+class Share(Model):
     __tablename__ = "compartilhamentos"
     __table_args__ = (
         Index("ix_compartilhamentos_arquivo_id", "arquivo_id"),
@@ -49,11 +49,14 @@ class Share(db.Model):
         "destinatario_email", case_sensitive_string(255), default=None
     )
 
-    file: Mapped[File] = relationship(back_populates="shares")
+    # `File.shares` comes from this backref: declared here, files.py needs no import of
+    # this module (which imports it), and a file's links go with it.
+    file: Mapped[File] = relationship(backref=backref(
+        "shares", cascade="all, delete-orphan", passive_deletes=True))
     owner: Mapped[User] = relationship()
 
 
-class Access(db.Model):
+class Access(Model):
     """One download attempt of a share: the receipt its owner sees."""
 
     __tablename__ = "acessos"

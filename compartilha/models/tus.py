@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 
 
-class Upload(db.Model):
+class Upload(Model):
     """An unfinished tus upload. When its last byte lands it becomes a row of `arquivos`
     and this row goes, in one transaction; until then it is never listed as a file."""
 

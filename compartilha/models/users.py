@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "usuarios"
     __table_args__ = TABLE_ARGS
 
@@ -31,7 +31,7 @@ class User(db.Model):
     )
 
 
-class Session(db.Model):
+class Session(Model):
     """One issued token. Revoking the row refuses the token on every server."""
 
     __tablename__ = "sessoes"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import jwt
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import crypto
@@ -20,7 +20,7 @@ from ..errors import (
     SessionNotFound,
     WrongPassword,
 )
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..logs import event, mask_email
 from ..models import Session, User
 from ..models.columns import utcnow
@@ -201,6 +201,7 @@ def user_at(email: str) -> User | None:
 
 
 def expired_sessions_before(when: datetime) -> int:
-    result = db.session.execute(Session.__table__.delete().where(Session.expires_at < when))
+    result = db.session.execute(delete(Session).where(Session.expires_at < when)
+                                .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount
+    return rowcount(result)

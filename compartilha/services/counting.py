@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import case, or_, select, update
 
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..logs import event
 from ..models import Access, Share, User
 from ..models.columns import utcnow
@@ -22,7 +22,7 @@ from .validation import clean_text
 
 def begin(share: Share, viewer: User | None, ip: str, user_agent: str) -> Access:
     now = utcnow()
-    reserved = db.session.execute(
+    reserved = rowcount(db.session.execute(
         update(Share)
         .where(Share.id == share.id, Share.revoked_at.is_(None),
                or_(Share.expires_at.is_(None), Share.expires_at > now),
@@ -30,7 +30,7 @@ def begin(share: Share, viewer: User | None, ip: str, user_agent: str) -> Access
                    Share.download_count + Share.reserved < Share.max_downloads))
         .values(reserved=Share.reserved + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if reserved != 1:
         db.session.rollback()
         db.session.refresh(share)

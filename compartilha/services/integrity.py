@@ -6,7 +6,9 @@ staging (`Storage.unfinished_uploads`) or, once published, `upload_key(handle)`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -70,7 +72,7 @@ def check(verify_hashes: bool = False) -> Report:
     return report
 
 
-def _check_uploads(report: Report, rows: list, staging: dict[str, float],
+def _check_uploads(report: Report, rows: Sequence[Any], staging: dict[str, float],
                    unrecorded: set[str]) -> set[str]:
     """Fill the report's upload lists; the published keys that upload rows hold."""
     held = set()

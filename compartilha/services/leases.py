@@ -33,7 +33,7 @@ from flask import Flask, current_app
 from sqlalchemy import ColumnElement, or_, update
 
 from ..errors import UploadLocked
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..models import Upload
 from ..models.columns import utcnow
 
@@ -91,9 +91,9 @@ def free() -> ColumnElement[bool]:
 
 def claim(where: list[Any], lease: str) -> bool:
     """Take the lease of the row matching `where`; whether it was taken."""
-    taken = db.session.execute(
+    taken = rowcount(db.session.execute(
         update(Upload).where(*where).values(lock=lease, locked_until=utcnow() + LEASE)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     db.session.commit()
     return bool(taken)
 

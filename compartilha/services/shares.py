@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import crypto
@@ -175,6 +175,7 @@ def purge_ended(retention: timedelta) -> int:
     )
     ids = list(db.session.scalars(select(Share.id).where(ended)))
     if ids:
-        db.session.execute(Share.__table__.delete().where(Share.id.in_(ids)))
+        db.session.execute(delete(Share).where(Share.id.in_(ids))
+                           .execution_options(synchronize_session=False))
     db.session.commit()
     return len(ids)

@@ -35,7 +35,7 @@ from ..errors import (
     UploadNotFound,
     UploadOffsetMismatch,
 )
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..hashing import HashPipe, Readable, hashed_chunks
 from ..models import File, Upload
 from ..models.columns import utcnow
@@ -134,13 +134,13 @@ def _lock(user_id: int, token: str) -> tuple[Upload, str]:
             if not (stale and leases.claim([*mine, Upload.lock == held], lease)) \
                     and not leases.claim([*mine, leases.free()], lease):
                 raise leases.busy(until)
-        upload = db.session.scalar(select(Upload).where(*mine))
-        if upload is None:
+        locked = db.session.scalar(select(Upload).where(*mine))
+        if locked is None:
             raise UploadNotFound()
     except BaseException:
         leases.forget(lease)
         raise
-    return upload, lease
+    return locked, lease
 
 
 def append(user_id: int, token: str, offset: int, stream: Readable, length: int,
@@ -207,10 +207,10 @@ def _acknowledge(upload: Upload, lease: str, written: int, whole: Any) -> Append
     offset = upload.offset + written
     if offset < upload.length:
         expires = expiry()
-        saved = db.session.execute(
+        saved = rowcount(db.session.execute(
             update(Upload).where(Upload.id == upload.id, Upload.lock == lease)
             .values(offset=offset, expires_at=expires, lock=None, locked_until=None)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
         if not saved:  # the lease ran out and another request took it: it decides
             raise leases.busy(None)
         db.session.expunge(upload)  # answered from what was just written, not re-read

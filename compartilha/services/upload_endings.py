@@ -27,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..models import File, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
@@ -41,8 +41,9 @@ def settle(upload: Upload, lease: str, key: str, sha256: str) -> File:
     """Record the published bytes as a file and drop the upload's row, in one transaction
     (while this request still holds the lease). If the commit fails, the bytes stay:
     the upload's row, or the file's if the commit landed after all, holds them."""
-    gone = db.session.execute(delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)
-                              .execution_options(synchronize_session=False)).rowcount
+    gone = rowcount(db.session.execute(
+        delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)
+        .execution_options(synchronize_session=False)))
     if not gone:
         db.session.rollback()
         raise leases.busy(None)
@@ -103,8 +104,8 @@ def purge_expired(now: datetime | None = None) -> int:
     for row in rows:
         if storage.upload_published(row.handle):
             settle_published(row.id)
-        elif db.session.execute(delete(Upload).where(Upload.id == row.id, idle)
-                                .execution_options(synchronize_session=False)).rowcount:
+        elif rowcount(db.session.execute(delete(Upload).where(Upload.id == row.id, idle)
+                                         .execution_options(synchronize_session=False))):
             dropped.append(row.handle)  # not if a PATCH took it meanwhile
     db.session.commit()
     abort_all(dropped)

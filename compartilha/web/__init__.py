@@ -1,11 +1,13 @@
 """Server-rendered pages; they call the same services as the API."""
 
-from flask import Blueprint, request
+from typing import cast
+
+from flask import Blueprint, Flask, request
+from flask.blueprints import BlueprintSetupState
 
 from . import helpers, i18n
 
 bp = Blueprint("web", __name__)
-bp.record_once(lambda state: i18n.init_app(state.app))
 bp.app_context_processor(helpers.page_context)
 
 
@@ -14,8 +16,12 @@ def _forms_from_our_pages() -> None:
         helpers.same_origin()
 
 
-# On the app, not `bp.before_request`: APIFlask's spec expects only APIBlueprints there.
-bp.record_once(lambda state: state.app.before_request(_forms_from_our_pages))
+@bp.record_once
+def _set_up(state: BlueprintSetupState) -> None:
+    app = cast(Flask, state.app)
+    i18n.init_app(app)
+    # On the app, not `bp.before_request`: APIFlask's spec expects only APIBlueprints there.
+    app.before_request(_forms_from_our_pages)
 
 
 from . import accounts, files, home, public, sessions, shares  # noqa: E402,F401

@@ -50,4 +50,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(when, "when")
     app.add_template_global(html_lang, "html_lang")
-    app.add_template_global(LANGUAGES, "LANGUAGES")
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -28,7 +28,7 @@ def for_error(exc: AppError) -> str:
     if exc.code in by_code:
         return by_code[exc.code]()
     if exc.field in by_field:
-        return by_field[exc.field]()  # type: ignore[index]
+        return by_field[exc.field]()
     return exc.message
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 from ..errors import NoPreview, PasswordRequired, ShareNotFound, WrongSharePassword
 from ..http.error_handlers import wants_json
