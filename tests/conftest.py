@@ -4,17 +4,16 @@ MySQL is used when reachable (TEST_MYSQL_URL, or root@127.0.0.1:3306 without a
 password). With REQUIRE_MYSQL=1 (as `.ci/run` sets) an unreachable MySQL fails the
 run instead of skipping its half.
 
-Storage: tests in the modules of BOTH_STORAGES (every module with TEST_STORAGES=all) run
-on a local folder and on S3, a SeaweedFS server started once per session (REQUIRE_S3=1
-turns a server that cannot start into a failure); the others run on the local folder.
+Storage: tests marked `both_storages` (every test with TEST_STORAGES=all) run on a local
+folder and on S3, a SeaweedFS server started once per session (REQUIRE_S3=1 turns a
+server that cannot start into a failure); the others run on the local folder. What tests
+do through the client (accounts, uploads, links, tus) is in tests/helpers.py.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,12 @@ from flask_migrate import upgrade
 
 from compartilha import create_app
 from compartilha.extensions import db
+from tests.helpers import AuthActions, tables
 from tests.servers import ServerUnavailable, start_seaweedfs, stop
 
 MYSQL_SERVER = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
 MYSQL_DB = f"compartilha_test_{os.getpid()}"
 ROOT = Path(__file__).resolve().parent.parent
-BOTH_STORAGES = ("tests/storage/", "tests/api/test_files.py", "tests/api/test_shares.py",
-                 "tests/uploads/", "tests/api/test_presigned.py",
-                 "tests/api/test_ranges.py")
-TABLES = ["compartilhamentos", "arquivos", "sessoes", "usuarios", "contadores"]
 
 
 def _mysql_url() -> str | None:
@@ -92,8 +88,8 @@ def pytest_generate_tests(metafunc):
     chosen = any("storage_backend" in str(mark.args[0])
                  for mark in metafunc.definition.iter_markers("parametrize"))
     if "storage_backend" in metafunc.fixturenames and not chosen:
-        module = Path(str(metafunc.definition.path)).relative_to(ROOT).as_posix()
-        if os.environ.get("TEST_STORAGES") == "all" or module.startswith(BOTH_STORAGES):
+        both = metafunc.definition.get_closest_marker("both_storages") is not None
+        if both or os.environ.get("TEST_STORAGES") == "all":
             metafunc.parametrize("storage_backend", ["local", "s3"], indirect=True,
                                  scope="session")
 
@@ -136,8 +132,8 @@ def app(database, storage_backend, tmp_path, monkeypatch):
     app = create_app(base_config(tmp_path, url) | storage_config(storage_backend, monkeypatch))
     with app.app_context():
         with db.engine.begin() as conn:
-            for table in TABLES:
-                conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+            for table in tables():
+                conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - the models' names
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -162,65 +158,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@dataclass
-class Account:
-    name: str
-    email: str
-    password: str
-    token: str = ""
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-class AuthActions:
-    """Register and log in users through the API, as a client would."""
-
-    def __init__(self, client) -> None:
-        self._client = client
-        self._n = 0
-
-    def register(self, name: str = "Ana", email: str | None = None,
-                 password: str = "correct horse") -> Account:  # noqa: S107
-        self._n += 1
-        email = email or f"user{self._n}@example.com"
-        rv = self._client.post("/api/v1/auth/register",
-                               json={"name": name, "email": email, "password": password})
-        assert rv.status_code == 201, rv.get_json()
-        return Account(name, email, password)
-
-    def login(self, account: Account) -> Account:
-        rv = self._client.post("/api/v1/auth/login",
-                               json={"email": account.email, "password": account.password})
-        assert rv.status_code == 200, rv.get_json()
-        account.token = rv.get_json()["access_token"]
-        return account
-
-    def user(self, **kwargs) -> Account:
-        return self.login(self.register(**kwargs))
-
-    def upload(self, account: Account, data: bytes = b"hello world", name: str = "hello.txt",
-               content_type: str = "text/plain"):
-        return self._client.post(
-            "/api/v1/files", headers=account.headers,
-            data={"file": (io.BytesIO(data), name, content_type)},
-            content_type="multipart/form-data",
-        )
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
-
-
-def unfinished_uploads(app) -> list[str]:
-    """Handles of resumable uploads holding bytes in the app's storage, on either backend."""
-    from compartilha.storage import get_storage
-
-    with app.app_context():
-        return sorted(handle for handle, _ in get_storage().unfinished_uploads())
-
-
-def error_code(response) -> str:
-    return response.get_json()["error"]["code"]

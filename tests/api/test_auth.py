@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 
 def test_register_returns_user_without_password(client):

@@ -3,7 +3,7 @@ uniqueness, logins, limits and recipients."""
 
 import pytest
 
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 PASSWORD = "correct horse"
 

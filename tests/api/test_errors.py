@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 
 @pytest.mark.parametrize(("method", "url", "status", "code"), [

@@ -4,7 +4,9 @@ import io
 import pytest
 
 from compartilha.storage import get_storage
-from tests.conftest import error_code
+from tests.helpers import error_code
+
+pytestmark = pytest.mark.both_storages  # local folder and S3
 
 
 def stored_keys(app) -> list[str]:

@@ -11,7 +11,8 @@ from schemathesis.specs.openapi.checks import (
 
 from compartilha import create_app
 from compartilha.extensions import db
-from tests.conftest import TABLES, AuthActions, base_config
+from tests.conftest import base_config
+from tests.helpers import AuthActions, tables
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 FUZZ = settings(max_examples=12, deadline=None, derandomize=True, database=None,
@@ -22,7 +23,7 @@ def test_api_survives_generated_requests(database, tmp_path):
     # Throttling would turn the fuzzer's bursts into 429s and hide the real answers.
     app = create_app({**base_config(tmp_path, database[1]), "RATELIMIT_ENABLED": False})
     with app.app_context(), db.engine.begin() as conn:
-        for table in TABLES:
+        for table in tables():
             conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608
     auth = AuthActions(app.test_client())
     account = auth.user(email="fuzz@example.com")

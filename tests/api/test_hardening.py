@@ -3,7 +3,8 @@
 import pytest
 
 from compartilha import create_app
-from tests.conftest import base_config, error_code
+from tests.conftest import base_config
+from tests.helpers import error_code
 
 
 def login(client, email, password, addr="127.0.0.1"):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from compartilha import counter_stores
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 ATTACKERS = 20  # RATELIMIT_LOGIN_ACCOUNT: failures from anywhere before the account is slowed
 

@@ -9,7 +9,7 @@ import pytest
 from compartilha import crypto
 from compartilha.extensions import db
 from compartilha.models import Upload
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 TUS = {"Tus-Resumable": "1.0.0"}
 

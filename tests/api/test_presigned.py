@@ -5,6 +5,8 @@ import urllib.request
 
 import pytest
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 DATA = b"presigned bytes " * 1000
 
 

@@ -3,6 +3,8 @@ wsgi.file_wrapper cannot seek (gunicorn's): on S3 each byte read is a byte fetch
 
 import pytest
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 DATA = bytes(range(256)) * 1200  # 300 KiB
 
 

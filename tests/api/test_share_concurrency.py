@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 
 LIMIT = 5
 CLIENTS = 50

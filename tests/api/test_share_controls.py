@@ -6,7 +6,7 @@ import pytest
 
 from compartilha.extensions import db
 from compartilha.models import Share
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 BIG = bytes(range(256)) * 2400  # 600 KiB: several chunks, under the 1 MiB test limit
 
@@ -144,7 +144,7 @@ def test_dropped_connection_does_not_count(client, owner):
 
 def test_password_link(app):
     client = app.test_client()
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     auth = AuthActions(client)
     account = auth.user()

@@ -1,6 +1,8 @@
 import pytest
 
-from tests.conftest import error_code
+from tests.helpers import error_code
+
+pytestmark = pytest.mark.both_storages  # local folder and S3
 
 
 @pytest.fixture

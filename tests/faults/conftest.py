@@ -17,7 +17,8 @@ from flask_migrate import upgrade
 
 from compartilha import create_app
 from compartilha.extensions import db
-from tests.conftest import TABLES, base_config
+from tests.conftest import base_config
+from tests.helpers import tables
 
 
 def server_env(tmp_path: Path, database_url: str, storage: Path) -> dict[str, str]:
@@ -40,7 +41,7 @@ def reset_database(tmp_path: Path, url: str) -> None:
     with app.app_context():
         upgrade()
         with db.engine.begin() as conn:
-            for table in TABLES:
+            for table in tables():
                 conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608
         db.engine.dispose()
 

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from compartilha import create_app
-from tests.conftest import AuthActions, base_config
+from tests.conftest import base_config
 from tests.faults.conftest import (
     Client,
     mount_tmpfs,
@@ -18,6 +18,7 @@ from tests.faults.conftest import (
     sha256,
     unmount,
 )
+from tests.helpers import AuthActions
 from tests.servers import start_gunicorn, stop
 
 MIB = 1024 * 1024
@@ -37,10 +38,10 @@ def test_full_storage(database, tmp_path, small_disk):
                       "STORAGE_URL": f"file://{small_disk / 'files'}",
                       "MAX_UPLOAD_BYTES": 16 * 1024 * 1024})
     from compartilha.extensions import db
-    from tests.conftest import TABLES
+    from tests.helpers import tables
 
     with app.app_context(), db.engine.begin() as conn:
-        for table in TABLES:
+        for table in tables():
             conn.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608
     client = app.test_client()
     auth = AuthActions(client)

@@ -1,7 +1,7 @@
 """One id converter for every route that takes a row id, in the API and the pages."""
 
 from compartilha.http.converters import ID_MAX, IdConverter
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 
 def test_every_row_id_in_a_url_goes_through_the_id_converter(app):

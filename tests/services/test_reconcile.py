@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from compartilha.extensions import db
 from compartilha.services import files, reconcile
 from compartilha.storage import get_storage
-from tests.conftest import AuthActions
+from tests.helpers import AuthActions
 
 
 def stored(data: bytes) -> str:

@@ -10,6 +10,8 @@ from compartilha.storage import from_url
 from compartilha.storage.interface import upload_key
 from compartilha.storage.local import LocalStorage
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 MIB = 1024 * 1024
 
 

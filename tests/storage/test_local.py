@@ -8,6 +8,8 @@ from compartilha.errors import StorageFull, TooLarge
 from compartilha.storage import from_url
 from compartilha.storage.local import LocalStorage
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 
 @pytest.fixture
 def storage(tmp_path):

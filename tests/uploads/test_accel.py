@@ -1,5 +1,7 @@
 import pytest
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 
 @pytest.mark.parametrize("storage_backend", ["local"], indirect=True)  # nginx serves a folder
 def test_download_behind_nginx_is_an_x_accel_redirect(client, auth, app):

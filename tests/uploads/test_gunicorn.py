@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 

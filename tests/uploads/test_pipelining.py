@@ -16,6 +16,8 @@ from tests.servers import migrated_sqlite, start_gunicorn, stop
 from tests.smuggling import CASES, LARGE, OCTETS, SMALL, TUS, Site, check, prepare
 from tests.wire import Reader, connect, raw
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 MIB = 1024 * 1024
 IDLE_SECONDS = 2
 

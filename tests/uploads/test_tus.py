@@ -21,7 +21,9 @@ from compartilha.extensions import db
 from compartilha.models import Upload
 from compartilha.models.columns import utcnow
 from compartilha.services import tus
-from tests.conftest import error_code, unfinished_uploads
+from tests.helpers import error_code, unfinished_uploads
+
+pytestmark = pytest.mark.both_storages  # local folder and S3
 
 TUS = {"Tus-Resumable": "1.0.0"}
 

@@ -8,6 +8,8 @@ import os
 
 import pytest
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 CHROMIUM = "/usr/bin/chromium"
 SCRIPT = """async ([token]) => {
   const { tusUpload } = await import("/static/js/tus-client.js");

@@ -21,6 +21,8 @@ from compartilha.services import integrity, leases, tus
 from compartilha.storage import get_storage
 from tests.uploads.test_tus import create, head, my_files, patch, staged, start_raw_patch
 
+pytestmark = pytest.mark.both_storages  # local folder and S3
+
 DATA = os.urandom(300_000)
 
 
