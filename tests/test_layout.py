@@ -145,3 +145,10 @@ def test_no_module_is_imported_under_another_name():
                      for target, alias in imports(name, path, set(found))
                      if alias is not None and target in found)
     assert renamed == []
+
+
+def test_every_service_module_has_its_direct_tests():
+    services = {path.stem for path in (PACKAGE / "services").glob("*.py")} - {"__init__"}
+    tested = {path.stem.removeprefix("test_")
+              for path in (Path(__file__).parent / "services").glob("test_*.py")}
+    assert services - tested == set()

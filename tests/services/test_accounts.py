@@ -1,0 +1,52 @@
+import pytest
+
+from compartilha.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    NotAuthenticated,
+    SessionNotFound,
+    WrongPassword,
+)
+from compartilha.services import accounts, files
+from compartilha.storage import get_storage
+from tests.services.conftest import PASSWORD, stored
+
+
+def test_a_login_gives_a_token_that_authenticates_until_logout(user):
+    result = accounts.login("ANA@example.com", PASSWORD, "127.0.0.1", "pytest")
+    assert accounts.authenticate(result.token) == (user, result.session)
+    accounts.logout(result.session)
+    with pytest.raises(NotAuthenticated):
+        accounts.authenticate(result.token)
+
+
+def test_a_wrong_password_or_a_taken_email_is_refused(user):
+    with pytest.raises(InvalidCredentials):
+        accounts.login("ana@example.com", "wrong password")
+    with pytest.raises(EmailTaken):
+        accounts.register("Outra", "Ána@example.com", PASSWORD)
+
+
+def test_a_new_password_ends_every_session(user):
+    first = accounts.login("ana@example.com", PASSWORD)
+    with pytest.raises(WrongPassword):
+        accounts.change_password(user, "not it", "a new password")
+    accounts.change_password(user, PASSWORD, "a new password")
+    with pytest.raises(NotAuthenticated):
+        accounts.authenticate(first.token)
+    assert accounts.login("ana@example.com", "a new password").token
+
+
+def test_one_session_ends_by_its_public_id(user):
+    one, two = (accounts.login("ana@example.com", PASSWORD) for _ in range(2))
+    with pytest.raises(SessionNotFound):
+        accounts.end_session(user, "0" * 16)
+    accounts.end_session(user, one.session.public_id)
+    assert accounts.sessions_of(user) == [two.session]
+
+
+def test_deleting_the_account_deletes_its_files_bytes(user):
+    user_id, key = user.id, stored(user.id).key
+    accounts.delete_account(user, PASSWORD)
+    assert accounts.user_at("ana@example.com") is None
+    assert files.keys_of(user_id) == [] and not get_storage().exists(key)

@@ -1,0 +1,56 @@
+from datetime import timedelta
+
+import pytest
+
+from compartilha.errors import (
+    InvalidField,
+    PasswordRequired,
+    ShareExpired,
+    ShareNotFound,
+    ShareRevoked,
+    WrongSharePassword,
+)
+from compartilha.models.columns import utcnow
+from compartilha.services import accounts, shares
+from tests.services.conftest import PASSWORD, stored
+
+
+def test_a_link_resolves_until_it_is_revoked(user):
+    share = shares.create(user.id, stored(user.id).id)
+    assert shares.resolve(share.token) == share and shares.state(share) == "active"
+    shares.revoke(user.id, share.id)
+    with pytest.raises(ShareRevoked):
+        shares.resolve(share.token)
+    with pytest.raises(ShareNotFound):
+        shares.resolve("x" * 43)
+
+
+def test_options_are_checked(user):
+    file_id = stored(user.id).id
+    with pytest.raises(InvalidField):
+        shares.create(user.id, file_id, max_downloads=0)
+    with pytest.raises(InvalidField):
+        shares.create(user.id, file_id, expires_at=utcnow() - timedelta(days=1))
+    share = shares.create(user.id, file_id, expires_at=utcnow() + timedelta(days=1))
+    assert shares.state(share, utcnow() + timedelta(days=2)) == "expired"
+    share.expires_at = utcnow() - timedelta(seconds=1)
+    with pytest.raises(ShareExpired):
+        shares.resolve(share.token)
+
+
+def test_a_password_is_asked_and_checked(user):
+    share = shares.create(user.id, stored(user.id).id, password="s3cret")
+    with pytest.raises(PasswordRequired):
+        shares.check_password(share, None)
+    with pytest.raises(WrongSharePassword):
+        shares.check_password(share, "wrong", "client")
+    shares.check_password(share, "s3cret", "client")
+
+
+def test_a_link_addressed_to_someone_exists_only_for_them(user):
+    share = shares.create(user.id, stored(user.id).id, recipient_email="Bia@Example.com")
+    with pytest.raises(ShareNotFound):
+        shares.resolve(share.token, user)
+    bia = accounts.register("Bia", "bia@example.com", PASSWORD)
+    assert shares.resolve(share.token, bia) == share
+    assert shares.shared_with(bia) == [share]

@@ -1,0 +1,37 @@
+import hashlib
+import io
+
+import pytest
+
+from compartilha.errors import TooLarge, UploadNotFound, UploadOffsetMismatch
+from compartilha.services import files, tus
+
+DATA = b"0123456789" * 1000
+
+
+def test_an_upload_from_plain_streams_becomes_a_file(user):
+    upload = tus.create(user.id, len(DATA), "a.bin", "application/octet-stream")
+    first = tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:3000]), 3000)
+    assert first.file is None and first.upload.offset == 3000
+    with pytest.raises(UploadOffsetMismatch):
+        tus.append(user.id, upload.token, 0, io.BytesIO(DATA), len(DATA))
+    last = tus.append(user.id, upload.token, 3000, io.BytesIO(DATA[3000:]), len(DATA) - 3000)
+    assert last.file is not None and last.file.sha256 == hashlib.sha256(DATA).hexdigest()
+    with files.open_bytes(last.file) as fh:
+        assert fh.read() == DATA
+
+
+def test_a_stream_that_ends_early_keeps_what_arrived(user):
+    upload = tus.create(user.id, len(DATA), "a.bin", None)
+    result = tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:100]), 500)
+    assert result.upload.offset == 100 and result.file is None
+
+
+def test_limits_and_owners(user, ctx):
+    with pytest.raises(TooLarge):
+        tus.create(user.id, ctx.config["MAX_UPLOAD_BYTES"] + 1, "a.bin", None)
+    upload = tus.create(user.id, 10, "a.bin", None)
+    with pytest.raises(UploadNotFound):
+        tus.get_owned(user.id + 1, upload.token)
+    tus.terminate(user.id, upload.token)
+    assert tus.handles_of(user.id) == []
