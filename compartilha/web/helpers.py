@@ -12,7 +12,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import CsrfFailed, NotAuthenticated
 from ..http.identity import csrf_for, load_user, require_user
+from ..services.shares import MAX_DOWNLOADS_LIMIT, SHARE_PASSWORD_MIN
+from ..services.validation import PASSWORD_MIN
 from . import messages
+
+# What the forms tell and check before sending: the services' own limits.
+LIMITS = {"password_min": PASSWORD_MIN, "share_password_min": SHARE_PASSWORD_MIN,
+          "max_downloads": MAX_DOWNLOADS_LIMIT}
 
 
 def safe_next(value: str | None, default: str = "/files") -> str:
@@ -75,4 +81,5 @@ def page_context() -> dict[str, Any]:
     except SQLAlchemyError:  # the error page for a database outage must still render
         user = None
     token = csrf_for(g.session) if user is not None else ""
-    return {"current_user": user, "csrf_token": token, "error_page": messages.error_page}
+    return {"current_user": user, "csrf_token": token, "error_page": messages.error_page,
+            "limits": LIMITS}
