@@ -11,22 +11,11 @@ from flask_uploads import configure_uploads
 
 from . import config, http, logs, storage
 from .extensions import db, migrate, upload_set
+from .http import error_handlers
 from .http.identity import SECURITY_SCHEMES
 from .services import reconcile, throttle
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
-
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {"error": {
-        "type": "object",
-        "required": ["code", "message"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                       "field": {"type": "string"}, "details": {}},
-    }},
-}
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
@@ -37,8 +26,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
                    instance_relative_config=True)
     app.config.from_mapping(config.load(app.instance_path, overrides))
     app.config["SECURITY_SCHEMES"] = SECURITY_SCHEMES
-    # The OpenAPI document describes errors in the one shape errors.py produces.
-    app.config["HTTP_ERROR_SCHEMA"] = app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
+    # The OpenAPI document describes errors in the one shape http/error_handlers.py produces.
+    app.config["HTTP_ERROR_SCHEMA"] = app.config["VALIDATION_ERROR_SCHEMA"] = (
+        error_handlers.ERROR_SCHEMA)
     register_extensions(app)
     register_http(app)
     register_blueprints(app)
@@ -72,12 +62,10 @@ def register_blueprints(app: APIFlask) -> None:
 
 
 def register_errorhandlers(app: APIFlask) -> None:
-    from .http.error_handlers import register_errorhandlers as register
-
-    register(app)
+    error_handlers.register_errorhandlers(app)
 
 
 def register_commands(app: APIFlask) -> None:
-    from .cli import register
+    from . import cli  # click loads only when the app is made
 
-    register(app)
+    cli.register(app)

@@ -21,6 +21,18 @@ CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "n
          422: "invalid_field", 429: "too_many_requests", 500: "internal_error",
          503: "unavailable", 507: "storage_full"}
 
+# The shape in the OpenAPI document.
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "field": {"type": "string"}, "details": {}},
+    }},
+}
+
 
 def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path == "/healthz":
