@@ -49,7 +49,7 @@ test: lint typecheck translations
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check compartilha tests bench
+	$(BIN)/ruff check compartilha tests bench gunicorn.conf.py
 
 # mypy reads its settings from [tool.mypy] in pyproject.toml.
 typecheck: $(VENV)/.test-installed
