@@ -10,7 +10,7 @@ PIP_VERSION := 26.3
 PIP_TOOLS_VERSION := 7.6.2
 LOCK_TOOLS := $(VENV)/lock-tools
 
-.PHONY: run test lint typecheck bench migrate translations lock clean
+.PHONY: run test lint typecheck bench migrate translations lock screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ test: lint typecheck translations
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check compartilha tests bench gunicorn.conf.py
+	$(BIN)/ruff check compartilha tests bench docs gunicorn.conf.py
 
 # mypy reads its settings from [tool.mypy] in pyproject.toml.
 typecheck: $(VENV)/.test-installed
@@ -67,6 +67,10 @@ lock:
 	$(LOCK) -o requirements/run.txt pyproject.toml
 	$(LOCK) --extra test -c requirements/run.txt -o requirements/test.txt pyproject.toml
 	$(LOCK) --extra bench -c requirements/test.txt -o requirements/bench.txt pyproject.toml
+
+# The README's picture of the web interface (Playwright and Debian's /usr/bin/chromium).
+screenshot: $(VENV)/.test-installed translations
+	$(BIN)/python docs/screenshots/take.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
