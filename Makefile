@@ -58,9 +58,9 @@ typecheck: $(VENV)/.test-installed
 # After changing dependencies in pyproject.toml: `make lock` keeps every other pin as it
 # is; `make lock UPGRADE=1` moves everything to the newest releases. Commit the result.
 # pip-compile runs in a venv of its own so its dependencies never mix with the app's.
-LOCK := CUSTOM_COMPILE_COMMAND='make lock' $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
-	--all-build-deps --strip-extras --no-emit-index-url --no-emit-find-links \
-	$(if $(UPGRADE),--upgrade)
+LOCK := CUSTOM_COMPILE_COMMAND='make lock' $(LOCK_TOOLS)/bin/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --all-build-deps --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 lock:
 	test -x $(LOCK_TOOLS)/bin/python || $(PYTHON) -m venv $(LOCK_TOOLS)
 	$(LOCK_TOOLS)/bin/python -m pip install -q pip==$(PIP_VERSION) pip-tools==$(PIP_TOOLS_VERSION)
