@@ -4,18 +4,32 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := compartilha
 
-.PHONY: run test lint bench migrate translations clean
+# Everything installed comes from the hash-checked locks in requirements/ (docs/testing.md
+# says why pip-tools); pip itself and the lock tool are pinned here.
+PIP_VERSION := 26.3
+PIP_TOOLS_VERSION := 7.6.2
+LOCK_TOOLS := $(VENV)/lock-tools
+
+.PHONY: run test lint typecheck bench migrate translations lock screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q pip==$(PIP_VERSION)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+# The locked versions first (pip checks every hash and resolves nothing), then the app
+# itself as an editable install that resolves nothing either (--no-deps) and builds with
+# the locked setuptools (--no-build-isolation), so nothing unpinned enters the venv.
+$(VENV)/.installed: requirements/run.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/run.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install -q -e '.[test]'
+$(VENV)/.test-installed: requirements/test.txt $(VENV)/.installed
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/test.txt
+	touch $@
+
+$(VENV)/.bench-installed: requirements/bench.txt $(VENV)/.installed
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/bench.txt
 	touch $@
 
 # The .po message catalogs are committed; their compiled .mo files are built here.
@@ -25,20 +39,42 @@ translations: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 
-# Serves on HOST:PORT (default 127.0.0.1:8000) with SQLite and a local folder.
+# Serves on HOST:PORT (default 127.0.0.1:8000) with SQLite and a local folder, and prints
+# the address to open (gunicorn.conf.py's when_ready).
 run: migrate translations
 	$(BIN)/gunicorn -c gunicorn.conf.py 'compartilha:create_app()'
 
-test: $(VENV)/.test-installed translations
+# Lint and types first: they take seconds, the suite minutes.
+test: lint typecheck translations
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check compartilha tests
+	$(BIN)/ruff check compartilha tests bench docs gunicorn.conf.py
+
+# mypy reads its settings from [tool.mypy] in pyproject.toml.
+typecheck: $(VENV)/.test-installed
+	$(BIN)/mypy compartilha
+
+# After changing dependencies in pyproject.toml: `make lock` keeps every other pin as it
+# is; `make lock UPGRADE=1` moves everything to the newest releases. Commit the result.
+# pip-compile runs in a venv of its own so its dependencies never mix with the app's.
+LOCK := CUSTOM_COMPILE_COMMAND='make lock' $(LOCK_TOOLS)/bin/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --all-build-deps --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(LOCK_TOOLS)/bin/python || $(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install -q pip==$(PIP_VERSION) pip-tools==$(PIP_TOOLS_VERSION)
+	$(LOCK) -o requirements/run.txt pyproject.toml
+	$(LOCK) --extra test -c requirements/run.txt -o requirements/test.txt pyproject.toml
+	$(LOCK) --extra bench -c requirements/test.txt -o requirements/bench.txt pyproject.toml
+
+# The README's picture of the web interface (Playwright and Debian's /usr/bin/chromium).
+screenshot: $(VENV)/.test-installed translations
+	$(BIN)/python docs/screenshots/take.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
 # Compartilha vs copyparty vs nginx on loopback (~10-20 min, CPU-heavy; not part of `test`).
-bench: $(VENV)/.installed
-	$(BIN)/python -m pip install -q -e '.[bench]'
+bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py

@@ -28,6 +28,39 @@ accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def address_to_open(bind: str, public_url: str = "") -> str | None:
+    """The URL a person should open for a `bind` setting ("host:port", "[v6]:port", "host").
+
+    PUBLIC_URL wins: it is the address links are built from. Otherwise the bound address,
+    except that a wildcard or IPv6 address is shown as a name this machine accepts in
+    `Host` (config.trusted_hosts: localhost, 127.0.0.1; Werkzeug cannot match [v6]).
+    """
+    if public_url:
+        return public_url.rstrip("/") + "/"
+    if bind.startswith(("unix:", "fd://")):
+        return None
+    if bind.startswith("["):  # [v6]:port
+        host, _, rest = bind[1:].partition("]")
+        port = rest.lstrip(":")
+    elif bind.count(":") == 1:  # host:port
+        host, port = bind.split(":")
+    else:  # a host alone, or a bare IPv6 address
+        host, port = bind, ""
+    port = port or "8000"
+    if host in ("", "0.0.0.0"):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = "localhost"
+    return f"http://{host}:{port}/"
+
+
+def when_ready(server):
+    # The one line `make run` must not bury: where to go next.
+    url = address_to_open(server.cfg.bind[0], os.environ.get("PUBLIC_URL") or "")
+    if url:
+        server.log.info("Compartilha is running: open %s and create your first account", url)
+
+
 def post_fork(server, worker):
     # glibc maps (and the kernel faults in) every buffer above 128 KiB afresh: reading large
     # request bodies cost ~420,000 page faults per GiB. The same as starting with

@@ -120,7 +120,7 @@ def write(results: Any, markdown: Path, chart: Path, rounds: int) -> None:
         f"{machine['kernel']} · Python {machine['python']} · load average at start "
         f"{machine['load']} (a shared machine: compare systems within this run only)", "",
         f"{rounds} rounds, systems alternating within each round; median and min–max. "
-        "MB = 10^6 bytes. Compartilha runs as the README recommends (gunicorn -c "
+        "MB = 10^6 bytes. Compartilha runs as docs/deploy.md recommends (gunicorn -c "
         "gunicorn.conf.py: gthread, a worker per core) on SQLite; copyparty with its "
         "defaults; nginx with WebDAV PUT and sendfile. Clients: curl with `Expect:` off, "
         "wrk -t2 -c32. Ratios: higher is better for Compartilha (times and latencies "

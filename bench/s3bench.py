@@ -49,7 +49,7 @@ def start_app(work: Path, weed: Any) -> servers.Server:
            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
            "STORAGE_URL": weed.storage_url(), "SCRYPT_N": "16384", "FLASK_APP": "compartilha",
            "MAX_UPLOAD_BYTES": str(6 * 1024**3), "RATELIMIT_UPLOAD": "1000000 per hour",
-           # as the README recommends: the CPU count of workers, 8 threads each
+           # as docs/deploy.md recommends: the CPU count of workers, 8 threads each
            "WEB_CONCURRENCY": str(os.cpu_count() or 2), "GUNICORN_THREADS": "8"}
     subprocess.run([str(servers.BIN / "flask"), "db", "upgrade"], env={**os.environ, **env},
                    cwd=servers.ROOT, check=True, capture_output=True)

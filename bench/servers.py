@@ -69,7 +69,7 @@ class Server:
 
 
 def compartilha(work: Path) -> Server:
-    """As the README recommends for production: gunicorn with gunicorn.conf.py."""
+    """As docs/deploy.md recommends for production: gunicorn with gunicorn.conf.py."""
     folder = work / "compartilha"
     folder.mkdir()
     port = free_port()

@@ -43,15 +43,6 @@ def test_short_secret_key_refused(tmp_path, monkeypatch):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
-def test_every_variable_is_in_the_readme_table():
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    missing = [name for name in config.VARIABLES if f"`{name}`" not in table]
-    assert missing == []
-
-
 def test_a_mistyped_rate_stops_the_start(tmp_path, monkeypatch):
     import pytest
 
