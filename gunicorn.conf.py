@@ -26,6 +26,10 @@ graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25+ opens a control socket at one fixed path per user ($HOME/.gunicorn/
+# gunicorn.ctl): every server on the machine (tests and benchmarks start many) would take
+# it from the one before. Nothing here uses `gunicornc`; signals still manage the server.
+control_socket_disable = True
 
 
 def address_to_open(bind: str, public_url: str = "") -> str | None:

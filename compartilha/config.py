@@ -1,7 +1,8 @@
 """Configuration, read once from the environment (and a `.env` file).
 
 Every variable the application reads is listed in ``VARIABLES`` with its
-default and meaning; the README's configuration table is this list.
+default and meaning; docs/configuration.md documents this list, and
+tests/test_docs.py keeps the two in step.
 """
 
 from __future__ import annotations

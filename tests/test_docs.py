@@ -81,7 +81,11 @@ def test_links_lead_somewhere(page):
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
 def test_repository_paths_named_in_the_docs_exist(page):
-    named = REPO_PATH.findall(page.read_text())
+    # A worked example ("to add a resource X") names files that do not exist yet, and a
+    # placeholder such as `test_<module>.py` names a pattern: both are left out.
+    text = re.sub(r"^## To add a resource.*?(?=^## |\Z)", "", page.read_text(),
+                  flags=re.S | re.M)
+    named = [path for path in REPO_PATH.findall(text) if "<" not in path]
     assert [path for path in named if not (ROOT / path).exists()] == []
 
 
