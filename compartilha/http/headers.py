@@ -10,8 +10,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "font-src 'self'; connect-src 'self'; media-src 'self' blob:; frame-src 'self'; "
        "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
-PERMISSIONS = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
-               "bluetooth=(), interest-cohort=()")
+# Only features browsers recognise: Chromium logs an error on every page for an unknown
+# one (`bluetooth`, and `interest-cohort` since FLoC was dropped).
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
 
 
 def _security_headers(response: Response) -> Response:

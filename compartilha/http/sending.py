@@ -23,7 +23,7 @@ PRESIGNED_SECONDS = 300
 PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/avif",
                "application/pdf", "text/plain", "audio/", "video/")
 PREVIEW_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
-               "style-src 'unsafe-inline'; object-src 'self'")
+               "style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'")
 
 
 def content_disposition(name: str, disposition: str = "attachment") -> str:
@@ -129,6 +129,8 @@ def send_preview(record: File) -> Response:
     response = send_file_record(record, inline=True, mimetype=mimetype)
     response.headers["Content-Security-Policy"] = PREVIEW_CSP
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    # Our own pages frame it (the PDF viewer); no other site may.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 

@@ -1,0 +1,157 @@
+"""The public link page and the owner's previews, judged by what Chromium renders:
+every preview kind on both pages, the password page, and a link whose downloads run out."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import secrets
+import struct
+import wave
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import wait_until
+from .test_flows import sign_up
+from .test_pages import share, upload
+
+PASSWORD = "uma senha longa"
+
+
+def make_pdf(text: str = "Compartilha") -> bytes:
+    """A one-page PDF with a line of text (a real one: the viewer must be able to draw it)."""
+    stream = f"BT /F1 24 Tf 40 100 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def make_wav(seconds: float = 1.0) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 4)))
+                                 for i in range(int(8000 * seconds))))
+    return buffer.getvalue()
+
+
+def make_webm(browser) -> bytes:
+    """Half a second of video recorded by Chromium itself (no ffmpeg needed)."""
+    page = browser.new_page()
+    data = page.evaluate("""async () => {
+        const canvas = document.createElement('canvas'); canvas.width = 160; canvas.height = 90;
+        const g = canvas.getContext('2d');
+        const recorder = new MediaRecorder(canvas.captureStream(25), {mimeType: 'video/webm'});
+        const parts = []; recorder.ondataavailable = (e) => parts.push(e.data);
+        const done = new Promise((r) => { recorder.onstop = r; });
+        recorder.start();
+        for (let i = 0; i < 15; i++) {
+            g.fillStyle = `hsl(${i * 20}, 80%, 50%)`; g.fillRect(0, 0, 160, 90);
+            await new Promise((r) => setTimeout(r, 40));
+        }
+        recorder.stop(); await done;
+        const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+        let s = ''; for (const b of bytes) s += String.fromCharCode(b);
+        return btoa(s);
+    }""")
+    page.close()
+    return base64.b64decode(data)
+
+
+@pytest.fixture(scope="module")
+def owner(browser, browser_context_args):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    sign_up(page, "Bruno Lima", f"bruno-{secrets.token_hex(3)}@example.com", PASSWORD)
+    picture = page.screenshot(type="png", clip={"x": 0, "y": 0, "width": 200, "height": 120})
+    page.close()
+    files = {
+        "image": upload(context, "foto.png", "image/png", picture),
+        "pdf": upload(context, "contrato.pdf", "application/pdf", make_pdf()),
+        "text": upload(context, "nota.txt", "text/plain", "olá, mundo\n".encode() * 10),
+        "audio": upload(context, "som.wav", "audio/wav", make_wav()),
+        "video": upload(context, "filme.webm", "video/webm", make_webm(browser)),
+    }
+    yield {"context": context, "files": files}
+    context.close()
+
+
+# What "rendered" means for each kind, given the preview's container.
+RENDERED = {
+    "image": "box => { const i = box.querySelector('img'); return !!i && i.complete && i.naturalWidth > 0; }",
+    "text": "box => (box.querySelector('pre')?.textContent || '').includes('olá, mundo')",
+    "audio": "box => { const m = box.querySelector('audio'); return !!m && m.readyState >= 1 && m.duration > 0.5; }",
+    "video": "box => { const m = box.querySelector('video'); return !!m && m.readyState >= 1 && m.videoWidth === 160; }",
+}
+
+
+def pdf_rendered(page, box_selector: str) -> None:
+    """The frame holds Chromium's PDF viewer, not the error page of a refused frame."""
+    frame_element = page.locator(f"{box_selector} iframe")
+    expect(frame_element).to_be_visible()
+    frame = frame_element.element_handle().content_frame()
+    deadline = 50
+    while frame.url in ("", "about:blank") and deadline:
+        page.wait_for_timeout(100)
+        deadline -= 1
+    assert not frame.url.startswith("chrome-error:"), "the browser refused to frame the PDF"
+    assert frame.url.endswith("/preview")
+    # A refused frame has no document; an allowed one holds the viewer's <embed>.
+    assert frame.evaluate("() => document.contentType") == "application/pdf"
+
+
+def check_rendered(page, kind: str, box_selector: str) -> None:
+    if kind == "pdf":
+        pdf_rendered(page, box_selector)
+        return
+    wait_until(page, f"() => ({RENDERED[kind]})(document.querySelector({box_selector!r}))")
+
+
+@pytest.mark.parametrize("kind", ["image", "pdf", "text", "audio", "video"])
+def test_every_preview_renders_for_the_owner_and_the_recipient(browser, browser_context_args,
+                                                                owner, kind):
+    record = owner["files"][kind]
+    page = owner["context"].new_page()
+    page.goto("/files")
+    page.locator(f".file-row[data-id='{record['id']}']").get_by_role(
+        "button", name="Visualizar").click()
+    check_rendered(page, kind, "#preview-dialog [data-preview-area]")
+    page.close()
+
+    link = share(owner["context"], record["id"])
+    stranger = browser.new_context(**browser_context_args)
+    page = stranger.new_page()
+    page.goto(f"/s/{link['token']}")
+    check_rendered(page, kind, ".share-preview")
+    stranger.close()
+
+
+def test_no_page_logs_an_unrecognised_permissions_policy_feature(browser, browser_context_args,
+                                                                   owner):
+    link = share(owner["context"], owner["files"]["image"]["id"])
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    for path in ("/", "/login", f"/s/{link['token']}"):
+        page.goto(path)
+        page.wait_for_load_state("load")
+    context.close()
+    assert [m for m in messages if "Permissions-Policy" in m or "feature" in m] == []
