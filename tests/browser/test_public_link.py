@@ -95,10 +95,13 @@ def owner(browser, browser_context_args):
 
 # What "rendered" means for each kind, given the preview's container.
 RENDERED = {
-    "image": "box => { const i = box.querySelector('img'); return !!i && i.complete && i.naturalWidth > 0; }",
+    "image": "box => { const i = box.querySelector('img');"
+             " return !!i && i.complete && i.naturalWidth > 0; }",
     "text": "box => (box.querySelector('pre')?.textContent || '').includes('olá, mundo')",
-    "audio": "box => { const m = box.querySelector('audio'); return !!m && m.readyState >= 1 && m.duration > 0.5; }",
-    "video": "box => { const m = box.querySelector('video'); return !!m && m.readyState >= 1 && m.videoWidth === 160; }",
+    "audio": "box => { const m = box.querySelector('audio');"
+             " return !!m && m.readyState >= 1 && m.duration > 0.5; }",
+    "video": "box => { const m = box.querySelector('video');"
+             " return !!m && m.readyState >= 1 && m.videoWidth === 160; }",
 }
 
 
