@@ -7,6 +7,8 @@ from datetime import datetime
 from flask import Flask, request
 from flask_babel import Babel, format_datetime, format_decimal, get_locale
 
+from .kinds import kind_of, kind_table
+
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}
 DEFAULT_LOCALE = "pt_BR"
 LANG_COOKIE = "compartilha_lang"
@@ -49,5 +51,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(when, "when")
+    app.add_template_filter(kind_of, "filekind")
+    app.add_template_global(kind_table, "kind_table")
     app.add_template_global(html_lang, "html_lang")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
@@ -92,6 +93,23 @@ def share_page(token: str):
     return _page(share, needs_password=not _unlocked(share))
 
 
+@bp.post(f"{SHARE_LINKS}<token>")
+def share_unlock(token: str):
+    """The page's password form: a right password unlocks the page (name, size, preview,
+    download) and nothing is sent yet, so no error from an earlier try can stay on screen."""
+    share = _resolve(token)
+    try:
+        shares.check_password(share, request.form.get("password"), client_address())
+    except (PasswordRequired, WrongSharePassword) as exc:
+        return _page(share, needs_password=True, status=401,
+                     error=_("Wrong password for this link.")
+                     if isinstance(exc, WrongSharePassword) else _("Enter the password."))
+    flash(_("Password accepted. The file is ready to download."), "success")
+    response = redirect(url_for("web.share_page", token=token), 303)
+    _remember_unlock(response, share)
+    return _private(response)
+
+
 @bp.route(f"{SHARE_LINKS}<token>/download", methods=["GET", "POST"])
 def share_download(token: str):
     share = _resolve(token)
@@ -107,7 +125,8 @@ def share_download(token: str):
         if wants_json():
             raise
         return _page(share, needs_password=True, status=401,
-                     error=exc.message if isinstance(exc, WrongSharePassword) else None)
+                     error=_("Wrong password for this link.")
+                     if isinstance(exc, WrongSharePassword) else None)
     response = _private(send_share(share, viewer))
     if remember:
         _remember_unlock(response, share)

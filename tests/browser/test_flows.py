@@ -84,10 +84,12 @@ def test_sign_up_upload_share_and_download(browser, browser_context_args, size):
     stranger = browser.new_context(**browser_context_args | {"viewport": FLOW_SIZES[size]})
     public = stranger.new_page()
     public.goto(link)
-    expect(public.get_by_role("heading", name="relatório.bin")).to_be_visible()
+    expect(public.get_by_role("heading", name="relatório.bin")).to_have_count(0)
     public.get_by_label("Senha").fill("segredo123")
+    public.get_by_role("button", name="Desbloquear").click()
+    expect(public.get_by_role("heading", name="relatório.bin")).to_be_visible()
     with public.expect_download() as download_info:
-        public.get_by_role("button", name="Desbloquear e baixar").click()
+        public.get_by_role("link", name="Baixar").click()
     download = download_info.value
     assert download.suggested_filename == "relatório.bin"
     with open(download.path(), "rb") as fh:

@@ -158,3 +158,96 @@ def test_no_page_logs_an_unrecognised_permissions_policy_feature(browser, browse
         page.wait_for_load_state("load")
     context.close()
     assert [m for m in messages if "Permissions-Policy" in m or "feature" in m] == []
+
+
+def stranger_page(browser, browser_context_args, path: str):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.goto(path)
+    return context, page
+
+
+def test_the_count_updates_after_each_download_and_the_last_one_ends_the_page(
+        browser, browser_context_args, owner):
+    link = share(owner["context"], owner["files"]["text"]["id"], max_downloads=2)
+    context, page = stranger_page(browser, browser_context_args, f"/s/{link['token']}")
+    left = page.locator("[data-left]")
+    expect(left).to_have_text("Restam 2 downloads")
+    with page.expect_download() as first:
+        page.get_by_role("link", name="Baixar").click()
+    assert first.value.suggested_filename == "nota.txt"
+    expect(left).to_have_text("Resta 1 download", timeout=15_000)
+    with page.expect_download():
+        page.get_by_role("link", name="Baixar").click()
+    # The link has ended: the page says so instead of offering a download that would fail.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Este link atingiu o limite de downloads", timeout=15_000)
+    expect(page.get_by_role("link", name="Baixar")).to_have_count(0)
+    context.close()
+
+
+def test_a_refused_download_opens_the_page_that_says_why(browser, browser_context_args, owner):
+    link = share(owner["context"], owner["files"]["text"]["id"], max_downloads=1)
+    context, page = stranger_page(browser, browser_context_args, f"/s/{link['token']}")
+    expect(page.locator("[data-left]")).to_have_text("Resta 1 download")
+    # Someone else takes the last download while this page sits open.
+    other = browser.new_context(**browser_context_args)
+    assert other.request.get(f"/s/{link['token']}/download").status == 200
+    other.close()
+    downloads: list = []
+    page.on("download", lambda download: downloads.append(download))
+    with page.expect_navigation():
+        page.get_by_role("link", name="Baixar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Este link atingiu o limite de downloads")
+    page.wait_for_timeout(500)
+    assert downloads == [], "the error page was saved as a file"
+    context.close()
+
+
+def test_the_password_page_tells_nothing_until_the_password_then_unlocks(
+        browser, browser_context_args, owner):
+    record = owner["files"]["image"]
+    link = share(owner["context"], record["id"], password="segredo123")
+    context, page = stranger_page(browser, browser_context_args, f"/s/{link['token']}")
+    text = page.locator("body").inner_text()
+    for secret in ("foto.png", "Bruno", "PNG", "image/png", "KB"):
+        assert secret not in text and secret not in page.title(), secret
+    assert page.locator("img").count() == 0
+
+    page.get_by_label("Senha").fill("errada!")
+    page.get_by_role("button", name="Desbloquear").click()
+    expect(page.get_by_role("alert")).to_contain_text("Senha incorreta")
+    assert "foto.png" not in page.locator("body").inner_text()
+
+    page.get_by_label("Senha").fill("segredo123")
+    page.get_by_role("button", name="Desbloquear").click()
+    # Unlocked: the file, its preview and a download, and no trace of the wrong try.
+    expect(page.get_by_role("status")).to_contain_text("Senha aceita")
+    expect(page.get_by_role("heading", level=1)).to_have_text("foto.png")
+    expect(page.get_by_text("Bruno Lima compartilhou um arquivo com você")).to_be_visible()
+    expect(page.get_by_text("Imagem PNG")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.locator(".share-preview img")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Baixar").click()
+    assert download.value.suggested_filename == "foto.png"
+    context.close()
+
+
+def test_text_preview_notes_a_cut_only_when_the_file_was_cut(browser, browser_context_args,
+                                                              owner):
+    long_text = upload(owner["context"], "longo.txt", "text/plain", b"linha\n" * 60_000)
+    for record, cut in ((owner["files"]["text"], False), (long_text, True)):
+        link = share(owner["context"], record["id"])
+        context, page = stranger_page(browser, browser_context_args, f"/s/{link['token']}")
+        expect(page.locator(".share-preview pre")).to_be_visible()
+        note = page.locator(".share-preview .preview-note")
+        if not cut:
+            expect(note).to_have_count(0)
+        else:
+            expect(note).to_have_text("Mostrando o início do arquivo.")
+            pre = page.locator(".share-preview pre").bounding_box()
+            box = note.bounding_box()
+            assert box["width"] >= pre["width"] - 1 and box["y"] >= pre["y"] + pre["height"]
+        context.close()

@@ -1,6 +1,7 @@
 // My files: uploads with progress, speed, time left and cancel; the list, kept in step
 // without reloading; sort, preview, share and delete.
 import { api, confirmAction, formatDate, formatSize, toLogin } from "./app.js";
+import { kindOf } from "./kinds.js";
 import { renderPreview } from "./preview.js";
 import { setUpShareDialog } from "./share.js";
 import { createUploader } from "./upload.js";
@@ -14,6 +15,7 @@ const live = app.querySelector("[data-live]");
 const empty = app.querySelector("[data-empty]");
 const counter = app.querySelector("[data-count]");
 const rowTemplate = document.getElementById("file-row-template");
+const kinds = JSON.parse(rowTemplate.dataset.kinds);
 const openShare = setUpShareDialog(t);
 
 const fill = (text, values) => text.replace(/%\((\w+)\)s|\{(\w+)\}/g, (_, a, b) => values[a || b]);
@@ -46,7 +48,7 @@ function addRow(file) {
   const row = rowTemplate.content.firstElementChild.cloneNode(true);
   Object.assign(row.dataset, { id: file.id, name: file.name, type: file.type, size: file.size, date: file.created_at });
   row.querySelector('[data-field="name"]').textContent = file.name;
-  row.querySelector('[data-field="type"]').textContent = file.type;
+  row.querySelector('[data-field="type"]').textContent = kindOf(file.type, kinds);
   row.querySelector('[data-field="size"]').textContent = formatSize(file.size);
   const time = row.querySelector('[data-field="date"]');
   time.dateTime = file.created_at;

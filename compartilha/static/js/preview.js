@@ -2,6 +2,12 @@
 // nosniff; text is read with fetch and shown as text, so it can never become markup.
 const TEXT_LIMIT = 256 * 1024;
 
+// A 206 answers any Range, even one past the end: only a total beyond what came is cut short.
+function isTruncated(response) {
+  const match = /bytes (\d+)-(\d+)\/(\d+)/.exec(response.headers.get("Content-Range") || "");
+  return response.status === 206 && !!match && Number(match[2]) + 1 < Number(match[3]);
+}
+
 export async function renderPreview(area, { url, type, name, messages = {} }) {
   area.replaceChildren();
   let element;
@@ -22,8 +28,8 @@ export async function renderPreview(area, { url, type, name, messages = {} }) {
     const response = await fetch(url, { credentials: "same-origin", headers: { Range: `bytes=0-${TEXT_LIMIT - 1}` } });
     if (!response.ok) throw new Error(String(response.status));
     element.textContent = await response.text();
-    if (response.status === 206 && messages.truncated) {
-      const note = Object.assign(document.createElement("p"), { className: "hint", textContent: messages.truncated });
+    if (isTruncated(response) && messages.truncated) {
+      const note = Object.assign(document.createElement("p"), { className: "hint preview-note", textContent: messages.truncated });
       area.append(note);
     }
   } else {
