@@ -20,7 +20,26 @@ class AppError(Exception):
 
 
 class InvalidField(AppError):
+    """One or more fields are wrong. `template` and `params` let the HTTP layer say it in
+    the reader's language; `problems` holds one InvalidField per wrong field."""
+
     status, code, message = 422, "invalid_field", "A field is invalid."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None,
+                 params: dict[str, object] | None = None,
+                 problems: list[InvalidField] | None = None) -> None:
+        self.template, self.params = message or self.message, params or {}
+        super().__init__(self.template % self.params if self.params else self.template,
+                         field=field)
+        self.problems: list[InvalidField] = problems if problems is not None else [self]
+
+    @classmethod
+    def combine(cls, problems: list[InvalidField]) -> InvalidField:
+        """One error naming every wrong field (the first one's message when alone)."""
+        if len(problems) == 1:
+            return problems[0]
+        return cls("%(num)d fields are invalid.", field=problems[0].field,
+                   params={"num": len(problems)}, problems=problems)
 
 
 class NotAuthenticated(AppError):

@@ -5,6 +5,7 @@ from apiflask.fields import AwareDateTime, Boolean, DateTime, File, Integer, Str
 from apiflask.validators import Length, Range
 from marshmallow.fields import Nested
 
+from ..services.shares import MAX_DOWNLOADS_LIMIT, SHARE_PASSWORD_MAX, SHARE_PASSWORD_MIN
 from ..services.validation import PASSWORD_MAX, PASSWORD_MIN
 
 
@@ -19,10 +20,13 @@ class UserEnvelope(Schema):
     user = Nested(UserOut)
 
 
+# Lengths and ranges the services check are documented here but checked there, so that
+# one answer names every wrong field (the schema would stop before the service runs).
 class RegisterIn(Schema):
-    name = String(required=True, validate=Length(1, 255))
-    email = String(required=True, validate=Length(3, 255))
-    password = String(required=True, validate=Length(PASSWORD_MIN, PASSWORD_MAX))
+    name = String(required=True, metadata={"minLength": 1, "maxLength": 255})
+    email = String(required=True, metadata={"format": "email", "maxLength": 255})
+    password = String(required=True, metadata={"minLength": PASSWORD_MIN,
+                                               "maxLength": PASSWORD_MAX})
 
 
 class LoginIn(Schema):
@@ -96,12 +100,13 @@ class ShareIn(Schema):
     expires_at = AwareDateTime(load_default=None, allow_none=True, metadata={
         "description": "ISO 8601 with a time zone, in the future, at most SHARE_MAX_DAYS ahead"})
     max_downloads = Integer(load_default=None, allow_none=True, strict=True,
-                            validate=Range(min=1, max=1_000_000))
-    password = String(load_default=None, allow_none=True, validate=Length(4, 1024),
-                      load_only=True)
+                            metadata={"minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT})
+    password = String(load_default=None, allow_none=True, load_only=True,
+                      metadata={"minLength": SHARE_PASSWORD_MIN,
+                                "maxLength": SHARE_PASSWORD_MAX})
     # Checked by the service (email-validator, the canonical form), like every email.
-    recipient_email = String(load_default=None, allow_none=True, validate=Length(3, 255),
-                             metadata={"format": "email", "description":
+    recipient_email = String(load_default=None, allow_none=True,
+                             metadata={"format": "email", "maxLength": 255, "description":
                                        "a registered user's email (or a future one)"})
 
 

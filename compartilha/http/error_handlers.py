@@ -10,8 +10,9 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from ..errors import AppError
+from ..errors import AppError, InvalidField
 from ..extensions import db
+from . import field_errors
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,10 @@ ERROR_SCHEMA = {
         "type": "object",
         "required": ["code", "message"],
         "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                       "field": {"type": "string"}, "details": {}},
+                       "field": {"type": "string"}, "details": {},
+                       "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                                  "description": "every wrong field: a sentence in the "
+                                                 "language of Accept-Language"}},
     }},
 }
 
@@ -42,11 +46,14 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, *, field: str | None = None,
-                   details: object = None, headers: dict | None = None):
+                   details: object = None, fields: dict[str, str] | None = None,
+                   headers: dict | None = None):
     if wants_json():
         body: dict = {"code": code, "message": message}
         if field:
             body["field"] = field
+        if fields:
+            body["fields"] = fields
         if details:
             body["details"] = details
         return jsonify({"error": body}), status, headers or {}
@@ -66,6 +73,11 @@ def _first_field(detail: object) -> str | None:
 def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def app_error(exc: AppError):
+        if isinstance(exc, InvalidField):
+            fields = field_errors.fields_of(exc)
+            return error_response(exc.status, exc.code, field_errors.summary(fields)
+                                  if fields else field_errors.say(exc), field=exc.field,
+                                  fields=fields, headers=exc.headers)
         return error_response(exc.status, exc.code, exc.message, field=exc.field,
                               headers=exc.headers)
 
@@ -73,10 +85,12 @@ def register_errorhandlers(app: Flask) -> None:
     def apiflask_error(exc: HTTPError):
         field = _first_field(exc.detail)
         message = exc.message or "Invalid request."
-        if exc.status_code == 422 and field:
-            message = f"Invalid value for `{field}`."
+        fields = field_errors.from_schema(exc.detail) if exc.status_code == 422 else {}
+        if fields:
+            message = field_errors.summary(fields)
         return error_response(exc.status_code, CODES.get(exc.status_code, "error"), message,
-                              field=field, details=exc.detail, headers=dict(exc.headers or {}))
+                              field=field, details=exc.detail, fields=fields,
+                              headers=dict(exc.headers or {}))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -59,9 +59,11 @@ def _commit_claim() -> None:
 
 
 def register(name: str, email: str, password: str) -> User:
-    user = User(name=validation.name(name), password_hash="")
+    values = validation.check_all({"name": lambda: validation.name(name),
+                                   "email": lambda: validation.email(email),
+                                   "password": lambda: validation.password(password)})
+    user = User(name=values["name"], password_hash="")
     _claim_email(user, email)
-    validation.password(password)
     user.password_hash = crypto.hash_password(password, _cost())
     db.session.add(user)
     _commit_claim()

@@ -29,7 +29,7 @@ from . import files, throttle, validation
 TOKEN_BYTES = 32  # 256 bits from `secrets`
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 MAX_DOWNLOADS_LIMIT = 1_000_000
-SHARE_PASSWORD_MIN = 4
+SHARE_PASSWORD_MIN, SHARE_PASSWORD_MAX = 4, 1024
 
 
 def _check_expiry(expires_at: datetime | None) -> datetime | None:
@@ -42,23 +42,41 @@ def _check_expiry(expires_at: datetime | None) -> datetime | None:
         raise InvalidField("The expiry must be in the future.", field="expires_at")
     days = current_app.config["SHARE_MAX_DAYS"]
     if expires_at > now + timedelta(days=days):
-        raise InvalidField(f"The expiry can be at most {days} days ahead.", field="expires_at")
+        raise InvalidField("The expiry can be at most %(days)d days ahead.", field="expires_at",
+                           params={"days": days})
     return expires_at
+
+
+def _check_limit(max_downloads: int | None) -> int | None:
+    if max_downloads is not None and not 1 <= max_downloads <= MAX_DOWNLOADS_LIMIT:
+        raise InvalidField("Give a download limit from %(min)d to %(max)d.",
+                           field="max_downloads", params={"min": 1, "max": MAX_DOWNLOADS_LIMIT})
+    return max_downloads
+
+
+def _check_password(password: str | None) -> str | None:
+    if password is not None and len(password) < SHARE_PASSWORD_MIN:
+        raise InvalidField("The link password needs at least %(min)d characters.",
+                           field="password", params={"min": SHARE_PASSWORD_MIN})
+    if password is not None and len(password) > SHARE_PASSWORD_MAX:
+        raise InvalidField("The link password can have at most %(max)d characters.",
+                           field="password", params={"max": SHARE_PASSWORD_MAX})
+    return password
 
 
 def create(user_id: int, file_id: int, *, expires_at: datetime | None = None,
            max_downloads: int | None = None, password: str | None = None,
            recipient_email: str | None = None) -> Share:
     record = files.get_owned(user_id, file_id)
-    expires_at = _check_expiry(expires_at)
-    if max_downloads is not None and not 1 <= max_downloads <= MAX_DOWNLOADS_LIMIT:
-        raise InvalidField(f"Give a download limit from 1 to {MAX_DOWNLOADS_LIMIT}.",
-                           field="max_downloads")
-    if password is not None and not SHARE_PASSWORD_MIN <= len(password) <= 1024:
-        raise InvalidField(f"The link password needs at least {SHARE_PASSWORD_MIN} characters.",
-                           field="password")
-    if recipient_email is not None:
-        recipient_email = validation.email(recipient_email, field="recipient_email")
+    # Every option is checked, so one answer names every wrong one.
+    checked = validation.check_all({
+        "expires_at": lambda: _check_expiry(expires_at),
+        "max_downloads": lambda: _check_limit(max_downloads),
+        "password": lambda: _check_password(password),
+        "recipient_email": lambda: None if recipient_email is None else validation.email(
+            recipient_email, field="recipient_email"),
+    })
+    expires_at, recipient_email = checked["expires_at"], checked["recipient_email"]
     share = Share(
         file_id=record.id, user_id=user_id, token=secrets.token_urlsafe(TOKEN_BYTES),
         expires_at=expires_at, max_downloads=max_downloads, recipient_email=recipient_email,

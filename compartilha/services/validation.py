@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -47,8 +49,24 @@ def in_alphabet(ch: str) -> bool:
             and any(ord(ch) in block for block in _LATIN))
 
 
+def check_all(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every check, so that one answer names every wrong field, not only the first."""
+    values: dict[str, Any] = {}
+    problems: list[InvalidField] = []
+    for key, check in checks.items():
+        try:
+            values[key] = check()
+        except InvalidField as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidField.combine(problems)
+    return values
+
+
 def email(value: str, field: str = "email") -> str:
     """The canonical form of an address typed by someone, or InvalidField."""
+    if len(value) > 4 * EMAIL_MAX:  # no address is this long; spare the parser
+        raise InvalidField("Enter a valid email address.", field=field)
     folded = fold(value)
     try:
         canonical = validate_email(folded, check_deliverability=False).normalized
@@ -85,7 +103,8 @@ def name(value: str) -> str:
 def password(value: str, field: str = "password") -> str:
     # Checked exactly as typed: no trimming, no normalisation.
     if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
-        raise InvalidField(
-            f"The password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field=field
-        )
+        message = ("The new password must have %(min)d to %(max)d characters."
+                   if field == "new_password"
+                   else "The password must have %(min)d to %(max)d characters.")
+        raise InvalidField(message, field=field, params={"min": PASSWORD_MIN, "max": PASSWORD_MAX})
     return value

@@ -82,4 +82,4 @@ def page_context() -> dict[str, Any]:
         user = None
     token = csrf_for(g.session) if user is not None else ""
     return {"current_user": user, "csrf_token": token, "error_page": messages.error_page,
-            "limits": LIMITS}
+            "limits": LIMITS | {"share_max_days": current_app.config["SHARE_MAX_DAYS"]}}

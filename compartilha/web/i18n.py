@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(when, "when")
     app.add_template_filter(kind_of, "filekind")
+    app.add_template_filter(format_decimal, "number")
     app.add_template_global(kind_table, "kind_table")
     app.add_template_global(html_lang, "html_lang")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..errors import AppError
-from ..services.validation import PASSWORD_MAX, PASSWORD_MIN
+from ..errors import AppError, InvalidField
+from ..http import field_errors
 
 
 def for_error(exc: AppError) -> str:
-    """A translated sentence for a domain error, by field first, then by code."""
-    by_field = {
-        "name": lambda: _("Enter a name of 1 to 255 characters."),
-        "email": lambda: _("Enter a valid email address."),
-        "password": lambda: _("The password must have %(min)d to %(max)d characters.",
-                              min=PASSWORD_MIN, max=PASSWORD_MAX),
-        "new_password": lambda: _("The new password must have %(min)d to %(max)d characters.",
-                                  min=PASSWORD_MIN, max=PASSWORD_MAX),
-    }
+    """A translated sentence for a domain error: a wrong field's own, else by code."""
+    if isinstance(exc, InvalidField):
+        return field_errors.say(exc.problems[0])
     by_code = {
         "email_taken": lambda: _(
             "An account with this email, or one very like it, already exists."),
@@ -27,9 +21,14 @@ def for_error(exc: AppError) -> str:
     }
     if exc.code in by_code:
         return by_code[exc.code]()
-    if exc.field in by_field:
-        return by_field[exc.field]()
     return exc.message
+
+
+def errors_by_field(exc: AppError, default: str = "form") -> dict[str, str]:
+    """Every wrong field's message at once, for a form to mark them all."""
+    if isinstance(exc, InvalidField):
+        return field_errors.fields_of(exc) or {default: for_error(exc)}
+    return {exc.field or default: for_error(exc)}
 
 
 def error_page(code: str, message: str) -> tuple[str, str, str]:

@@ -18,7 +18,7 @@ from ..http.identity import (
 from ..services import accounts
 from . import bp
 from .helpers import safe_next
-from .messages import for_error
+from .messages import errors_by_field, for_error
 
 
 def _start(user_email: str, password: str, next_url: str):
@@ -53,7 +53,7 @@ def signup():
     try:
         accounts.register(form["name"], form["email"], form["password"])
     except AppError as exc:
-        errors = {exc.field or "form": for_error(exc)}
+        errors = errors_by_field(exc)
         return render_template("pages/signup.html", form=form, errors=errors), exc.status
     flash(_("Welcome to Compartilha! Your account is ready."), "success")
     return _start(form["email"], form["password"], url_for("web.my_files"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import re
 import secrets
 import struct
 import wave
@@ -251,3 +252,57 @@ def test_text_preview_notes_a_cut_only_when_the_file_was_cut(browser, browser_co
             box = note.bounding_box()
             assert box["width"] >= pre["width"] - 1 and box["y"] >= pre["y"] + pre["height"]
         context.close()
+
+
+def test_share_dialog_marks_every_wrong_field_in_portuguese(owner):
+    page = owner["context"].new_page()
+    page.goto("/files")
+    page.locator(f".file-row[data-id='{owner['files']['text']['id']}']").get_by_role(
+        "button", name="Compartilhar").click()
+    dialog = page.locator("#share-dialog")
+    # The limits are there before anything is typed.
+    expect(dialog).to_contain_text("De 1 a 1.000.000. Deixe vazio para não ter limite.")
+    expect(dialog).to_contain_text("Pelo menos 4 caracteres")
+    dialog.get_by_label("Expira", exact=True).select_option("custom")
+    dialog.get_by_label("Data e hora de expiração").fill("2020-01-01T10:00")
+    dialog.get_by_label("Limite de downloads").fill("0")
+    dialog.get_by_label("Senha (opcional)").fill("abc")
+    dialog.get_by_label("Só para esta pessoa (opcional)").fill("bruno@")
+    dialog.get_by_role("button", name="Criar link").click()
+    expected = {
+        "Data e hora de expiração": "A data de expiração precisa estar no futuro.",
+        "Limite de downloads": "Informe um limite de downloads de 1 a 1000000.",
+        "Senha (opcional)": "A senha do link precisa de ao menos 4 caracteres.",
+        "Só para esta pessoa (opcional)": "Informe um e-mail válido.",
+    }
+    for label, message in expected.items():
+        field = dialog.get_by_label(label)
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(field).to_have_accessible_description(re.compile(re.escape(message)))
+    expect(dialog.get_by_label("Data e hora de expiração")).to_be_focused()
+    expect(dialog.get_by_role("alert")).to_have_text("4 campos precisam de correção.")
+    text = dialog.inner_text()
+    assert "`" not in text and "Invalid value" not in text
+    page.close()
+
+
+def test_sign_up_marks_every_wrong_field(browser, browser_context_args):
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.goto("/signup")
+    expect(page.get_by_text("Pelo menos 8 caracteres")).to_be_visible()
+    page.get_by_label("Nome").fill(" ")
+    page.get_by_label("E-mail").fill("ana@")
+    page.get_by_label("Senha").fill("1234")
+    # The browser's own checks would stop at the first field; the server's answer is judged.
+    page.locator("form[action='/signup']").evaluate("form => form.noValidate = true")
+    page.get_by_role("button", name="Criar conta").click()
+    for label in ("Nome", "E-mail", "Senha"):
+        expect(page.get_by_label(label)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Nome")).to_have_accessible_description(
+        "Informe um nome de 1 a 255 caracteres.")
+    expect(page.get_by_label("E-mail")).to_have_accessible_description(
+        "Informe um e-mail válido.")
+    expect(page.get_by_label("Senha")).to_have_accessible_description(re.compile(
+        "A senha deve ter de 8 a 1024 caracteres"))
+    context.close()

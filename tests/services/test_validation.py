@@ -26,3 +26,20 @@ def test_passwords_are_taken_as_typed_within_bounds():
         with pytest.raises(InvalidField) as refused:
             validation.password(bad, field="new_password")
         assert refused.value.field == "new_password"
+
+
+def test_check_all_names_every_wrong_field_at_once():
+    with pytest.raises(InvalidField) as caught:
+        validation.check_all({"name": lambda: validation.name(" "),
+                              "email": lambda: validation.email("x"),
+                              "password": lambda: validation.password("12")})
+    assert [p.field for p in caught.value.problems] == ["name", "email", "password"]
+    assert caught.value.params == {"num": 3}
+    password = caught.value.problems[2]
+    assert password.template == "The password must have %(min)d to %(max)d characters."
+    assert password.message == "The password must have 8 to 1024 characters."
+
+
+def test_check_all_returns_the_checked_values():
+    assert validation.check_all({"name": lambda: validation.name("  Ana  Souza ")}) == {
+        "name": "Ana Souza"}

@@ -21,7 +21,7 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     const error = new Error((data.error && data.error.message) || response.statusText);
-    Object.assign(error, { status: response.status, code: data.error?.code, field: data.error?.field });
+    Object.assign(error, { status: response.status, code: data.error?.code, field: data.error?.field, fields: data.error?.fields });
     throw error;
   }
   return data;

@@ -32,6 +32,27 @@ export function setUpShareDialog(messages) {
     for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
   }
 
+  // Every wrong field at once, each message under its field and bound to it
+  // (aria-describedby, aria-invalid); the first wrong field takes the focus.
+  function showErrors(error) {
+    const fields = error.fields || (error.field ? { [error.field]: error.message } : {});
+    let first = null;
+    for (const [name, message] of Object.entries(fields)) {
+      const key = name === "expires_at" && expiry.value !== "custom" ? "expiry" : name;
+      const slot = form.querySelector(`[data-error-for="${key}"]`);
+      if (!slot) continue;
+      slot.textContent = message;
+      const input = key === "expiry" ? expiry : form.querySelector(`[name="${name}"]`);
+      input.setAttribute("aria-invalid", "true");
+      first = first || input;
+    }
+    if (!first || Object.keys(fields).length > 1) {
+      formError.textContent = error.message || messages.network;
+      formError.hidden = false;
+    }
+    if (first) first.focus();
+  }
+
   function options() {
     const data = new FormData(form);
     const body = {};
@@ -60,20 +81,7 @@ export function setUpShareDialog(messages) {
       showResult(share);
     } catch (error) {
       if (error.status === 401) return toLogin();
-      const slot = error.field && form.querySelector(`[data-error-for="${error.field}"]`);
-      if (slot) {
-        slot.textContent = error.message;
-        const input = form.querySelector(`[name="${error.field}"]`) || expiry;
-        input.setAttribute("aria-invalid", "true");
-        if (error.field === "expires_at" && expiry.value !== "custom") {
-          formError.textContent = error.message;
-          formError.hidden = false;
-        }
-        input.focus();
-      } else {
-        formError.textContent = error.message || messages.network;
-        formError.hidden = false;
-      }
+      showErrors(error);
     } finally {
       submit.disabled = false;
     }
