@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, not_, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import crypto
@@ -22,7 +22,7 @@ from ..errors import (
 )
 from ..extensions import db
 from ..logs import event
-from ..models import Access, Share, User
+from ..models import Access, File, Share, User
 from ..models.columns import utcnow
 from . import files, throttle, validation
 
@@ -91,9 +91,26 @@ def create(user_id: int, file_id: int, *, expires_at: datetime | None = None,
     return share
 
 
-def list_for(user_id: int) -> list[Share]:
-    query = (select(Share).where(Share.user_id == user_id).options(joinedload(Share.file))
-             .order_by(Share.id.desc()))
+def _active(now: datetime) -> ColumnElement[bool]:
+    """`state(share) == "active"` in SQL (each part is true or false, never NULL)."""
+    return and_(Share.revoked_at.is_(None),
+                or_(Share.expires_at.is_(None), Share.expires_at > now),
+                or_(Share.max_downloads.is_(None), Share.download_count < Share.max_downloads))
+
+
+def list_for(user_id: int, *, ended: bool | None = None, name: str = "") -> list[Share]:
+    """My links, newest first; `ended` False or True keeps the active or the ended ones,
+    `name` those whose file's name contains it (any case)."""
+    query = (select(Share).join(Share.file).where(Share.user_id == user_id)
+             .options(joinedload(Share.file)).order_by(Share.id.desc()))
+    if ended is not None:
+        active = _active(utcnow())
+        query = query.where(not_(active) if ended else active)
+    name = name.strip()[:255]
+    if name:
+        # "/" escapes: a backslash means different things to MySQL's and SQLite's literals.
+        pattern = name.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        query = query.where(File.name.ilike(f"%{pattern}%", escape="/"))
     return list(db.session.scalars(query))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..http.identity import require_user
@@ -18,9 +18,15 @@ from .helpers import page_login_required
 @bp.get("/links")
 @page_login_required
 def my_links():
-    items = shares.list_for(require_user().id)
+    """Filtered on the server by the query string (`?show=active|ended&q=name`), so a
+    filtered list can be bookmarked and works without JavaScript."""
+    show = request.args.get("show", "")
+    show = show if show in ("active", "ended") else ""
+    query = request.args.get("q", "").strip()[:255]
+    items = shares.list_for(require_user().id, ended={"": None, "active": False,
+                                                      "ended": True}[show], name=query)
     return render_template("pages/links.html", shares=items, state=shares.state,
-                           share_url=share_url)
+                           share_url=share_url, show=show, query=query)
 
 
 @bp.post("/links/<id:share_id>/revoke")

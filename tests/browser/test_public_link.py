@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from .conftest import wait_until
 from .test_flows import sign_up
-from .test_pages import share, upload
+from .test_pages import csrf, share, upload
 
 PASSWORD = "uma senha longa"
 
@@ -306,3 +306,36 @@ def test_sign_up_marks_every_wrong_field(browser, browser_context_args):
     expect(page.get_by_label("Senha")).to_have_accessible_description(re.compile(
         "A senha deve ter de 8 a 1024 caracteres"))
     context.close()
+
+
+def test_my_links_filter_search_and_protection(owner):
+    context = owner["context"]
+    files = owner["files"]
+    share(context, files["video"]["id"])
+    share(context, files["pdf"]["id"], recipient_email="carla@example.com")
+    share(context, files["pdf"]["id"], recipient_email="carla@example.com", password="segredo1")
+    ended = share(context, files["audio"]["id"])
+    context.request.delete(f"/api/v1/shares/{ended['id']}",
+                           headers={"X-CSRF-Token": csrf(context)})
+    page = context.new_page()
+    page.goto("/links")
+    page.get_by_label("Nome do arquivo").fill("CONTRATO")
+    page.get_by_role("button", name="Filtrar").click()
+    cards = page.locator(".link-card")
+    assert "q=CONTRATO" in page.url
+    expect(cards).to_have_count(page.locator(".link-card", has_text="contrato.pdf").count())
+    expect(cards.filter(has_text="Só para carla@example.com")).to_have_count(2)
+    expect(cards.filter(has_text="Senha · Só para carla@example.com")).to_have_count(1)
+    assert "Nenhuma" not in cards.filter(has_text="carla@example.com").first.inner_text()
+
+    page.get_by_label("Mostrar").select_option("ended")
+    page.get_by_label("Nome do arquivo").fill("")
+    page.get_by_role("button", name="Filtrar").click()
+    expect(page.locator(".link-card.state-active")).to_have_count(0)
+    expect(cards.filter(has_text="som.wav")).to_have_count(1)
+    page.get_by_label("Mostrar").select_option("active")
+    page.get_by_role("button", name="Filtrar").click()
+    expect(page.locator(".link-card:not(.state-active)")).to_have_count(0)
+    expect(page.locator(".link-card", has_text="Nenhuma: qualquer pessoa com o link").first
+           ).to_be_visible()
+    page.close()

@@ -54,3 +54,29 @@ def test_a_link_addressed_to_someone_exists_only_for_them(user):
     bia = accounts.register("Bia", "bia@example.com", PASSWORD)
     assert shares.resolve(share.token, bia) == share
     assert shares.shared_with(bia) == [share]
+
+
+def test_my_links_filter_by_state_and_search_by_file_name(user):
+    report = stored(user.id, name="Relatório 100%_final.pdf")
+    photo = stored(user.id, name="foto.png")
+    open_link = shares.create(user.id, report.id)
+    used_up = shares.create(user.id, photo.id, max_downloads=1)
+    used_up.download_count = 1
+    revoked = shares.create(user.id, photo.id)
+    shares.revoke(user.id, revoked.id)
+    expiring = shares.create(user.id, report.id, expires_at=utcnow() + timedelta(days=1))
+    expiring.expires_at = utcnow() - timedelta(seconds=1)
+    other = accounts.register("Rui", "rui@example.com", PASSWORD)
+    shares.create(other.id, stored(other.id, name="relatório.pdf").id)
+
+    def ids(**kwargs):
+        return [s.id for s in shares.list_for(user.id, **kwargs)]
+
+    assert ids() == [expiring.id, revoked.id, used_up.id, open_link.id]
+    assert ids(ended=False) == [open_link.id]
+    assert ids(ended=True) == [expiring.id, revoked.id, used_up.id]
+    assert ids(name="RELAT") == [expiring.id, open_link.id]  # SQLite folds ASCII only
+    assert ids(name="100%_") == [expiring.id, open_link.id]
+    assert ids(name="0%x") == [] and ids(name="_") == [expiring.id, open_link.id]
+    assert ids(name="foto", ended=False) == []
+    assert ids(name="  ") == ids()
