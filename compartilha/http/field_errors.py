@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext, ngettext
+from flask_babel import format_decimal, gettext, ngettext
 
 from ..errors import InvalidField
 
@@ -17,8 +17,12 @@ _NUMBERS = re.compile(r"\d+")
 
 
 def say(problem: InvalidField) -> str:
-    """One wrong field's message, translated (the template is the catalog's msgid)."""
-    return gettext(problem.template, **problem.params)
+    """One wrong field's message, translated (the template is the catalog's msgid); a
+    number the template takes as `%(x)s` is written the reader's way (1.000.000)."""
+    params = {key: format_decimal(value)
+              if isinstance(value, int) and f"%({key})s" in problem.template else value
+              for key, value in problem.params.items()}
+    return gettext(problem.template, **params)
 
 
 def fields_of(exc: InvalidField) -> dict[str, str]:

@@ -49,7 +49,7 @@ def _check_expiry(expires_at: datetime | None) -> datetime | None:
 
 def _check_limit(max_downloads: int | None) -> int | None:
     if max_downloads is not None and not 1 <= max_downloads <= MAX_DOWNLOADS_LIMIT:
-        raise InvalidField("Give a download limit from %(min)d to %(max)d.",
+        raise InvalidField("Give a download limit from %(min)s to %(max)s.",
                            field="max_downloads", params={"min": 1, "max": MAX_DOWNLOADS_LIMIT})
     return max_downloads
 

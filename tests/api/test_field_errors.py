@@ -34,7 +34,7 @@ def test_share_options_every_wrong_field_in_portuguese(client, owner_file):
     assert error["code"] == "invalid_field"
     assert error["fields"] == {
         "expires_at": "A data de expiração precisa estar no futuro.",
-        "max_downloads": "Informe um limite de downloads de 1 a 1000000.",
+        "max_downloads": "Informe um limite de downloads de 1 a 1.000.000.",
         "password": "A senha do link precisa de ao menos 4 caracteres.",
         "recipient_email": "Informe um e-mail válido.",
     }

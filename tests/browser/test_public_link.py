@@ -6,17 +6,19 @@ from __future__ import annotations
 import base64
 import io
 import math
+import os
 import re
 import secrets
 import struct
 import wave
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from .conftest import wait_until
 from .test_flows import sign_up
-from .test_pages import csrf, share, upload
+from .test_pages import check, csrf, share, upload
 
 PASSWORD = "uma senha longa"
 
@@ -271,7 +273,7 @@ def test_share_dialog_marks_every_wrong_field_in_portuguese(owner):
     dialog.get_by_role("button", name="Criar link").click()
     expected = {
         "Data e hora de expiração": "A data de expiração precisa estar no futuro.",
-        "Limite de downloads": "Informe um limite de downloads de 1 a 1000000.",
+        "Limite de downloads": "Informe um limite de downloads de 1 a 1.000.000.",
         "Senha (opcional)": "A senha do link precisa de ao menos 4 caracteres.",
         "Só para esta pessoa (opcional)": "Informe um e-mail válido.",
     }
@@ -325,7 +327,9 @@ def test_my_links_filter_search_and_protection(owner):
     assert "q=CONTRATO" in page.url
     expect(cards).to_have_count(page.locator(".link-card", has_text="contrato.pdf").count())
     expect(cards.filter(has_text="Só para carla@example.com")).to_have_count(2)
-    expect(cards.filter(has_text="Senha · Só para carla@example.com")).to_have_count(1)
+    both = cards.filter(has_text="Só para carla@example.com").filter(
+        has=page.locator(".protection", has_text="Senha"))
+    expect(both).to_have_count(1)
     assert "Nenhuma" not in cards.filter(has_text="carla@example.com").first.inner_text()
 
     page.get_by_label("Mostrar").select_option("ended")
@@ -339,3 +343,87 @@ def test_my_links_filter_search_and_protection(owner):
     expect(page.locator(".link-card", has_text="Nenhuma: qualquer pessoa com o link").first
            ).to_be_visible()
     page.close()
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def document(page, name: str) -> None:
+    """With DOCS_SCREENSHOTS=1, the state at 375 and 1280 px (light) for docs/screenshots."""
+    if os.environ.get("DOCS_SCREENSHOTS") != "1":
+        return
+    original = page.viewport_size
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    for width, height in ((375, 812), (1280, 800)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(DOCS / f"{name}-{width}.png"),
+                        full_page=not name.startswith("dialog"), animations="disabled")
+    page.set_viewport_size(original)
+
+
+def judge(page, screenshots, name: str) -> None:
+    check(page, screenshots, name)  # axe in light and dark, no sideways scroll, screenshots
+    document(page, name)
+
+
+def test_changed_states_are_accessible(browser, browser_context_args, owner, screenshots):
+    files = owner["files"]
+    locked = share(owner["context"], files["image"]["id"], password="segredo123")
+    context, page = stranger_page(browser, browser_context_args, f"/s/{locked['token']}")
+    page.get_by_label("Senha").fill("errada!")
+    page.get_by_role("button", name="Desbloquear").click()
+    judge(page, screenshots, "link-locked")
+    page.get_by_label("Senha").fill("segredo123")
+    page.get_by_role("button", name="Desbloquear").click()
+    wait_until(page, "() => document.querySelector('.share-preview img')?.naturalWidth > 0")
+    judge(page, screenshots, "link-unlocked")
+
+    pdf = share(owner["context"], files["pdf"]["id"])
+    page.goto(f"/s/{pdf['token']}")
+    pdf_rendered(page, ".share-preview")
+    judge(page, screenshots, "link-pdf")
+
+    long_text = upload(owner["context"], "registro.txt", "text/plain",
+                       b"2026-11-30 10:00 tudo certo\n" * 12_000)
+    text = share(owner["context"], long_text["id"])
+    page.goto(f"/s/{text['token']}")
+    expect(page.locator(".share-preview .preview-note")).to_be_visible()
+    judge(page, screenshots, "link-text-cut")
+
+    limited = share(owner["context"], files["text"]["id"], max_downloads=1)
+    page.goto(f"/s/{limited['token']}")
+    judge(page, screenshots, "link-limited")
+    with page.expect_download():
+        page.get_by_role("link", name="Baixar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Este link atingiu o limite de downloads", timeout=15_000)
+    judge(page, screenshots, "link-used-up")
+    context.close()
+
+    page = owner["context"].new_page()
+    page.goto("/files")
+    page.locator(f".file-row[data-id='{files['text']['id']}']").get_by_role(
+        "button", name="Compartilhar").click()
+    dialog = page.locator("#share-dialog")
+    dialog.get_by_label("Expira", exact=True).select_option("custom")
+    dialog.get_by_label("Data e hora de expiração").fill("2020-01-01T10:00")
+    dialog.get_by_label("Limite de downloads").fill("0")
+    dialog.get_by_label("Senha (opcional)").fill("abc")
+    dialog.get_by_role("button", name="Criar link").click()
+    expect(dialog.get_by_role("alert")).to_be_visible()
+    judge(page, screenshots, "dialog-share-errors")
+    page.goto("/links?show=active&q=contrato")
+    judge(page, screenshots, "links-filtered")
+    page.close()
+
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.goto("/signup")
+    page.get_by_label("Nome").fill(" ")
+    page.get_by_label("E-mail").fill("ana@")
+    page.get_by_label("Senha").fill("1234")
+    page.locator("form[action='/signup']").evaluate("form => form.noValidate = true")
+    page.get_by_role("button", name="Criar conta").click()
+    judge(page, screenshots, "signup-errors")
+    context.close()
