@@ -26,7 +26,8 @@ def my_files():
 
 
 @bp.get("/files/<id:file_id>/preview")
+@bp.get("/files/<id:file_id>/preview/<path:name>")  # the name titles Chromium's PDF viewer
 @page_login_required
-def file_preview(file_id: int):
+def file_preview(file_id: int, name: str | None = None):
     """Inline bytes of a safe type under a sandbox CSP; HTML and SVG are never served here."""
     return send_preview(files.get_owned(require_user().id, file_id))

@@ -68,7 +68,8 @@ def _page(share: Share, *, needs_password: bool, error: str | None = None,
     html = render_template(
         "share.html", share=share, file=share.file, state=shares.state(share),
         needs_password=needs_password, password_error=error, can_preview=previewable,
-        preview_url=url_for("web.share_preview", token=share.token) if previewable else None,
+        preview_url=url_for("web.share_preview", token=share.token, name=share.file.name)
+        if previewable else None,
         download_url=url_for("web.share_download", token=share.token),
     )
     return _private(current_app.response_class(html, status=status, mimetype="text/html"))
@@ -134,7 +135,10 @@ def share_download(token: str):
 
 
 @bp.get(f"{SHARE_LINKS}<token>/preview")
-def share_preview(token: str):
+@bp.get(f"{SHARE_LINKS}<token>/preview/<path:name>")
+def share_preview(token: str, name: str | None = None):
+    """The sandboxed preview. The file's name may end the path, only because Chromium's PDF
+    viewer titles itself after the last segment of the URL ("preview" otherwise)."""
     share = _resolve(token)
     if not _unlocked(share):
         raise PasswordRequired()

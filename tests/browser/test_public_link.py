@@ -118,7 +118,8 @@ def pdf_rendered(page, box_selector: str) -> None:
         page.wait_for_timeout(100)
         deadline -= 1
     assert not frame.url.startswith("chrome-error:"), "the browser refused to frame the PDF"
-    assert frame.url.endswith("/preview")
+    # The viewer titles itself after the URL's last segment: the file's name, not "preview".
+    assert frame.url.endswith("/preview/contrato.pdf")
     # A refused frame has no document; an allowed one holds the viewer's <embed>.
     assert frame.evaluate("() => document.contentType") == "application/pdf"
 

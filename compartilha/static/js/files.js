@@ -99,7 +99,7 @@ list.addEventListener("click", async (event) => {
     previewDialog.querySelector("[data-preview-download]").href = `/api/v1/files/${file.id}/download`;
     previewDialog.showModal();
     renderPreview(previewDialog.querySelector("[data-preview-area]"), {
-      url: `/files/${file.id}/preview`, type: file.type, name: file.name,
+      url: `/files/${file.id}/preview/${encodeURIComponent(file.name)}`, type: file.type, name: file.name,
       messages: { truncated: t.truncated, none: t.no_preview },
     }).catch(() => announce(t.no_preview));
   }
