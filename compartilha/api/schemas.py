@@ -1,11 +1,26 @@
 """Request and response schemas: they validate input and generate the OpenAPI document."""
 
+import numbers
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import AwareDateTime, Boolean, DateTime, File, Integer, String
 from apiflask.validators import Length, Range
 from marshmallow.fields import Nested
 
 from ..services.validation import PASSWORD_MAX, PASSWORD_MIN
+
+
+class WholeNumber(Integer):
+    """A JSON integer, also written as an integral float (`111.0`, which JSON Schema counts as
+    an integer); `1.5`, strings and booleans are refused."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._validated(int(value))
 
 
 class UserOut(Schema):
@@ -95,8 +110,8 @@ class UploadIn(Schema):
 class ShareIn(Schema):
     expires_at = AwareDateTime(load_default=None, allow_none=True, metadata={
         "description": "ISO 8601 with a time zone, in the future, at most SHARE_MAX_DAYS ahead"})
-    max_downloads = Integer(load_default=None, allow_none=True, strict=True,
-                            validate=Range(min=1, max=1_000_000))
+    max_downloads = WholeNumber(load_default=None, allow_none=True,
+                                validate=Range(min=1, max=1_000_000))
     password = String(load_default=None, allow_none=True, validate=Length(4, 1024),
                       load_only=True)
     # Checked by the service (email-validator, the canonical form), like every email.

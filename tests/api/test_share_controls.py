@@ -66,6 +66,8 @@ def test_create_with_every_option(client, auth, owner):
     ({"recipient_email": "not-an-email"}, "recipient_email"),
     ({"recipient_email": "a@b.c\r\nBcc: x@y.z"}, "recipient_email"),
     ({"unknown_option": 1}, "unknown_option"),
+    ({"max_downloads": 1.5}, "max_downloads"),
+    ({"max_downloads": True}, "max_downloads"),
 ])
 def test_invalid_option_is_422_naming_the_field_and_creates_nothing(client, owner, options,
                                                                     field):
@@ -75,6 +77,11 @@ def test_invalid_option_is_422_naming_the_field_and_creates_nothing(client, owne
     assert error_code(rv) == "invalid_field"
     assert rv.get_json()["error"]["field"] == field
     assert shares_of(client, owner) == []
+
+
+def test_an_integral_float_is_a_download_limit(client, owner):
+    """JSON Schema's `integer` includes 111.0, and so do generated clients' numbers."""
+    assert make_share(client, owner, max_downloads=111.0)["max_downloads"] == 111
 
 
 def test_expired_link_is_410_everywhere(app, client, owner):
