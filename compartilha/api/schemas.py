@@ -16,11 +16,11 @@ class WholeNumber(Integer):
     an integer); `1.5`, strings and booleans are refused."""
 
     def _validated(self, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise self.make_error("invalid")
-        if isinstance(value, float) and not value.is_integer():
-            raise self.make_error("invalid")
-        return super()._validated(int(value))
+        return super()._validated(value)
 
 
 class UserOut(Schema):
