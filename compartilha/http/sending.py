@@ -58,8 +58,13 @@ def send_file_record(record: File, *, ranges: bool = True, inline: bool = False,
     response.headers["Cache-Control"] = "private, no-store"
     response.set_etag(record.sha256)
     response.last_modified = record.created_at
+    environ = request.environ
+    if request.range is not None and len(request.range.ranges) > 1:
+        # Several ranges at once: the whole file (RFC 9110 lets a server ignore Range),
+        # not werkzeug's 416; nobody resumes a download that way.
+        environ = {key: value for key, value in environ.items() if key != "HTTP_RANGE"}
     try:
-        return response.make_conditional(request.environ, accept_ranges=ranges,
+        return response.make_conditional(environ, accept_ranges=ranges,
                                          complete_length=record.size)
     except BaseException:
         response.close()  # a 416 discards this response: do not leak the open file
