@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import subprocess
 
@@ -50,8 +51,12 @@ def test_through_nginx_with_tls(site):
     assert rv.status == 200 and rv.body == data
     assert rv.headers["Content-Disposition"] == 'attachment; filename="foto.jpg"'
     assert rv.headers["X-Content-Type-Options"] == "nosniff"
-    # nginx's own ETag (mtime-size): the app answered X-Accel-Redirect, nginx sent the file.
-    assert rv.headers["ETag"].endswith(f'-{len(data):x}"')
+    # The app answered X-Accel-Redirect and nginx sent the file, with the app's ETag (the
+    # sha256, not nginx's mtime-size) and one Cache-Control.
+    assert rv.headers["ETag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+    assert len(rv.headers.get_all("Cache-Control")) == 1
+    assert "no-store" in rv.headers["Cache-Control"]
+    assert rv.headers.get_all("X-Content-Type-Options") == ["nosniff"]
     rv = call(https, "GET", f"/api/v1/files/{file_id}/download", token=token, context=context,
               headers={"Range": "bytes=100-199"})
     assert rv.status == 206 and rv.body == data[100:200]
