@@ -34,9 +34,23 @@ class UserEnvelope(Schema):
     user = Nested(UserOut)
 
 
+# What the document promises an address that registers: the service (email-validator,
+# the canonical form) also takes internationalised ones, and refuses special-use domains.
+EMAIL_PATTERN = (r"^[A-Za-z0-9_%+-]{1,20}(\.[A-Za-z0-9_%+-]{1,20}){0,2}"
+                 r"@([A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?\.){1,4}"
+                 r"(?!(arpa|invalid|local|localhost|onion|test)$)[a-z]{2,20}$")
+
+
 class RegisterIn(Schema):
-    name = String(required=True, validate=Length(1, 255))
-    email = String(required=True, validate=Length(3, 255))
+    # Control characters are dropped and spaces folded: a name needs something else.
+    name = String(required=True, validate=Length(1, 255), metadata={
+        "pattern": "[0-9A-Za-z]",
+        "description": "1 to 255 characters, not only spaces and control characters"})
+    # Checked by the service, like every email; the pattern is what is always accepted.
+    email = String(required=True, validate=Length(3, 255), metadata={
+        "format": "email", "pattern": EMAIL_PATTERN,
+        "description": "an address; this pattern is always accepted, and internationalised "
+                       "addresses too; special-use domains (.test, .invalid…) are refused"})
     password = String(required=True, validate=Length(PASSWORD_MIN, PASSWORD_MAX))
 
 

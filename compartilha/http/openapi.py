@@ -33,6 +33,18 @@ def _operations(app: APIFlask, spec: dict[str, Any]):
                 yield rule.endpoint, operation
 
 
+def _body_required(spec: dict[str, Any], operation: dict[str, Any]) -> None:
+    """A body with required fields is itself required (an empty request gets 422)."""
+    body = operation.get("requestBody")
+    if body is None:
+        return
+    for media in body.get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        schema = spec.get("components", {}).get("schemas", {}).get(ref.rpartition("/")[2], {})
+        if schema.get("required"):
+            body["required"] = True
+
+
 def _complete(endpoint: str, operation: dict[str, Any]) -> None:
     operation.setdefault("operationId",
                          OPERATION_IDS.get(endpoint, endpoint.rpartition(".")[2]))
@@ -52,4 +64,5 @@ def init_app(app: APIFlask) -> None:
         if isinstance(spec, dict):
             for endpoint, operation in _operations(app, spec):
                 _complete(endpoint, operation)
+                _body_required(spec, operation)
         return spec
