@@ -17,7 +17,8 @@ from ..errors import (
 )
 from ..http.error_handlers import wants_json
 from ..http.identity import client_address, load_user
-from ..http.sending import can_preview, send_preview, send_share, send_ticket
+from ..http.sending import can_preview, send_preview
+from ..http.share_sending import send_share, send_ticket
 from ..logs import event
 from ..models import Share
 from ..public_paths import SHARE_LINKS
