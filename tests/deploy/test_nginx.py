@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import subprocess
+import time
 
 import pytest
 
@@ -142,3 +143,32 @@ def test_http2_clients_send_no_host_and_still_get_links_with_the_port(site):
          f"{site['https']}/api/v1/uploads"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("HTTP/2 201"), out.stdout
     assert f"location: https://127.0.0.1:{site['https_port']}/api/v1/uploads/" in out.stdout
+
+
+def test_a_limited_links_download_resumes_on_its_ticket_through_nginx(site):
+    https, context = site["https"], site["context"]
+    token = _account(site)
+    data = secrets.token_bytes(200_000)
+    body, content_type = multipart("file", "limitado.bin", data, "application/octet-stream")
+    file_id = call(https, "POST", "/api/v1/files", body=body, token=token, context=context,
+                   headers={"Content-Type": content_type}).json()["file"]["id"]
+    share = call(https, "POST", f"/api/v1/files/{file_id}/shares", token=token,
+                 context=context, json_body={"max_downloads": 1}).json()["share"]
+    rv = call(https, "GET", f"/s/{share['token']}/download", context=context)
+    assert rv.status == 302
+    ticket = rv.headers["Location"]
+    assert ticket.startswith(f"/s/{share['token']}/d/")
+    rv = call(https, "GET", ticket, context=context, headers={"Range": "bytes=0-99999"})
+    assert rv.status == 206 and rv.body == data[:100_000]
+    busy = call(https, "GET", f"/s/{share['token']}/download", context=context,
+                headers={"Accept": "application/json"})
+    assert busy.status == 503 and busy.headers["Retry-After"]
+    rv = call(https, "GET", ticket, context=context, headers={"Range": "bytes=100000-"})
+    assert rv.status == 206 and rv.body == data[100_000:]
+    deadline = time.monotonic() + 5  # counted when gunicorn closes the body
+    while True:
+        shares = call(https, "GET", "/api/v1/shares", token=token, context=context).json()
+        if shares["shares"][0]["download_count"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert shares["shares"][0]["download_count"] == 1
