@@ -117,6 +117,14 @@ class ShareUsedUp(AppError):
     status, code, message = 410, "share_used_up", "This link reached its download limit."
 
 
+class ShareBusy(AppError):
+    """Raised with `Retry-After`: the slots left are held by downloads in progress, which
+    may yet fail and give theirs back (410 would say the link is gone for good)."""
+
+    status, code, message = 503, "share_busy", (
+        "Every download this link allows is in progress; try again shortly.")
+
+
 class PasswordRequired(AppError):
     status, code, message = 401, "password_required", "This link is protected by a password."
 

@@ -37,7 +37,8 @@ def _signed_out():
 @rate_limits.register
 @bp.input(RegisterIn)
 @bp.output(UserEnvelope, status_code=201)
-@bp.doc(responses={409: "email taken", 422: "invalid field"})
+@bp.doc(responses={409: "email taken", 422: "invalid field",
+                   429: "too many accounts from this address (RATELIMIT_REGISTER)"})
 def register(json_data):
     """Create an account."""
     user = accounts.register(json_data["name"], json_data["email"], json_data["password"])

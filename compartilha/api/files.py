@@ -23,6 +23,7 @@ from .serializers import file_json, file_listed
 @bp.output(FileEnvelope, status_code=201)
 @bp.doc(security=BEARER, responses={413: "larger than MAX_UPLOAD_BYTES",
                                     422: "no file, or a refused type",
+                                    429: "too many uploads (RATELIMIT_UPLOAD)",
                                     507: "no room left in storage"})
 def upload(files_data):
     """Upload one file (multipart, field `file`)."""
@@ -55,9 +56,15 @@ def get_file(file_id):
     return {"file": file_json(files.get_owned(require_user().id, file_id))}
 
 
+# The bytes come with the file's own stored type as Content-Type, whatever it is (`*/*`);
+# octet-stream is listed first for generated clients, which then hand out the bytes.
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+BYTES = {"application/octet-stream": BINARY, "*/*": BINARY}
 DOWNLOAD_RESPONSES: dict[int | str, Any] = {
-    200: {"description": "the bytes", "content": {"application/octet-stream": {}}},
-    206: "a byte range", 404: "no such file of mine", 416: "range not satisfiable"}
+    200: {"description": "the bytes, as an attachment, typed as stored", "content": BYTES},
+    206: {"description": "a byte range", "content": BYTES},
+    302: {"description": "with S3_PRESIGNED_DOWNLOADS=1: to a 5-minute presigned URL"},
+    404: "no such file of mine", 416: "range not satisfiable"}
 
 
 @bp.get("/files/<id:file_id>/download")

@@ -1,5 +1,8 @@
 """Request and response schemas: they validate input and generate the OpenAPI document."""
 
+import numbers
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import AwareDateTime, Boolean, DateTime, File, Integer, String
 from apiflask.validators import Length, Range
@@ -7,6 +10,18 @@ from marshmallow.fields import Nested
 
 from ..services.shares import MAX_DOWNLOADS_LIMIT, SHARE_PASSWORD_MAX, SHARE_PASSWORD_MIN
 from ..services.validation import PASSWORD_MAX, PASSWORD_MIN
+
+
+class WholeNumber(Integer):
+    """A JSON integer, also written as an integral float (`111.0`, which JSON Schema counts as
+    an integer); `1.5`, strings and booleans are refused."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise self.make_error("invalid")
+        return super()._validated(value)
 
 
 class UserOut(Schema):
@@ -20,11 +35,25 @@ class UserEnvelope(Schema):
     user = Nested(UserOut)
 
 
+# What the document promises an address that registers: the service (email-validator,
+# the canonical form) also takes internationalised ones, and refuses special-use domains.
+EMAIL_PATTERN = (r"^[A-Za-z0-9_%+-]{1,20}(\.[A-Za-z0-9_%+-]{1,20}){0,2}"
+                 r"@([A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?\.){1,4}"
+                 r"(?!(arpa|invalid|local|localhost|onion|test)$)[a-z]{2,20}$")
+
+
 # Lengths and ranges the services check are documented here but checked there, so that
 # one answer names every wrong field (the schema would stop before the service runs).
 class RegisterIn(Schema):
-    name = String(required=True, metadata={"minLength": 1, "maxLength": 255})
-    email = String(required=True, metadata={"format": "email", "maxLength": 255})
+    # Control characters are dropped and spaces folded: a name needs something else.
+    name = String(required=True, metadata={
+        "minLength": 1, "maxLength": 255, "pattern": "[0-9A-Za-z]",
+        "description": "1 to 255 characters, not only spaces and control characters"})
+    # Checked by the service, like every email; the pattern is what is always accepted.
+    email = String(required=True, metadata={
+        "format": "email", "minLength": 3, "maxLength": 255, "pattern": EMAIL_PATTERN,
+        "description": "an address; this pattern is always accepted, and internationalised "
+                       "addresses too; special-use domains (.test, .invalid…) are refused"})
     password = String(required=True, metadata={"minLength": PASSWORD_MIN,
                                                "maxLength": PASSWORD_MAX})
 
@@ -99,8 +128,8 @@ class UploadIn(Schema):
 class ShareIn(Schema):
     expires_at = AwareDateTime(load_default=None, allow_none=True, metadata={
         "description": "ISO 8601 with a time zone, in the future, at most SHARE_MAX_DAYS ahead"})
-    max_downloads = Integer(load_default=None, allow_none=True, strict=True,
-                            metadata={"minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT})
+    max_downloads = WholeNumber(load_default=None, allow_none=True,
+                                metadata={"minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT})
     password = String(load_default=None, allow_none=True, load_only=True,
                       metadata={"minLength": SHARE_PASSWORD_MIN,
                                 "maxLength": SHARE_PASSWORD_MAX})

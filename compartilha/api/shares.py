@@ -13,7 +13,8 @@ from .serializers import access_json, share_json, shared_json
 @login_required
 @bp.input(ShareIn, arg_name="options")
 @bp.output(ShareEnvelope, status_code=201)
-@bp.doc(security=BEARER, responses={404: "no such file of mine", 422: "an invalid option"})
+@bp.doc(security=BEARER, responses={404: "no such file of mine", 422: "an invalid option",
+                                    429: "too many links (RATELIMIT_SHARE)"})
 def create_share(file_id, options):
     """Create a share link, optionally with expiry, download limit, password, recipient."""
     share = shares.create(require_user().id, file_id, **options)

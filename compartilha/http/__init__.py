@@ -5,14 +5,15 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from apiflask import APIFlask
 
-from . import bodies, converters, headers, identity, multipart
+from . import bodies, converters, headers, identity, multipart, openapi
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: APIFlask) -> None:
     identity.init_app(app)  # trusted proxies first: they decide the client's address
     converters.init_app(app)  # before any route is registered
     bodies.init_app(app)
     headers.init_app(app)
     multipart.init_app(app)
+    openapi.init_app(app)  # the OpenAPI document's common parts

@@ -48,6 +48,9 @@ def wants_json() -> bool:
 def error_response(status: int, code: str, message: str, *, field: str | None = None,
                    details: object = None, fields: dict[str, str] | None = None,
                    headers: dict | None = None):
+    if status == 401 and request.path.startswith("/api/"):
+        # RFC 9110: a 401 names its scheme. (Link passwords, under /s/, are not one.)
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     if wants_json():
         body: dict = {"code": code, "message": message}
         if field:

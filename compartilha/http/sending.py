@@ -1,11 +1,9 @@
-"""Serving stored bytes: attachments with Range, ETag and zero-copy where possible;
-share downloads counted when their last byte is sent; sandboxed previews."""
+"""Serving stored bytes: attachments with Range, ETag and zero-copy where possible, and
+sandboxed previews. (Share downloads, counted, are `share_sending`'s.)"""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
-from typing import cast
 from urllib.parse import quote
 
 from flask import current_app, redirect, request
@@ -13,8 +11,8 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import FileWrapper, wrap_file
 
 from ..errors import NoPreview
-from ..models import File, Share, User
-from ..services import counting, files
+from ..models import File
+from ..services import files
 from ..storage import get_storage
 
 CHUNK = 256 * 1024
@@ -55,8 +53,13 @@ def send_file_record(record: File, *, ranges: bool = True, inline: bool = False,
     response.headers["Cache-Control"] = "private, no-store"
     response.set_etag(record.sha256)
     response.last_modified = record.created_at
+    environ = request.environ
+    if request.range is not None and len(request.range.ranges) > 1:
+        # Several ranges at once: the whole file (RFC 9110 lets a server ignore Range),
+        # not werkzeug's 416; nobody resumes a download that way.
+        environ = {key: value for key, value in environ.items() if key != "HTTP_RANGE"}
     try:
-        return response.make_conditional(request.environ, accept_ranges=ranges,
+        return response.make_conditional(environ, accept_ranges=ranges,
                                          complete_length=record.size)
     except BaseException:
         response.close()  # a 416 discards this response: do not leak the open file
@@ -131,79 +134,4 @@ def send_preview(record: File) -> Response:
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     # Our own pages frame it (the PDF viewer); no other site may.
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
-
-
-class CountedBody:
-    """Wraps a response body; on close reports bytes handed out and whether it ran to the end.
-
-    A WSGI server asks for the next chunk only after writing the previous one, so reaching
-    StopIteration means every byte went to the socket; a dropped client never gets there.
-    """
-
-    def __init__(self, inner: Iterable[bytes], on_close: Callable[[int, bool], None]) -> None:
-        self._inner = inner
-        self._iter: Iterator[bytes] = iter(inner)
-        self._on_close = on_close
-        self.sent = 0
-        self.exhausted = False
-        self._closed = False
-
-    def __iter__(self) -> CountedBody:
-        return self
-
-    def __next__(self) -> bytes:
-        try:
-            chunk = next(self._iter)
-        except StopIteration:
-            self.exhausted = True
-            raise
-        self.sent += len(chunk)
-        return chunk
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            close = getattr(self._inner, "close", None)
-            if close is not None:
-                close()
-        finally:
-            self._on_close(self.sent, self.exhausted)
-
-
-def send_share(share: Share, viewer: User | None) -> Response:
-    """A share's bytes. A limited link serves whole files only, so ranges cannot dodge
-    the count; a download counts when the file's last byte has been sent."""
-    record = share.file
-    direct = presigned_redirect(record) if share.max_downloads is None else None
-    if direct is not None:
-        # An unlimited link: a whole download counts when its URL is handed out (a player's
-        # Range requests do not), since the bytes never pass through here.
-        access = counting.begin(share, viewer, request.remote_addr or "",
-                                request.user_agent.string)
-        counting.finish(access.id, share.id, 0, completed=True, counts=request.range is None)
-        return direct
-    response = send_file_record(record, ranges=share.max_downloads is None)
-    if request.method == "HEAD" or response.status_code not in (200, 206):
-        return response
-    try:
-        access = counting.begin(share, viewer, request.remote_addr or "",
-                                request.user_agent.string)
-    except BaseException:
-        response.close()
-        raise
-    content_range = response.content_range
-    reaches_end = response.status_code == 200 or (
-        content_range is not None and content_range.stop == record.size)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    access_id, share_id = access.id, share.id
-
-    def on_close(sent: int, exhausted: bool) -> None:
-        # Runs after the request context is gone, when the server has sent the body.
-        with app.app_context():
-            counting.finish(access_id, share_id, sent, exhausted, reaches_end)
-
-    response.response = CountedBody(cast(Iterable[bytes], response.response), on_close)
     return response

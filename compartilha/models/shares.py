@@ -82,5 +82,9 @@ class Access(Model):
     completed: Mapped[bool | None] = mapped_column("concluido", default=None)
     finished_at: Mapped[datetime | None] = mapped_column("concluido_em", UTCDateTime(),
                                                          default=None)
+    # A limited link's download in progress keeps its slot until then, renewed while its
+    # bytes flow; a cut one until then too, so its ticket can resume it (services.counting).
+    held_until: Mapped[datetime | None] = mapped_column("vaga_ate", UTCDateTime(),
+                                                        default=None)
 
     user: Mapped[User | None] = relationship()

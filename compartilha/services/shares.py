@@ -164,8 +164,9 @@ def state(share: Share, now: datetime | None = None) -> str:
 GONE = {"revoked": ShareRevoked, "expired": ShareExpired, "used_up": ShareUsedUp}
 
 
-def resolve(token: str, viewer: User | None = None) -> Share:
-    """The share behind a public token, if it still grants access to this viewer."""
+def resolve(token: str, viewer: User | None = None, *, used_up_ok: bool = False) -> Share:
+    """The share behind a public token, if it still grants access to this viewer
+    (`used_up_ok`: a used-up link too, for the resumption of its last download)."""
     # The format check keeps odd input (and MySQL's trailing-space padding) away from the query.
     if not TOKEN_RE.fullmatch(token):
         raise ShareNotFound()
@@ -179,7 +180,7 @@ def resolve(token: str, viewer: User | None = None) -> Share:
     if addressed is not None and (viewer is None or viewer.email != addressed):
         raise ShareNotFound()
     current = state(share)
-    if current != "active":
+    if current != "active" and not (used_up_ok and current == "used_up"):
         raise GONE[current]()
     return share
 

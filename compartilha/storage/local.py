@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import secrets
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,8 +25,22 @@ from .interface import (
 )
 
 STAGING = ".staging"
+# Stored files and their folders are readable by the folder's group (nginx's, through
+# X_ACCEL_REDIRECT: docs/deploy.md), whatever the process's umask; never by others.
+FILE_MODE = 0o640
+DIR_MODE = 0o750
 PART_RE = re.compile(r"[0-9a-f]{32}\.part")
 READ_CHUNK = 256 * 1024
+
+
+def _make_dir(path: Path) -> None:
+    """A key folder, DIR_MODE, keeping the setgid bit it inherits from the storage root so
+    its files belong to the root's group."""
+    try:
+        path.mkdir()
+    except FileExistsError:
+        return
+    os.chmod(path, DIR_MODE | (path.stat().st_mode & stat.S_ISGID))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -58,9 +73,10 @@ class LocalWriter(Writer):
         key = new_key()
         final = self._storage.path(key)
         self._fh.flush()
+        os.fchmod(self._fh.fileno(), FILE_MODE)
         os.fsync(self._fh.fileno())
         self._fh.close()
-        final.parent.mkdir(exist_ok=True)
+        _make_dir(final.parent)
         os.replace(self._tmp, final)
         _fsync_dir(final.parent)
         return key
@@ -174,7 +190,8 @@ class LocalStorage(Storage):
         key = upload_key(handle)
         final = self.path(key)
         try:
-            final.parent.mkdir(exist_ok=True)
+            _make_dir(final.parent)
+            os.chmod(self._upload_path(handle), FILE_MODE)
             os.replace(self._upload_path(handle), final)
         except FileNotFoundError:
             if final.is_file():  # published before

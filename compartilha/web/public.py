@@ -9,14 +9,21 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from ..errors import NoPreview, PasswordRequired, ShareNotFound, WrongSharePassword
+from ..errors import (
+    NoPreview,
+    PasswordRequired,
+    ShareNotFound,
+    ShareUsedUp,
+    WrongSharePassword,
+)
 from ..http.error_handlers import wants_json
 from ..http.identity import client_address, load_user
-from ..http.sending import can_preview, send_preview, send_share
+from ..http.sending import can_preview, send_preview
+from ..http.share_sending import send_share, send_ticket
 from ..logs import event
 from ..models import Share
 from ..public_paths import SHARE_LINKS
-from ..services import shares, throttle
+from ..services import counting, shares, throttle
 from . import bp
 
 UNLOCK_SECONDS = 15 * 60
@@ -75,13 +82,13 @@ def _page(share: Share, *, needs_password: bool, error: str | None = None,
     return _private(current_app.response_class(html, status=status, mimetype="text/html"))
 
 
-def _resolve(token: str) -> Share:
+def _resolve(token: str, *, used_up_ok: bool = False) -> Share:
     """The share behind the token. Unknown tokens are counted per client: past
     RATELIMIT_SHARE_MISS every link answers 429 to it (a known one too, or the answers
     would still tell hits from misses); the miss that goes over the limit gets 429."""
     throttle.check("share-miss", client_address())
     try:
-        return shares.resolve(token, load_user())
+        return shares.resolve(token, load_user(), used_up_ok=used_up_ok)
     except ShareNotFound:
         throttle.take("share-miss", client_address())
         raise
@@ -113,7 +120,8 @@ def share_unlock(token: str):
 
 @bp.route(f"{SHARE_LINKS}<token>/download", methods=["GET", "POST"])
 def share_download(token: str):
-    share = _resolve(token)
+    # A used-up link answers 410, except to the resumption of its last download(s).
+    share = _resolve(token, used_up_ok=request.method != "HEAD" and bool(_range_start()))
     viewer = load_user()
     remember = False
     try:
@@ -128,10 +136,58 @@ def share_download(token: str):
         return _page(share, needs_password=True, status=401,
                      error=_("Wrong password for this link.")
                      if isinstance(exc, WrongSharePassword) else None)
-    response = _private(send_share(share, viewer))
+    if share.max_downloads is not None and request.method != "HEAD":
+        response = _private(_to_ticket(share))
+    else:
+        response = _private(send_share(share, viewer))
     if remember:
         _remember_unlock(response, share)
     return response
+
+
+def _range_start() -> int | None:
+    """Where the request's (first) range starts; None without one, or for a suffix."""
+    if request.range is None or not request.range.ranges:
+        return None
+    start = request.range.ranges[0][0]
+    return start if start >= 0 else None
+
+
+def _ticket_cookie(share: Share) -> str:
+    return f"compartilha_ticket_{share.id}"
+
+
+def _to_ticket(share: Share) -> Response:
+    """A limited link's download starts as a ticket, a URL of its own that honours Range
+    until the download completes: the redirect to it holds one slot, and a client that
+    comes back (the ticket's cookie, or a plain `curl -C -` from the same address and
+    program) is sent to the same ticket, never given another slot."""
+    viewer, ip, agent = load_user(), client_address(), request.user_agent.string
+    start = _range_start()
+    access = counting.resume(share, request.cookies.get(_ticket_cookie(share), ""), start)
+    if access is None and start:
+        access = counting.held_by(share, viewer, ip, agent, start)
+    if access is None and shares.state(share) == "used_up":
+        raise ShareUsedUp()
+    if access is None:
+        access = counting.begin(share, viewer, ip, agent, hold=True)
+    name = counting.ticket(access)
+    response = redirect(url_for("web.share_ticket", token=share.token, ticket=name),
+                        303 if request.method == "POST" else 302)
+    response.set_cookie(_ticket_cookie(share), name, httponly=True, samesite="Lax",
+                        max_age=int(counting.HOLD.total_seconds()), secure=request.is_secure,
+                        path=f"{SHARE_LINKS}{share.token}")
+    return response
+
+
+@bp.route(f"{SHARE_LINKS}<token>/d/<ticket>", methods=["GET"])
+def share_ticket(token: str, ticket: str):
+    """One download of a limited link, resumable; an ended ticket starts over on the link."""
+    share = _resolve(token, used_up_ok=bool(_range_start()))
+    access = counting.resume(share, ticket, _range_start())
+    if access is None:
+        return _private(redirect(url_for("web.share_download", token=token), 302))
+    return _private(send_ticket(share, access))
 
 
 @bp.get(f"{SHARE_LINKS}<token>/preview")

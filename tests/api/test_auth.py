@@ -99,6 +99,7 @@ def test_me_without_valid_token_is_401(client, header):
     rv = client.get("/api/v1/me", headers=headers)
     assert rv.status_code == 401
     assert error_code(rv) == "not_authenticated"
+    assert rv.headers["WWW-Authenticate"] == "Bearer"  # RFC 9110: a 401 names its scheme
 
 
 def test_logout_revokes_that_token_only(client, auth):

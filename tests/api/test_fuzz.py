@@ -1,5 +1,6 @@
-"""schemathesis drives every operation of /api/v1/openapi.json with generated input:
-no 5xx, and every response matches the documented schema."""
+"""schemathesis drives every operation of /api/v1/openapi.json with generated input and
+runs every one of its checks on each answer: no 5xx, every status, header, content type
+and body as documented, invalid input refused, valid input accepted, auth enforced."""
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,9 @@ from compartilha.extensions import db
 from tests.conftest import base_config
 from tests.helpers import AuthActions, tables
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+# The tus operations' documentation is the tus work's (issue 13, tus part); until it has
+# landed they get the three checks they always had, and every other operation all of them.
+TUS_CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 FUZZ = settings(max_examples=12, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
@@ -39,7 +42,8 @@ def test_api_survives_generated_requests(database, tmp_path):
         @FUZZ
         @given(case=operation.as_strategy())
         def run(case):
-            case.call_and_validate(headers=headers, checks=CHECKS)
+            checks = TUS_CHECKS if case.operation.path.startswith("/api/v1/uploads") else None
+            case.call_and_validate(headers=headers, checks=checks)  # None: every check
 
         run()
     with app.app_context():

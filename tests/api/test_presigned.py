@@ -62,6 +62,8 @@ def test_unlimited_link_redirects_and_counts(client, auth, owner, storage_backen
 def test_limited_link_streams_through_the_app(client, auth, owner):
     token = share(client, owner, upload(auth, owner), max_downloads=1)["token"]
     rv = client.get(f"/s/{token}/download")
+    assert rv.status_code == 302 and f"/s/{token}/d/" in rv.headers["Location"]
+    rv = client.get(rv.headers["Location"])  # the download's ticket, on this app
     assert rv.status_code == 200 and rv.data == DATA
     assert count(client, owner) == 1
     assert client.get(f"/s/{token}/download").status_code == 410

@@ -59,3 +59,14 @@ def test_range_reads_only_its_bytes(client, auth, counted):
         environ_overrides={"wsgi.file_wrapper": UnseekableWrapper})
     assert rv.status_code == 206 and rv.data == DATA[300000:300010]
     assert sum(counted) <= len(DATA) - 300000
+
+
+@pytest.mark.parametrize("header", ["bytes=0-9,20-29", "bytes=0-0,-1"])
+def test_several_ranges_get_the_whole_file(client, auth, header):
+    """Not 416: a server may ignore Range, and the whole file is always right."""
+    account = auth.user()
+    file_id = auth.upload(account, DATA, "d.bin").get_json()["file"]["id"]
+    rv = client.get(f"/api/v1/files/{file_id}/download", headers={**account.headers,
+                                                                  "Range": header})
+    assert rv.status_code == 200 and rv.data == DATA
+    assert rv.headers["Accept-Ranges"] == "bytes"

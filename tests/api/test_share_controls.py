@@ -66,6 +66,8 @@ def test_create_with_every_option(client, auth, owner):
     ({"recipient_email": "not-an-email"}, "recipient_email"),
     ({"recipient_email": "a@b.c\r\nBcc: x@y.z"}, "recipient_email"),
     ({"unknown_option": 1}, "unknown_option"),
+    ({"max_downloads": 1.5}, "max_downloads"),
+    ({"max_downloads": True}, "max_downloads"),
 ])
 def test_invalid_option_is_422_naming_the_field_and_creates_nothing(client, owner, options,
                                                                     field):
@@ -75,6 +77,11 @@ def test_invalid_option_is_422_naming_the_field_and_creates_nothing(client, owne
     assert error_code(rv) == "invalid_field"
     assert rv.get_json()["error"]["field"] == field
     assert shares_of(client, owner) == []
+
+
+def test_an_integral_float_is_a_download_limit(client, owner):
+    """JSON Schema's `integer` includes 111.0, and so do generated clients' numbers."""
+    assert make_share(client, owner, max_downloads=111.0)["max_downloads"] == 111
 
 
 def test_expired_link_is_410_everywhere(app, client, owner):
@@ -96,7 +103,7 @@ def test_download_limit_counts_and_then_410(client, owner):
     for _ in range(3):  # page views (and preview bots) burn nothing
         assert client.get(f"/s/{token}").status_code == 200
     for n in (1, 2):
-        rv = client.get(f"/s/{token}/download")
+        rv = client.get(f"/s/{token}/download", follow_redirects=True)
         assert rv.status_code == 200 and rv.data == BIG
         assert shares_of(client, owner)[0]["download_count"] == n
     gone = client.get(f"/s/{token}/download", headers={"Accept": "application/json"})
@@ -106,11 +113,50 @@ def test_download_limit_counts_and_then_410(client, owner):
     assert listed["state"] == "used_up" and listed["last_download_at"] is not None
 
 
-def test_limited_link_ignores_ranges_so_they_cannot_dodge_the_count(client, owner):
+def test_a_limited_link_hands_out_a_ticket_that_resumes_with_ranges(app, client, owner):
+    """Ranges on a limited link go to one download's ticket: they resume it, and it counts
+    once, when its last byte has been sent; meanwhile the slot is nobody else's (503
+    `share_busy` with Retry-After, not 410: the link is not gone)."""
     share = make_share(client, owner, max_downloads=1)
-    rv = client.get(f"/s/{share['token']}/download", headers={"Range": "bytes=0-9"})
-    assert rv.status_code == 200 and rv.data == BIG
-    assert shares_of(client, owner)[0]["state"] == "used_up"
+    url = f"/s/{share['token']}/download"
+    first = client.get(url)
+    assert first.status_code == 302 and "/d/" in first.headers["Location"]
+    ticket = first.headers["Location"]
+    rv = client.get(ticket, headers={"Range": "bytes=0-9"})
+    assert rv.status_code == 206 and rv.data == BIG[:10]
+    assert shares_of(client, owner)[0]["download_count"] == 0
+    busy = app.test_client().get(url, headers={"Accept": "application/json"})
+    assert busy.status_code == 503 and error_code(busy) == "share_busy"
+    assert 1 <= int(busy.headers["Retry-After"]) <= 60
+    # Back on the link with the ticket's cookie: the same ticket, not another slot.
+    again = client.get(url, headers={"Range": "bytes=10-"})
+    assert again.status_code == 302 and again.headers["Location"] == ticket
+    rv = client.get(ticket, headers={"Range": "bytes=10-"})
+    assert rv.status_code == 206 and rv.data == BIG[10:]
+    listed = shares_of(client, owner)[0]
+    assert listed["download_count"] == 1 and listed["state"] == "used_up"
+    accesses = client.get(f"/api/v1/shares/{share['id']}/accesses",
+                          headers=owner.headers).get_json()["accesses"]
+    assert len(accesses) == 1 and accesses[0]["completed"] is True
+    assert accesses[0]["bytes_sent"] == len(BIG)
+    # Sent is not received (kernel buffers): a completed ticket still resumes what a cut
+    # may have lost, never counting again, but not a copy's worth more in all; then the
+    # used-up link says 410.
+    for _ in range(2):
+        rv = client.get(ticket, headers={"Range": "bytes=10-"})
+        assert rv.status_code == 206 and rv.data == BIG[10:]
+    assert shares_of(client, owner)[0]["download_count"] == 1
+    for headers in ({"Range": "bytes=10-"}, {}):
+        rv = client.get(ticket, headers=headers, follow_redirects=True)
+        assert rv.status_code == 410
+    assert app.test_client().get(url, headers={"Range": "bytes=10-"}).status_code == 410
+
+
+def test_a_forged_or_ended_ticket_starts_over_on_the_link(client, owner):
+    share = make_share(client, owner, max_downloads=2)
+    rv = client.get(f"/s/{share['token']}/d/WzEsMV0.forged")
+    assert rv.status_code == 302 and rv.headers["Location"].endswith("/download")
+    assert shares_of(client, owner)[0]["download_count"] == 0
 
 
 def test_range_ending_before_the_last_byte_does_not_count(client, owner):
@@ -124,9 +170,10 @@ def test_range_ending_before_the_last_byte_does_not_count(client, owner):
     assert shares_of(client, owner)[0]["download_count"] == 1
 
 
-def test_dropped_connection_does_not_count(client, owner):
+def test_dropped_connection_does_not_count_and_keeps_its_slot_for_resuming(app, client,
+                                                                           owner):
     share = make_share(client, owner, max_downloads=1)
-    rv = client.get(f"/s/{share['token']}/download", buffered=False)
+    rv = client.get(f"/s/{share['token']}/download", buffered=False, follow_redirects=True)
     assert rv.status_code == 200
     first = next(iter(rv.response))
     assert 0 < len(first) < len(BIG)
@@ -135,11 +182,34 @@ def test_dropped_connection_does_not_count(client, owner):
     assert listed["download_count"] == 0 and listed["state"] == "active"
     accesses = client.get(f"/api/v1/shares/{share['id']}/accesses",
                           headers=owner.headers).get_json()["accesses"]
-    assert accesses[0]["completed"] is False
-    assert 0 < accesses[0]["bytes_sent"] < len(BIG)
-    # the slot came back: the one allowed download still works
-    rv = client.get(f"/s/{share['token']}/download")
-    assert rv.status_code == 200 and rv.data == BIG
+    assert accesses[0]["completed"] is None  # held for its resumption
+    sent = accesses[0]["bytes_sent"]
+    assert 0 < sent < len(BIG)
+    assert app.test_client().get(f"/s/{share['token']}/download").status_code == 503
+    # the same client resumes where it was cut, without another slot
+    rv = client.get(f"/s/{share['token']}/download", headers={"Range": f"bytes={sent}-"},
+                    follow_redirects=True)
+    assert rv.status_code == 206 and rv.data == BIG[sent:]
+    assert shares_of(client, owner)[0]["download_count"] == 1
+
+
+def test_an_abandoned_ticket_gives_its_slot_back_uncounted(app, client, owner):
+    share = make_share(client, owner, max_downloads=1)
+    rv = client.get(f"/s/{share['token']}/download", buffered=False, follow_redirects=True)
+    next(iter(rv.response))
+    rv.close()
+    other = app.test_client()
+    assert other.get(f"/s/{share['token']}/download").status_code == 503
+    from compartilha.models import Access
+
+    with app.app_context():
+        access = db.session.query(Access).one()
+        access.held_until = datetime.now(UTC) - timedelta(seconds=1)
+        db.session.commit()
+    ok = other.get(f"/s/{share['token']}/download", follow_redirects=True)
+    assert ok.status_code == 200 and ok.data == BIG
+    listed = shares_of(client, owner)[0]
+    assert listed["download_count"] == 1 and listed["state"] == "used_up"
 
 
 def test_password_link(app):
@@ -258,18 +328,19 @@ def test_housekeeping_purges_ended_links_after_retention(app, client, runner, ow
 def test_housekeeping_releases_slots_of_downloads_that_never_finished(app, client, runner,
                                                                       owner):
     share = make_share(client, owner, max_downloads=1)
-    rv = client.get(f"/s/{share['token']}/download", buffered=False)
+    rv = client.get(f"/s/{share['token']}/download", buffered=False, follow_redirects=True)
     next(iter(rv.response))  # a worker dies here: close() never runs
-    assert client.get(f"/s/{share['token']}/download").status_code == 410
+    client = app.test_client()
+    assert client.get(f"/s/{share['token']}/download").status_code == 503
     from compartilha.models import Access
 
     with app.app_context():
         access = db.session.query(Access).one()
-        access.at = datetime.now(UTC) - timedelta(days=2)
+        access.held_until = datetime.now(UTC) - timedelta(minutes=1)
         db.session.commit()
     result = runner.invoke(args=["cleanup"])
     assert "released 1 stale download slots" in result.output
-    ok = client.get(f"/s/{share['token']}/download")
+    ok = client.get(f"/s/{share['token']}/download", follow_redirects=True)
     assert ok.status_code == 200 and ok.data == BIG
     rv.close()  # only to free the test's file handle
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import ssl
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,28 +75,67 @@ def site_config(app_port: int, http_port: int, https_port: int, cert: Path, key:
     return text
 
 
+def storage_folder(srv: Path) -> Path:
+    """The storage folder as docs/deploy.md sets it up: group www-data, setgid, 2750, its
+    parents passable (`chmod o+x`). nginx's workers run as www-data when we are root."""
+    files = srv / "files"
+    os.chmod(srv, os.stat(srv).st_mode | 0o001)
+    if os.geteuid() == 0:
+        subprocess.run(["install", "-d", "-o", "root", "-g", "www-data",  # noqa: S603, S607
+                        "-m", "2750", str(files)], check=True)
+    else:
+        files.mkdir(mode=0o750)
+    return files
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
 @contextlib.contextmanager
 def nginx_site(work: Path, app_env: dict[str, str | None]) -> Iterator[dict]:
-    """gunicorn with `app_env` (SQLite and a local folder in `work`) behind nginx."""
+    """gunicorn with `app_env` (SQLite in `work`, files in a folder set up as
+    docs/deploy.md says) behind nginx, its workers as www-data, on a port other than 443."""
     max_upload = int(app_env.get("MAX_UPLOAD_BYTES") or 8 * MIB)
+    # Outside pytest's temporary folders, which only their owner may enter.
+    srv = Path(tempfile.mkdtemp(prefix="compartilha-srv-"))
+    try:
+        yield from _site(work, srv, storage_folder(srv), app_env, max_upload)
+    finally:
+        shutil.rmtree(srv, ignore_errors=True)
+
+
+def _site(work: Path, srv: Path, files: Path, app_env: dict[str, str | None],
+          max_upload: int) -> Iterator[dict]:
     env = {**migrated_sqlite(work), "SCRYPT_N": "16", "TRUSTED_PROXIES": "1",
-           "X_ACCEL_REDIRECT": "/_files/", "MAX_UPLOAD_BYTES": str(max_upload), **app_env}
-    files = work / "files"
-    app_server = start_gunicorn(env, work, "app")
+           "X_ACCEL_REDIRECT": "/_files/", "MAX_UPLOAD_BYTES": str(max_upload),
+           "STORAGE_URL": f"file://{files}", **app_env}
+    with umask(0o077):  # a hardened service's: the app must still make files nginx reads
+        app_server = start_gunicorn(env, work, "app")
     try:
         http_port, https_port = free_ports(2)
         cert, key = self_signed(work)
         app_port = int(app_server.url.rsplit(":", 1)[1])
         (work / "site.conf").write_text(site_config(app_port, http_port, https_port, cert,
                                                     key, files, max_upload))
-        user = "user root;\n" if os.geteuid() == 0 else ""  # workers read the temp folders
-        temp = "".join(f"{kind}_temp_path {work / kind};\n"
-                       for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temp = srv / "nginx-temp"  # the workers write request bodies here
+        temp.mkdir(mode=0o700)
+        user = ""
+        if os.geteuid() == 0:  # as Debian's /etc/nginx/nginx.conf: `user www-data;`
+            user = "user www-data;\n"
+            shutil.chown(temp, "www-data", "www-data")
+        temps = "".join(f"{kind}_temp_path {temp / kind};\n"
+                        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         (work / "nginx.conf").write_text(
             f"{user}worker_processes 1;\npid {work / 'nginx.pid'};\n"
             f"error_log {work / 'error.log'};\ndaemon off;\n"
             f"events {{ worker_connections 1024; }}\n"
-            f"http {{\naccess_log {work / 'access.log'};\n{temp}"
+            f"http {{\naccess_log {work / 'access.log'};\n{temps}"
             f"include {work / 'site.conf'};\n}}\n")
         with open(work / "nginx.log", "wb") as out:
             nginx = subprocess.Popen(  # noqa: S603
@@ -107,9 +147,10 @@ def nginx_site(work: Path, app_env: dict[str, str | None]) -> Iterator[dict]:
             wait_http(f"http://127.0.0.1:{http_port}/", nginx, work / "error.log", 20,
                       accept=(301,))
             yield {"https": f"https://127.0.0.1:{https_port}",
-                   "http": f"http://127.0.0.1:{http_port}",
+                   "http": f"http://127.0.0.1:{http_port}", "https_port": https_port,
                    "context": ssl.create_default_context(cafile=str(cert)), "files": files,
-                   "database": work / "app.db", "max_upload": max_upload}
+                   "database": work / "app.db", "max_upload": max_upload,
+                   "error_log": work / "error.log", "cert": cert}
         finally:
             stop(nginx)
     finally:

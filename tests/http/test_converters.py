@@ -15,3 +15,15 @@ def test_ids_outside_the_database_range_are_not_found(client, auth):
     for bad in ("0", str(ID_MAX + 1), "-1", "1.0"):
         rv = client.get(f"/api/v1/files/{bad}", headers=account.headers)
         assert rv.status_code == 404 and error_code(rv) == "not_found", bad
+
+
+def test_an_id_out_of_range_is_404_for_every_method(client, auth):
+    """Not 405: a converter refusing after the route matched made werkzeug answer with the
+    methods of the GET route of the same path."""
+    account = auth.user()
+    for bad in ("0", "00", "01", str(ID_MAX + 1), "99999999999"):
+        for method in ("get", "delete", "post"):
+            rv = getattr(client, method)(f"/api/v1/files/{bad}", headers=account.headers)
+            assert rv.status_code == 404 and error_code(rv) == "not_found", (method, bad)
+    rv = client.delete(f"/api/v1/files/{ID_MAX}", headers=account.headers)
+    assert rv.status_code == 404 and error_code(rv) == "file_not_found"

@@ -114,3 +114,28 @@ def test_a_full_disk_during_append_keeps_none_of_the_call(storage, monkeypatch):
     monkeypatch.undo()
     assert b"".join(storage.read_upload(handle, 4)) == b"kept"
     assert storage._upload_path(handle).stat().st_size == 4  # the room is given back
+
+
+@pytest.mark.parametrize("way", ["form", "tus"])
+def test_stored_files_are_readable_by_the_folders_group_only(tmp_path, way):
+    """nginx (X_ACCEL_REDIRECT) reads the files as another user in the folder's group:
+    files 0640 and folders 0750 inheriting setgid, whatever the app's umask."""
+    root = tmp_path / "root"
+    root.mkdir()
+    os.chmod(root, 0o2750)  # noqa: S103 - the set-up docs/deploy.md gives
+    old = os.umask(0o077)
+    try:
+        storage = LocalStorage(root)
+        if way == "form":
+            writer = storage.writer()
+            writer.write(b"bytes")
+            key = writer.commit()
+        else:
+            handle = storage.start_upload()
+            storage.append(handle, 0, [b"bytes"])
+            key = storage.finish_upload(handle)
+    finally:
+        os.umask(old)
+    path = storage.path(key)
+    assert oct(path.stat().st_mode & 0o7777) == oct(0o640)
+    assert oct(path.parent.stat().st_mode & 0o7777) == oct(0o2750)

@@ -1,0 +1,68 @@
+"""What the OpenAPI document says of every operation, beyond each route's own `@bp.doc`:
+an `operationId` (the view's name: generated clients name their functions after it), the
+400 any request can get, the challenge a 401 carries, and ids in paths as the integers
+the id converter accepts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apiflask import APIFlask
+
+from .converters import ID_SCHEMA
+
+# Where the view's own name would not say what the operation does.
+OPERATION_IDS = {"api.me": "get_me", "api.upload": "upload_file",
+                 "api.download": "download_file", "health.healthz": "health"}
+ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}}
+BAD_REQUEST = {"description": "a malformed request: JSON that does not parse, a body over "
+                              "1 MiB or nested too deep, a Host not in TRUSTED_HOSTS",
+               "content": ERROR}
+CHALLENGE = {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}
+SKIPPED = {"HEAD", "OPTIONS"}
+ID_PARAMETERS = {"file_id", "share_id"}  # `<id:…>` in the routes (http.converters)
+
+
+def _operations(app: APIFlask, spec: dict[str, Any]):
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<([^<:]+:)?", "{", rule.rule).replace(">", "}")
+        for method in sorted((rule.methods or set()) - SKIPPED):
+            operation = spec["paths"].get(path, {}).get(method.lower())
+            if operation is not None:
+                yield rule.endpoint, operation
+
+
+def _body_required(spec: dict[str, Any], operation: dict[str, Any]) -> None:
+    """A body with required fields is itself required (an empty request gets 422)."""
+    body = operation.get("requestBody")
+    if body is None:
+        return
+    for media in body.get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        schema = spec.get("components", {}).get("schemas", {}).get(ref.rpartition("/")[2], {})
+        if schema.get("required"):
+            body["required"] = True
+
+
+def _complete(endpoint: str, operation: dict[str, Any]) -> None:
+    operation.setdefault("operationId",
+                         OPERATION_IDS.get(endpoint, endpoint.rpartition(".")[2]))
+    responses = operation.setdefault("responses", {})
+    responses.setdefault("400", BAD_REQUEST)
+    if "401" in responses:
+        responses["401"].setdefault("headers", {}).update(CHALLENGE)
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "path" and parameter["name"] in ID_PARAMETERS:
+            parameter["schema"] = dict(ID_SCHEMA)
+
+
+
+def init_app(app: APIFlask) -> None:
+    @app.spec_processor
+    def complete(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
+        if isinstance(spec, dict):
+            for endpoint, operation in _operations(app, spec):
+                _complete(endpoint, operation)
+                _body_required(spec, operation)
+        return spec
