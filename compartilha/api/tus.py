@@ -88,13 +88,17 @@ def _body(length: int) -> BodyReader:
 
 
 def _progress(response: Response, result: tus.Appended) -> Response:
-    response.headers["Upload-Offset"] = str(result.upload.offset)
+    response.headers["Upload-Offset"] = str(result.offset)
+    response.headers["Upload-Expires"] = format_datetime(result.expires_at, usegmt=True)
     if result.file is not None:
         response.headers[FILE_ID_HEADER] = str(result.file.id)
-    else:
-        response.headers["Upload-Expires"] = format_datetime(result.upload.expires_at,
-                                                             usegmt=True)
     return response
+
+
+def _encoded_metadata(progress: tus.Progress) -> str:
+    """Upload-Metadata as stored: the (cleaned) file name and type."""
+    return ",".join(f"{key} {base64.b64encode(value.encode()).decode()}"
+                    for key, value in (("filename", progress.name), ("filetype", progress.type)))
 
 
 @bp.route("/uploads", methods=["OPTIONS"], provide_automatic_options=False)
@@ -141,10 +145,14 @@ def tus_create():
 @bp.doc(security=BEARER, summary="tus offset", responses={404: "no such upload of mine"})
 def tus_status(token: str):
     """How many bytes the server holds: resume from Upload-Offset."""
-    upload = tus.get_owned(require_user().id, token)
-    return Response(status=200, headers={
-        "Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
-        "Upload-Expires": format_datetime(upload.expires_at, usegmt=True)})
+    progress = tus.status(require_user().id, token)
+    response = Response(status=200, headers={
+        "Upload-Offset": str(progress.offset), "Upload-Length": str(progress.length),
+        "Upload-Expires": format_datetime(progress.expires_at, usegmt=True),
+        "Upload-Metadata": _encoded_metadata(progress)})
+    if progress.partial:
+        response.headers["Upload-Concat"] = "partial"
+    return response
 
 
 @bp.patch(f"/uploads/{TOKEN}")

@@ -84,8 +84,21 @@ class Body:
 
 @dataclass
 class Appended:
-    upload: Upload
-    file: File | None  # set when this request delivered the last byte
+    offset: int
+    expires_at: datetime
+    file: File | None  # set when the upload is finished (by this request or before)
+
+
+@dataclass
+class Progress:
+    """What a HEAD tells of an upload, unfinished or finished."""
+
+    offset: int
+    length: int
+    expires_at: datetime
+    name: str
+    type: str
+    partial: bool = False
 
 
 def expiry() -> datetime:
@@ -121,6 +134,33 @@ def get_owned(user_id: int, token: str) -> Upload:
     return upload
 
 
+def finished(user_id: int, token: str) -> File:
+    """The file a finished upload became, while its URL still answers as the upload would
+    have (until UPLOAD_EXPIRY_HOURS after it finished): a client whose last answer was
+    lost, or that resumes a stored URL, learns it is done instead of sending it again."""
+    record = db.session.scalar(select(File).where(File.upload_token == token))
+    if record is None or record.user_id != user_id:
+        raise UploadNotFound()
+    if finished_expiry(record) <= utcnow():
+        raise UploadExpired()
+    return record
+
+
+def finished_expiry(record: File) -> datetime:
+    return record.created_at + timedelta(hours=current_app.config["UPLOAD_EXPIRY_HOURS"])
+
+
+def status(user_id: int, token: str) -> Progress:
+    try:
+        upload = get_owned(user_id, token)
+    except UploadNotFound:
+        record = finished(user_id, token)
+        return Progress(record.size, record.size, finished_expiry(record), record.name,
+                        record.type)
+    return Progress(upload.offset, upload.length, upload.expires_at, upload.name,
+                    upload.type, upload.partial)
+
+
 def _lock(user_id: int, token: str) -> tuple[Upload, str]:
     """The upload, with its lease taken by this request (423 while another holds it).
     The caller `leases.forget`s the lease when the request ends."""
@@ -148,7 +188,10 @@ def append(user_id: int, token: str, offset: int, stream: Readable, length: int,
     """Store the `length` bytes of `stream` at `offset`; durable before the new offset is
     recorded. A stream that ends early (its client left) keeps what arrived."""
     body = Body(stream, length)
-    upload = get_owned(user_id, token)
+    try:
+        upload = get_owned(user_id, token)
+    except UploadNotFound:
+        return _finished_before(user_id, token, offset, body)
     if offset != upload.offset:
         raise UploadOffsetMismatch(headers={"Upload-Offset": str(upload.offset)})
     if offset + body.length > upload.length:
@@ -164,6 +207,17 @@ def append(user_id: int, token: str, offset: int, stream: Readable, length: int,
         raise
     finally:
         leases.forget(lease)
+
+
+def _finished_before(user_id: int, token: str, offset: int, body: Body) -> Appended:
+    """A PATCH to a finished upload (its answer was lost): at its end and empty, it is
+    answered as the last one was; nothing is stored twice."""
+    record = finished(user_id, token)
+    if offset != record.size:
+        raise UploadOffsetMismatch(headers={"Upload-Offset": str(record.size)})
+    if body.length:
+        raise TooLarge("The body goes past Upload-Length.")
+    return Appended(record.size, finished_expiry(record), record)
 
 
 def _receive(upload: Upload, lease: str, body: Body,
@@ -205,7 +259,7 @@ def _store(upload: Upload, body: Body,
 
 def _acknowledge(upload: Upload, lease: str, written: int, whole: Any) -> Appended:
     offset = upload.offset + written
-    if offset < upload.length:
+    if offset < upload.length or upload.partial:  # a partial one waits for its final
         expires = expiry()
         saved = rowcount(db.session.execute(
             update(Upload).where(Upload.id == upload.id, Upload.lock == lease)
@@ -215,11 +269,11 @@ def _acknowledge(upload: Upload, lease: str, written: int, whole: Any) -> Append
             raise leases.busy(None)
         db.session.expunge(upload)  # answered from what was just written, not re-read
         db.session.commit()
-        upload.offset, upload.expires_at = offset, expires
-        return Appended(upload, None)
+        return Appended(offset, expires, None)
     key = get_storage().finish_upload(upload.handle)
     _keep_hasher(upload.token, upload.length, whole)  # for a retry if the recording fails
-    return Appended(upload, _settle(upload, lease, key, whole))
+    record = _settle(upload, lease, key, whole)
+    return Appended(record.size, finished_expiry(record), record)
 
 
 def _settle(upload: Upload, lease: str, key: str, whole: Any | None) -> File:
@@ -237,8 +291,9 @@ def _staging_gone(upload: Upload, lease: str, body: Body,
     storage, handle = get_storage(), upload.handle
     if storage.upload_published(handle):
         _discard(body)  # the bytes are all here already
-        return Appended(upload, _settle(upload, lease, upload_key(handle),
-                                        _take_hasher(upload.token, upload.length)))
+        record = _settle(upload, lease, upload_key(handle),
+                         _take_hasher(upload.token, upload.length))
+        return Appended(record.size, finished_expiry(record), record)
     if upload.offset == 0 and body.received == 0:
         storage.start_upload(handle)
         return _acknowledge(upload, lease, *_store(upload, body, checksum))

@@ -12,7 +12,7 @@ DATA = b"0123456789" * 1000
 def test_an_upload_from_plain_streams_becomes_a_file(user):
     upload = tus.create(user.id, len(DATA), "a.bin", "application/octet-stream")
     first = tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:3000]), 3000)
-    assert first.file is None and first.upload.offset == 3000
+    assert first.file is None and first.offset == 3000
     with pytest.raises(UploadOffsetMismatch):
         tus.append(user.id, upload.token, 0, io.BytesIO(DATA), len(DATA))
     last = tus.append(user.id, upload.token, 3000, io.BytesIO(DATA[3000:]), len(DATA) - 3000)
@@ -24,7 +24,7 @@ def test_an_upload_from_plain_streams_becomes_a_file(user):
 def test_a_stream_that_ends_early_keeps_what_arrived(user):
     upload = tus.create(user.id, len(DATA), "a.bin", None)
     result = tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:100]), 500)
-    assert result.upload.offset == 100 and result.file is None
+    assert result.offset == 100 and result.file is None
 
 
 def test_limits_and_owners(user, ctx):
