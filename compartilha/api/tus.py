@@ -87,6 +87,17 @@ def _body(length: int) -> BodyReader:
     return BodyReader(request.environ, length)
 
 
+def _chunked_body() -> BodyReader:
+    """A chunked body (no Content-Length): read to its end, never past the upload's
+    length (the service stops there: 413), and only as the server de-chunked it."""
+    if request.mimetype != OFFSET_TYPE:
+        raise TusError(415, "unsupported_media_type", f"Send the bytes as {OFFSET_TYPE}.")
+    body = BodyReader.chunked(request.environ, current_app.config["MAX_UPLOAD_BYTES"] + 1)
+    if body is None:
+        raise TusError(411, "length_required", "Send Content-Length.")
+    return body
+
+
 def _progress(response: Response, result: tus.Appended) -> Response:
     response.headers["Upload-Offset"] = str(result.offset)
     response.headers["Upload-Expires"] = format_datetime(result.expires_at, usegmt=True)
@@ -165,12 +176,24 @@ def tus_append(token: str):
     """Append bytes at Upload-Offset (application/offset+octet-stream)."""
     _check_version()
     offset = _int_header("Upload-Offset")
-    if request.content_length is None:
-        raise TusError(411, "length_required", "Send Content-Length.")
-    body = _body(request.content_length)
-    result = tus.append(require_user().id, token, offset or 0, body,
-                            request.content_length, _checksum())
+    length = request.content_length
+    body = _body(length) if length is not None else _chunked_body()
+    result = tus.append(require_user().id, token, offset or 0, body, length, _checksum())
     return _progress(Response(status=204), result)
+
+
+@bp.post(f"/uploads/{TOKEN}")
+@bp.doc(security=BEARER, summary="tus method override", responses={
+    405: "X-HTTP-Method-Override is not PATCH or DELETE"})
+def tus_override(token: str):
+    """`PATCH` or `DELETE` sent as `POST` with `X-HTTP-Method-Override` (tus core), for
+    clients and proxies that cannot send those methods."""
+    method = request.headers.get("X-HTTP-Method-Override", "").strip().upper()
+    views = {"PATCH": tus_append, "DELETE": tus_terminate}
+    if method not in views:
+        raise TusError(405, "method_not_allowed", "POST here needs X-HTTP-Method-Override: "
+                       "PATCH or DELETE.", headers={"Allow": "HEAD, PATCH, DELETE, OPTIONS"})
+    return views[method](token=token)
 
 
 @bp.delete(f"/uploads/{TOKEN}")

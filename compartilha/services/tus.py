@@ -67,19 +67,40 @@ def _keep_hasher(token: str, offset: int, hasher: Any) -> None:
 
 class Body:
     """The bytes of one append: a plain stream that ends after `length` bytes (sooner if
-    its sender went away), and how many of them were taken."""
+    its sender went away), and how many of them were taken. With no length (a chunked
+    request), the stream's own end ends it: `limit` bytes at most, TooLarge past them."""
 
-    def __init__(self, stream: Readable, length: int) -> None:
+    def __init__(self, stream: Readable, length: int | None) -> None:
         self.stream, self.length, self.received = stream, length, 0
+        self.limit = length or 0
 
     @property
     def complete(self) -> bool:
+        if self.length is None:  # whether the stream ended as its framing says
+            return bool(getattr(self.stream, "complete", True))
         return self.received == self.length
 
     def chunks(self, pipe: HashPipe) -> Iterator[memoryview]:
-        for chunk in hashed_chunks(self.stream, pipe):
+        stream = self.stream if self.length is not None else _Capped(self.stream, self.limit)
+        for chunk in hashed_chunks(stream, pipe):
             self.received += len(chunk)
             yield chunk
+
+
+class _Capped:
+    """At most `left` bytes of a stream whose length is unknown; one more is TooLarge."""
+
+    def __init__(self, stream: Readable, left: int) -> None:
+        self.stream, self.left = stream, left
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.left <= 0:
+            if self.stream.read(1):
+                raise TooLarge("The body goes past Upload-Length.")
+            return b""
+        data = self.stream.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(data)
+        return data
 
 
 @dataclass
@@ -183,10 +204,11 @@ def _lock(user_id: int, token: str) -> tuple[Upload, str]:
     return locked, lease
 
 
-def append(user_id: int, token: str, offset: int, stream: Readable, length: int,
+def append(user_id: int, token: str, offset: int, stream: Readable, length: int | None,
            checksum: tuple[str, bytes] | None = None) -> Appended:
-    """Store the `length` bytes of `stream` at `offset`; durable before the new offset is
-    recorded. A stream that ends early (its client left) keeps what arrived."""
+    """Store the `length` bytes of `stream` at `offset` (None: up to its end, a chunked
+    request); durable before the new offset is recorded. A stream that ends early (its
+    client left) keeps what arrived."""
     body = Body(stream, length)
     try:
         upload = get_owned(user_id, token)
@@ -194,7 +216,9 @@ def append(user_id: int, token: str, offset: int, stream: Readable, length: int,
         return _finished_before(user_id, token, offset, body)
     if offset != upload.offset:
         raise UploadOffsetMismatch(headers={"Upload-Offset": str(upload.offset)})
-    if offset + body.length > upload.length:
+    if body.length is None:
+        body.limit = upload.length - offset
+    elif offset + body.length > upload.length:
         raise TooLarge("The body goes past Upload-Length.")
     upload, lease = _lock(user_id, token)
     upload_id = upload.id
@@ -215,7 +239,7 @@ def _finished_before(user_id: int, token: str, offset: int, body: Body) -> Appen
     record = finished(user_id, token)
     if offset != record.size:
         raise UploadOffsetMismatch(headers={"Upload-Offset": str(record.size)})
-    if body.length:
+    if body.length or (body.length is None and body.stream.read(1)):
         raise TooLarge("The body goes past Upload-Length.")
     return Appended(record.size, finished_expiry(record), record)
 

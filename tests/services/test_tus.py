@@ -27,6 +27,20 @@ def test_a_stream_that_ends_early_keeps_what_arrived(user):
     assert result.offset == 100 and result.file is None
 
 
+def test_a_stream_of_unknown_length_is_read_to_its_end_never_past_the_upload(user):
+    upload = tus.create(user.id, len(DATA), "a.bin", None)
+    with pytest.raises(TooLarge):
+        tus.append(user.id, upload.token, 0, io.BytesIO(DATA + b"!"), None)
+    assert tus.status(user.id, upload.token).offset == 0
+    first = tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:10]), None)
+    assert first.offset == 10 and first.file is None
+    last = tus.append(user.id, upload.token, 10, io.BytesIO(DATA[10:]), None)
+    assert last.file is not None and last.file.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert tus.status(user.id, upload.token).offset == len(DATA)  # finished, still known
+    again = tus.append(user.id, upload.token, len(DATA), io.BytesIO(b""), None)
+    assert again.file is not None and again.file.id == last.file.id
+
+
 def test_limits_and_owners(user, ctx):
     with pytest.raises(TooLarge):
         tus.create(user.id, ctx.config["MAX_UPLOAD_BYTES"] + 1, "a.bin", None)
