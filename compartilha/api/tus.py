@@ -1,5 +1,5 @@
 """tus 1.0.0 resumable uploads: core, creation, creation-with-upload, termination,
-checksum and expiration (https://tus.io/protocols/resumable-upload).
+checksum, expiration and concatenation (https://tus.io/protocols/resumable-upload).
 
 A finished upload is a file of /api/v1/files; the final response names it in the
 `Compartilha-File-Id` header.
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, request
 
@@ -19,12 +21,13 @@ from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
 from ..http.urls import external_url
-from ..services import tus
+from ..services import concatenation, tus
 from ..services.tus import CHECKSUMS
 from . import bp
 
 TUS_VERSION = "1.0.0"
-EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration,concatenation"
+PARTIAL_URL = re.compile(r"(?:/.*)?/api/v1/uploads/([A-Za-z0-9_-]{32})/?")
 OFFSET_TYPE = "application/offset+octet-stream"
 TOKEN = "<string(length=32):token>"  # noqa: S105 - a URL rule
 FILE_ID_HEADER = "Compartilha-File-Id"
@@ -135,11 +138,17 @@ def tus_create():
     """Create an upload (Upload-Length, Upload-Metadata `filename`, `filetype`);
     bytes may follow in the same request."""
     _check_version()
-    length = _int_header("Upload-Length")
     meta = _metadata()
-    upload = tus.create(require_user().id, length or 0,
-                            meta.get("filename") or meta.get("name"),
-                            meta.get("filetype") or meta.get("type"))
+    name = meta.get("filename") or meta.get("name")
+    filetype = meta.get("filetype") or meta.get("type")
+    concat = request.headers.get("Upload-Concat", "").strip()
+    if concat.startswith("final;"):
+        return _join(concat, name, filetype)
+    if concat not in ("", "partial"):
+        raise TusError(400, "invalid_header", "Upload-Concat is `partial` or `final;<URLs>`.")
+    length = _int_header("Upload-Length")
+    upload = tus.create(require_user().id, length or 0, name, filetype,
+                        partial=concat == "partial")
     response = Response(status=201, headers={
         "Location": external_url("api.tus_status", token=upload.token)})
     sent = request.content_length or 0
@@ -149,6 +158,24 @@ def tus_create():
                                                   sent, _checksum()))
     response.headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
     return response
+
+
+def _join(concat: str, name: str | None, filetype: str | None) -> Response:
+    """A final upload: its partials' URLs (absolute or paths) after `final;`."""
+    if request.content_length:
+        raise TusError(400, "invalid_header", "A final upload carries no bytes.")
+    tokens = []
+    for url in concat[len("final;"):].split():
+        match = PARTIAL_URL.fullmatch(urlsplit(url).path)
+        if match is None:
+            raise TusError(400, "invalid_header", "Upload-Concat names an URL that is not "
+                           "an upload of this server.")
+        tokens.append(match[1])
+    final, record = concatenation.join(require_user().id, tokens, name, filetype)
+    return Response(status=201, headers={
+        "Location": external_url("api.tus_status", token=final.token),
+        "Upload-Offset": str(record.size), FILE_ID_HEADER: str(record.id),
+        "Upload-Expires": format_datetime(tus.finished_expiry(record), usegmt=True)})
 
 
 @bp.route(f"/uploads/{TOKEN}", methods=["HEAD"])

@@ -126,14 +126,17 @@ def expiry() -> datetime:
     return utcnow() + timedelta(hours=current_app.config["UPLOAD_EXPIRY_HOURS"])
 
 
-def create(user_id: int, length: int, name: str | None, declared_type: str | None) -> Upload:
-    """A new empty upload; the size and type rules of every file apply before any byte."""
+def create(user_id: int, length: int, name: str | None, declared_type: str | None,
+           *, partial: bool = False) -> Upload:
+    """A new empty upload; the size and type rules of every file apply before any byte
+    (a partial one's name and type are its final upload's business)."""
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
         raise TooLarge()
-    clean = files.accepted_name(name)
+    clean = files.accepted_name(name) if not partial else "partial"
     upload = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=clean,
                     type=files.clean_type(declared_type, clean), length=length, offset=0,
-                    handle=get_storage().start_upload(), expires_at=expiry())
+                    handle=get_storage().start_upload(), expires_at=expiry(),
+                    partial=partial)
     try:
         quotas.hold_unfinished(user_id, length)
         db.session.add(upload)
