@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import bodies, converters, headers, identity, multipart
+from . import bodies, converters, cross_origin, headers, identity, multipart
 
 
 def init_app(app: Flask) -> None:
@@ -16,3 +16,4 @@ def init_app(app: Flask) -> None:
     bodies.init_app(app)
     headers.init_app(app)
     multipart.init_app(app)
+    cross_origin.init_app(app)
