@@ -120,5 +120,5 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
 def register(app: Any) -> None:
     """Run `document` after any spec processor set before (APIFlask keeps one)."""
     previous = getattr(app, "spec_callback", None)
-    app.spec_callback = (  # type: ignore[attr-defined]
+    app.spec_callback = (
         (lambda spec: document(previous(spec))) if previous else document)
