@@ -85,5 +85,5 @@ clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
 # Compartilha vs copyparty vs nginx on loopback (~10-20 min, CPU-heavy; not part of `test`).
-bench: $(VENV)/.bench-installed
+bench: $(VENV)/.bench-installed $(CLIENTS)/node_modules/.installed
 	$(BIN)/python bench/run.py
