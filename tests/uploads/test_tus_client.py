@@ -88,7 +88,9 @@ SEND_ONCE = """async ([token]) => {
   let url = null;
   const setItem = Storage.prototype.setItem;
   let key = null;
-  Storage.prototype.setItem = function (k, v) { key = k; url = v; return setItem.call(this, k, v); };
+  Storage.prototype.setItem = function (k, v) {
+    key = k; url = v; return setItem.call(this, k, v);
+  };
   try {
     const meta = await tusUpload(file, { headers });
     return { meta, key, url };
