@@ -9,6 +9,7 @@ export FLASK_APP := compartilha
 PIP_VERSION := 26.3
 PIP_TOOLS_VERSION := 7.6.2
 LOCK_TOOLS := $(VENV)/lock-tools
+CLIENTS := tests/clients
 
 .PHONY: run test lint typecheck bench migrate translations lock screenshot clean
 
@@ -45,8 +46,16 @@ run: migrate translations
 	$(BIN)/gunicorn -c gunicorn.conf.py 'compartilha:create_app()'
 
 # Lint and types first: they take seconds, the suite minutes.
-test: lint typecheck translations
+test: lint typecheck translations $(CLIENTS)/node_modules/.installed
 	$(BIN)/python -m pytest
+
+# The real tus clients the tests drive (tus-js-client under Node, Uppy in Chromium), from
+# the committed package-lock.json. Without npm their tests skip (CI sets
+# REQUIRE_TUS_CLIENTS=1, where they fail instead).
+$(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd $(CLIENTS) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the tests that drive tus-js-client and Uppy will skip"; fi
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check compartilha tests bench docs gunicorn.conf.py
@@ -76,5 +85,5 @@ clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
 # Compartilha vs copyparty vs nginx on loopback (~10-20 min, CPU-heavy; not part of `test`).
-bench: $(VENV)/.bench-installed
+bench: $(VENV)/.bench-installed $(CLIENTS)/node_modules/.installed
 	$(BIN)/python bench/run.py

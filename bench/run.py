@@ -8,6 +8,7 @@ Writes bench/results/latest.md and latest.png. Never part of `make test`.
 # ruff: noqa: S603, S607 - the benchmark runs fixed local programs
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -34,6 +35,9 @@ BIG_GIB = int(os.environ.get("BENCH_BIG_GIB", "5"))
 # `upload`: only the 1 GiB uploads (a), e.g. to compare two versions of the body reader.
 ONLY = os.environ.get("BENCH_ONLY", "")
 RESULTS = Path(__file__).resolve().parent / "results"
+TUS_JS = Path(__file__).resolve().parent.parent / "tests" / "clients" / "tus_upload.mjs"
+# BENCH_ONLY=tus-js: only (h), on a file of BENCH_TUS_JS_MIB MiB (default 1024).
+TUS_JS_MIB = int(os.environ.get("BENCH_TUS_JS_MIB", "1024"))
 PASSWORD = "benchmark password"  # noqa: S105 - a throwaway account on loopback
 
 
@@ -180,6 +184,30 @@ def upload_round(app: App, comp: servers.Server, cp: servers.Server, ng: servers
     timed(cp, results, test + " · multipart", "-F", "act=bput", "-F", f"f=@{big}",
           f"{cp.base}/")
     (cp.folder / big.name).unlink()
+
+
+def tus_js_round(app: App, comp: servers.Server, path: Path, results: Results) -> None:
+    """(h) tus-js-client under Node: one stream against parallelUploads 4 (four partial
+    uploads joined by a final one); each upload is deleted right after."""
+    size = path.stat().st_size
+    test = f"upload {size // 1024**2} MiB · tus-js-client"
+    for streams in (1, 4):
+        before = cpu_times(comp.worker_pids())
+        started = time.monotonic()
+        out = subprocess.run(["node", str(TUS_JS), json.dumps({
+            "endpoint": f"{comp.base}/api/v1/uploads", "token": app.token, "path": str(path),
+            "parallelUploads": streams, "name": "bench.bin"})], capture_output=True, text=True,
+            check=True, cwd=TUS_JS.parent).stdout
+        seconds = time.monotonic() - started
+        after = cpu_times(comp.worker_pids())
+        result = json.loads(out.strip().splitlines()[-1])
+        if not result["ok"]:
+            raise RuntimeError(f"tus-js-client, {streams} streams: {result['error']}")
+        system = "compartilha · 1 stream" if streams == 1 else "compartilha · parallelUploads 4"
+        results.add(test, system, size / seconds / 1e6)
+        results.cpu.setdefault((test, system), []).append(
+            ((after[0] - before[0]) * GIB / size, (after[1] - before[1]) * GIB / size))
+        app.delete(result["fileId"])
 
 
 def download_round(app: App, file_id: str, comp: servers.Server, cp: servers.Server,
@@ -348,6 +376,10 @@ def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.S
     results.extra["rss_big"] = rss_big.peak
     app.delete(file_id_from(headers))
 
+    print("(h) tus-js-client: one stream against parallelUploads 4", flush=True)
+    for _ in range(ROUNDS):
+        tus_js_round(app, comp, big, results)
+
     if os.environ.get("BENCH_S3", "1") == "1":
         print("(g) S3: Compartilha on SeaweedFS vs boto3 straight to it", flush=True)
         try:
@@ -364,31 +396,46 @@ def main() -> None:
     running: list[servers.Server] = []
     try:
         print(f"bench in {work}, {ROUNDS} rounds", flush=True)
-        big = make_file(work / "big.bin", GIB)
-        small = [make_file(work / f"small-{i:02d}.bin", 1024**2)
-                 for i in range(0 if ONLY else 64)]
         comp = servers.compartilha(work)
         running.append(comp)
-        cp = servers.copyparty(work)
-        running.append(cp)
-        ng = servers.nginx(work)
-        running.append(ng)
         app = App(comp, "bench@example.com")
         results.extra["rss_idle"] = RssSampler(comp).current()
-
-        print("(a) upload 1 GiB", flush=True)
-        with RssSampler(comp) as rss_up:
+        if ONLY == "tus-js":
+            sample = make_file(work / "tus-js.bin", TUS_JS_MIB * 1024**2)
             for _ in range(ROUNDS):
-                upload_round(app, comp, cp, ng, big, results)
-        results.extra["rss_upload"] = rss_up.peak
-
-        if ONLY != "upload":
-            other_rows(app, comp, cp, ng, big, small, work, results)
+                tus_js_round(app, comp, sample, results)
+        else:
+            all_rows(app, comp, work, results, running)
     finally:
         for server in running:
             server.stop()
         servers.remove_tree(work)
+    finish(results, started)
+
+
+def all_rows(app: App, comp: servers.Server, work: Path, results: Results,
+             running: list[servers.Server]) -> None:
+    big = make_file(work / "big.bin", GIB)
+    small = [make_file(work / f"small-{i:02d}.bin", 1024**2) for i in range(0 if ONLY else 64)]
+    cp = servers.copyparty(work)
+    running.append(cp)
+    ng = servers.nginx(work)
+    running.append(ng)
+
+    print("(a) upload 1 GiB", flush=True)
+    with RssSampler(comp) as rss_up:
+        for _ in range(ROUNDS):
+            upload_round(app, comp, cp, ng, big, results)
+    results.extra["rss_upload"] = rss_up.peak
+
+    if ONLY != "upload":
+        other_rows(app, comp, cp, ng, big, small, work, results)
+
+def finish(results: Results, started: float) -> None:
     results.extra["minutes"] = (time.monotonic() - started) / 60
+    if ONLY == "tus-js":  # a quick look, not a report
+        print("\n".join(report.table(results)))
+        return
     RESULTS.mkdir(exist_ok=True)
     name = f"only-{ONLY}" if ONLY else "latest"
     report.write(results, RESULTS / f"{name}.md", RESULTS / f"{name}.png", ROUNDS)

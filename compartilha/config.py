@@ -37,6 +37,9 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "TOKEN_TTL_SECONDS": ("43200", "lifetime of a session token (12 h)"),
     "PUBLIC_URL": (
         "", "base URL of share links, e.g. https://files.example.com; default: request host"),
+    "CORS_ORIGINS": (
+        "", "comma-separated origins whose pages may call /api/v1 (tus included) with a bearer "
+        "token, e.g. https://intranet.example.com; `*`: any; empty: this origin only"),
     "SCRYPT_N": (str(2**17), "scrypt cost for new password hashes (OWASP: 2^17, r=8, p=1)"),
     "COOKIE_SECURE": (
         "auto", "`1` always sets Secure cookies, `0` never, `auto` when the request is HTTPS"),
@@ -133,6 +136,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "TOKEN_TTL_SECONDS": int(env("TOKEN_TTL_SECONDS") or 43200),
         "PUBLIC_URL": (env("PUBLIC_URL") or "").rstrip("/"),
+        "CORS_ORIGINS": [origin.strip().rstrip("/") for origin in
+                         (env("CORS_ORIGINS") or "").split(",") if origin.strip()],
         "SCRYPT_N": int(env("SCRYPT_N") or 2**17),
         "COOKIE_SECURE": env("COOKIE_SECURE"),
         "UPLOADED_FILES_DENY": tuple(

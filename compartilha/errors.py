@@ -158,6 +158,16 @@ class UploadLocked(AppError):
     status, code, message = 423, "upload_locked", "Another request is sending this upload."
 
 
+class NotPartial(AppError):
+    status, code = 400, "not_a_partial_upload"
+    message = "A final upload joins partial uploads only (Upload-Concat: partial)."
+
+
+class PartialUnfinished(AppError):
+    status, code = 400, "partial_upload_unfinished"
+    message = "Every partial upload must be finished before the final one."
+
+
 class ChecksumMismatch(AppError):
     status, code, message = 460, "checksum_mismatch", "The bytes do not match Upload-Checksum."
 

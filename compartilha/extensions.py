@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Any, cast
 
+from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_uploads import ALL, UploadSet
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 migrate = Migrate()
+# Cross-origin API calls, only from CORS_ORIGINS (`compartilha.http.cross_origin`).
+cors = CORS()
 # Flask-Uploads decides which uploads are acceptable (UPLOADED_FILES_DENY); the
 # bytes themselves are streamed straight into storage by `compartilha.http.multipart`.
 upload_set = UploadSet("files", ALL)

@@ -178,7 +178,7 @@ def victim_gets_its_own_answer(site: Site, case: str, size: int) -> None:
     assert len(answers) == 2, (case, size, answers)
     assert answers[1].status == 200, (case, size, answers)
     assert json.loads(answers[1].body)["user"]["email"] == site.victim_email
-    _canary_alive(site, case, size)
+    canary_alive(site, case, size)
 
 
 def hidden_requests_never_run(site: Site, case: str, size: int) -> None:
@@ -194,9 +194,9 @@ def hidden_requests_never_run(site: Site, case: str, size: int) -> None:
     # when it closed first; never the answers of the hidden requests.
     assert len(statuses) <= 2 and all(s in (400, 414) for s in statuses[1:]), \
         (case, size, answers)
-    _canary_alive(site, case, size)
+    canary_alive(site, case, size)
 
 
-def _canary_alive(site: Site, case: str, size: int) -> None:
+def canary_alive(site: Site, case: str, size: int) -> None:
     canary = site.call("GET", f"/api/v1/files/{site.canary}", site.attacker)
     assert canary.status == 200, (case, size, "a smuggled request deleted the canary")

@@ -172,3 +172,26 @@ def test_columns_are_renamed_in_portuguese_keeping_rows_and_back(empty_database,
             assert values(conn, 0) == renamed
         upgrade()
         db.engine.dispose()
+
+
+def test_finished_and_partial_upload_columns_keep_rows_and_go_back(empty_database, tmp_path,
+                                                                   monkeypatch):
+    _, url = empty_database
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            for statement in OLD_ROWS:
+                conn.execute(sa.text(statement))
+        upgrade()
+        with db.engine.connect() as conn:
+            assert rows(conn, "SELECT token_envio FROM arquivos") == [(None,)]
+            assert rows(conn, "SELECT parcial FROM envios") in ([(0,)], [(False,)])
+        downgrade(revision="0006")
+        with db.engine.connect() as conn:
+            assert "token_envio" not in columns_of(conn)["arquivos"]
+            assert "parcial" not in columns_of(conn)["envios"]
+            assert rows(conn, "SELECT COUNT(*) FROM arquivos") == [(1,)]
+        upgrade()
+        db.engine.dispose()

@@ -4,6 +4,9 @@ from apiflask import APIBlueprint
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 
-from . import accounts, files, health, shares, tus  # noqa: E402,F401  (routes register on bp)
+from . import accounts, files, health, shares, tus, tus_document  # noqa: E402,F401  (routes register on bp)
+
+# The tus operations' headers and bodies, which APIFlask cannot express, go into the document.
+bp.record_once(lambda state: tus_document.register(state.app))
 
 __all__ = ["bp"]

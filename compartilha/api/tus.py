@@ -1,5 +1,5 @@
 """tus 1.0.0 resumable uploads: core, creation, creation-with-upload, termination,
-checksum and expiration (https://tus.io/protocols/resumable-upload).
+checksum, expiration and concatenation (https://tus.io/protocols/resumable-upload).
 
 A finished upload is a file of /api/v1/files; the final response names it in the
 `Compartilha-File-Id` header.
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, request
 
@@ -19,12 +21,13 @@ from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
 from ..http.urls import external_url
-from ..services import tus
+from ..services import concatenation, tus
 from ..services.tus import CHECKSUMS
 from . import bp
 
 TUS_VERSION = "1.0.0"
-EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration,concatenation"
+PARTIAL_URL = re.compile(r"(?:/.*)?/api/v1/uploads/([A-Za-z0-9_-]{32})/?")
 OFFSET_TYPE = "application/offset+octet-stream"
 TOKEN = "<string(length=32):token>"  # noqa: S105 - a URL rule
 FILE_ID_HEADER = "Compartilha-File-Id"
@@ -87,14 +90,29 @@ def _body(length: int) -> BodyReader:
     return BodyReader(request.environ, length)
 
 
+def _chunked_body() -> BodyReader:
+    """A chunked body (no Content-Length): read to its end, never past the upload's
+    length (the service stops there: 413), and only as the server de-chunked it."""
+    if request.mimetype != OFFSET_TYPE:
+        raise TusError(415, "unsupported_media_type", f"Send the bytes as {OFFSET_TYPE}.")
+    body = BodyReader.chunked(request.environ, current_app.config["MAX_UPLOAD_BYTES"] + 1)
+    if body is None:
+        raise TusError(411, "length_required", "Send Content-Length.")
+    return body
+
+
 def _progress(response: Response, result: tus.Appended) -> Response:
-    response.headers["Upload-Offset"] = str(result.upload.offset)
+    response.headers["Upload-Offset"] = str(result.offset)
+    response.headers["Upload-Expires"] = format_datetime(result.expires_at, usegmt=True)
     if result.file is not None:
         response.headers[FILE_ID_HEADER] = str(result.file.id)
-    else:
-        response.headers["Upload-Expires"] = format_datetime(result.upload.expires_at,
-                                                             usegmt=True)
     return response
+
+
+def _encoded_metadata(progress: tus.Progress) -> str:
+    """Upload-Metadata as stored: the (cleaned) file name and type."""
+    return ",".join(f"{key} {base64.b64encode(value.encode()).decode()}"
+                    for key, value in (("filename", progress.name), ("filetype", progress.type)))
 
 
 @bp.route("/uploads", methods=["OPTIONS"], provide_automatic_options=False)
@@ -112,7 +130,7 @@ def tus_options(token: str | None = None):
 @rate_limits.upload
 @accepts_upload
 @login_required
-@bp.doc(security=BEARER, summary="tus creation", responses={
+@bp.doc(security=BEARER, summary="tus creation", operation_id="createUpload", responses={
     201: "created; Location is the upload's URL", 412: "wrong Tus-Resumable",
     413: "Upload-Length over Tus-Max-Size", 422: "a refused file type",
     429: "throttled, or too many unfinished uploads"})
@@ -120,11 +138,17 @@ def tus_create():
     """Create an upload (Upload-Length, Upload-Metadata `filename`, `filetype`);
     bytes may follow in the same request."""
     _check_version()
-    length = _int_header("Upload-Length")
     meta = _metadata()
-    upload = tus.create(require_user().id, length or 0,
-                            meta.get("filename") or meta.get("name"),
-                            meta.get("filetype") or meta.get("type"))
+    name = meta.get("filename") or meta.get("name")
+    filetype = meta.get("filetype") or meta.get("type")
+    concat = request.headers.get("Upload-Concat", "").strip()
+    if concat.startswith("final;"):
+        return _join(concat, name, filetype)
+    if concat not in ("", "partial"):
+        raise TusError(400, "invalid_header", "Upload-Concat is `partial` or `final;<URLs>`.")
+    length = _int_header("Upload-Length")
+    upload = tus.create(require_user().id, length or 0, name, filetype,
+                        partial=concat == "partial")
     response = Response(status=201, headers={
         "Location": external_url("api.tus_status", token=upload.token)})
     sent = request.content_length or 0
@@ -136,38 +160,74 @@ def tus_create():
     return response
 
 
+def _join(concat: str, name: str | None, filetype: str | None) -> Response:
+    """A final upload: its partials' URLs (absolute or paths) after `final;`."""
+    if request.content_length:
+        raise TusError(400, "invalid_header", "A final upload carries no bytes.")
+    tokens = []
+    for url in concat[len("final;"):].split():
+        match = PARTIAL_URL.fullmatch(urlsplit(url).path)
+        if match is None:
+            raise TusError(400, "invalid_header", "Upload-Concat names an URL that is not "
+                           "an upload of this server.")
+        tokens.append(match[1])
+    final, record = concatenation.join(require_user().id, tokens, name, filetype)
+    return Response(status=201, headers={
+        "Location": external_url("api.tus_status", token=final.token),
+        "Upload-Offset": str(record.size), FILE_ID_HEADER: str(record.id),
+        "Upload-Expires": format_datetime(tus.finished_expiry(record), usegmt=True)})
+
+
 @bp.route(f"/uploads/{TOKEN}", methods=["HEAD"])
 @login_required
 @bp.doc(security=BEARER, summary="tus offset", responses={404: "no such upload of mine"})
 def tus_status(token: str):
     """How many bytes the server holds: resume from Upload-Offset."""
-    upload = tus.get_owned(require_user().id, token)
-    return Response(status=200, headers={
-        "Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
-        "Upload-Expires": format_datetime(upload.expires_at, usegmt=True)})
+    progress = tus.status(require_user().id, token)
+    response = Response(status=200, headers={
+        "Upload-Offset": str(progress.offset), "Upload-Length": str(progress.length),
+        "Upload-Expires": format_datetime(progress.expires_at, usegmt=True),
+        "Upload-Metadata": _encoded_metadata(progress)})
+    if progress.partial:
+        response.headers["Upload-Concat"] = "partial"
+    return response
 
 
 @bp.patch(f"/uploads/{TOKEN}")
 @accepts_upload
 @login_required
-@bp.doc(security=BEARER, summary="tus append", responses={
+@bp.doc(security=BEARER, summary="tus append", operation_id="appendUpload", responses={
     204: "stored; Upload-Offset is the new offset", 409: "Upload-Offset is not the offset",
     423: "another request is sending this upload", 460: "checksum mismatch"})
 def tus_append(token: str):
     """Append bytes at Upload-Offset (application/offset+octet-stream)."""
     _check_version()
     offset = _int_header("Upload-Offset")
-    if request.content_length is None:
-        raise TusError(411, "length_required", "Send Content-Length.")
-    body = _body(request.content_length)
-    result = tus.append(require_user().id, token, offset or 0, body,
-                            request.content_length, _checksum())
+    length = request.content_length
+    body = _body(length) if length is not None else _chunked_body()
+    result = tus.append(require_user().id, token, offset or 0, body, length, _checksum())
     return _progress(Response(status=204), result)
+
+
+@bp.post(f"/uploads/{TOKEN}")
+@bp.doc(security=BEARER, summary="tus method override", operation_id="overrideUploadMethod",
+        responses={
+    405: "X-HTTP-Method-Override is not PATCH or DELETE"})
+def tus_override(token: str):
+    """`PATCH` or `DELETE` sent as `POST` with `X-HTTP-Method-Override` (tus core), for
+    clients and proxies that cannot send those methods."""
+    method = request.headers.get("X-HTTP-Method-Override", "").strip().upper()
+    views = {"PATCH": tus_append, "DELETE": tus_terminate}
+    if method not in views:
+        raise TusError(405, "method_not_allowed", "POST here needs X-HTTP-Method-Override: "
+                       "PATCH or DELETE.", headers={"Allow": "HEAD, PATCH, DELETE, OPTIONS"})
+    return views[method](token=token)
 
 
 @bp.delete(f"/uploads/{TOKEN}")
 @login_required
-@bp.doc(security=BEARER, summary="tus termination", responses={404: "no such upload of mine"})
+@bp.doc(security=BEARER, summary="tus termination", operation_id="cancelUpload",
+        responses={204: "abandoned", 404: "no such upload of mine"})
 def tus_terminate(token: str):
     """Abandon an upload and free its bytes."""
     _check_version()

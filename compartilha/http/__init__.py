@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from apiflask import APIFlask
 
-from . import bodies, converters, headers, identity, multipart, openapi
+from . import bodies, converters, cross_origin, headers, identity, multipart, openapi
 
 
 def init_app(app: APIFlask) -> None:
@@ -17,3 +17,4 @@ def init_app(app: APIFlask) -> None:
     headers.init_app(app)
     multipart.init_app(app)
     openapi.init_app(app)  # the OpenAPI document's common parts
+    cross_origin.init_app(app)

@@ -89,20 +89,38 @@ class BodyReader:
 
     A client that goes away, or stays silent past `limit_idle_reads`, just ends the body:
     `complete` tells whether every declared byte arrived.
+
+    `chunked()`: a body sent with Transfer-Encoding: chunked, which the server has already
+    de-chunked (it says so with `wsgi.input_terminated`): it ends where its framing ends,
+    never past `length`, and `complete` tells whether it ended so rather than broke off.
     """
 
     def __init__(self, environ: dict[str, Any], length: int) -> None:
         self.length = length
         self.received = 0
         self.failed = False
+        self.until_end = False
+        self.broken = False
         self._stream: Any = environ["wsgi.input"]
         self._readinto = getattr(self._stream, "readinto", None)
         # gunicorn's body has no readinto: ours would copy what `read` returns, so readers
         # that can choose (`hashing.hashed_chunks`) take `read`'s bytes as they are.
         self.readinto_copies = self._readinto is None
 
+    @classmethod
+    def chunked(cls, environ: dict[str, Any], limit: int) -> BodyReader | None:
+        """The de-chunked body, or None when the server gives none (then send 411)."""
+        coding = environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if coding != "chunked" or not environ.get("wsgi.input_terminated"):
+            return None
+        body = cls(environ, limit)
+        body.until_end = True
+        return body
+
     @property
     def complete(self) -> bool:
+        if self.until_end:
+            return self.failed and not self.broken  # ended at its end, nothing went wrong
         return self.received == self.length
 
     def _count(self, n: int) -> None:
@@ -121,7 +139,7 @@ class BodyReader:
                 try:
                     n = self._read_some(view[filled:filled + want])
                 except (OSError, ValueError):  # reset, timeout, or a closed stream
-                    n = 0
+                    n, self.broken = 0, True
                 self._count(n)
                 filled += n
         return filled
@@ -143,6 +161,6 @@ class BodyReader:
         try:
             data = self._stream.read(size)
         except (OSError, ValueError):  # reset, timeout, or a closed stream
-            data = b""
+            data, self.broken = b"", True
         self._count(len(data))
         return data

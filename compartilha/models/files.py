@@ -6,13 +6,14 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
-from .columns import TABLE_ARGS, UTCDateTime, utcnow
+from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 
 
 class File(Model):
     __tablename__ = "arquivos"
     # (usuario_id, id) serves "my files, newest first" as an index range scan.
-    __table_args__ = (Index("ix_arquivos_usuario_id_id", "usuario_id", "id"), TABLE_ARGS)
+    __table_args__ = (Index("ix_arquivos_usuario_id_id", "usuario_id", "id"),
+                      Index("ix_arquivos_token_envio", "token_envio", unique=True), TABLE_ARGS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column("nome", String(255))
@@ -25,3 +26,8 @@ class File(Model):
     size: Mapped[int] = mapped_column("tamanho", BigInteger)
     sha256: Mapped[str] = mapped_column("sha256", String(64))
     created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
+    # The token of the tus upload that made this file: its URL keeps answering HEAD (and
+    # a repeated last PATCH) until the upload would have expired, instead of a 404 that
+    # makes a client whose last answer was lost send the whole file again.
+    upload_token: Mapped[str | None] = mapped_column(
+        "token_envio", case_sensitive_string(32), default=None)

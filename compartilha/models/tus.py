@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -34,6 +34,9 @@ class Upload(Model):
     handle: Mapped[str] = mapped_column("armazenamento", String(255))
     created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column("expira_em", UTCDateTime())
+    # A partial upload (tus concatenation) is never a file: a final upload joins it with
+    # others and it goes; when its last byte lands it simply stays, until it expires.
+    partial: Mapped[bool] = mapped_column("parcial", Boolean, default=False)
     # A PATCH holds the upload until `locked_until`; it renews the lease while it reads.
     lock: Mapped[str | None] = mapped_column("trava", String(32), default=None)
     locked_until: Mapped[datetime | None] = mapped_column(

@@ -60,10 +60,10 @@ def accepted_name(raw: str | None) -> str:
 
 
 def new_record(user_id: int, name: str, declared_type: str | None, key: str, size: int,
-               sha256: str) -> File:
+               sha256: str, upload_token: str | None = None) -> File:
     """A file row for committed bytes, added to the session; the caller commits."""
     record = File(name=name, type=clean_type(declared_type, name), key=key, user_id=user_id,
-                  size=size, sha256=sha256)
+                  size=size, sha256=sha256, upload_token=upload_token)
     db.session.add(record)
     return record
 

@@ -67,39 +67,76 @@ def _keep_hasher(token: str, offset: int, hasher: Any) -> None:
 
 class Body:
     """The bytes of one append: a plain stream that ends after `length` bytes (sooner if
-    its sender went away), and how many of them were taken."""
+    its sender went away), and how many of them were taken. With no length (a chunked
+    request), the stream's own end ends it: `limit` bytes at most, TooLarge past them."""
 
-    def __init__(self, stream: Readable, length: int) -> None:
+    def __init__(self, stream: Readable, length: int | None) -> None:
         self.stream, self.length, self.received = stream, length, 0
+        self.limit = length or 0
 
     @property
     def complete(self) -> bool:
+        if self.length is None:  # whether the stream ended as its framing says
+            return bool(getattr(self.stream, "complete", True))
         return self.received == self.length
 
     def chunks(self, pipe: HashPipe) -> Iterator[memoryview]:
-        for chunk in hashed_chunks(self.stream, pipe):
+        stream = self.stream if self.length is not None else _Capped(self.stream, self.limit)
+        for chunk in hashed_chunks(stream, pipe):
             self.received += len(chunk)
             yield chunk
 
 
+class _Capped:
+    """At most `left` bytes of a stream whose length is unknown; one more is TooLarge."""
+
+    def __init__(self, stream: Readable, left: int) -> None:
+        self.stream, self.left = stream, left
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.left <= 0:
+            if self.stream.read(1):
+                raise TooLarge("The body goes past Upload-Length.")
+            return b""
+        data = self.stream.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(data)
+        return data
+
+
 @dataclass
 class Appended:
-    upload: Upload
-    file: File | None  # set when this request delivered the last byte
+    offset: int
+    expires_at: datetime
+    file: File | None  # set when the upload is finished (by this request or before)
+
+
+@dataclass
+class Progress:
+    """What a HEAD tells of an upload, unfinished or finished."""
+
+    offset: int
+    length: int
+    expires_at: datetime
+    name: str
+    type: str
+    partial: bool = False
 
 
 def expiry() -> datetime:
     return utcnow() + timedelta(hours=current_app.config["UPLOAD_EXPIRY_HOURS"])
 
 
-def create(user_id: int, length: int, name: str | None, declared_type: str | None) -> Upload:
-    """A new empty upload; the size and type rules of every file apply before any byte."""
+def create(user_id: int, length: int, name: str | None, declared_type: str | None,
+           *, partial: bool = False) -> Upload:
+    """A new empty upload; the size and type rules of every file apply before any byte
+    (a partial one's name and type are its final upload's business)."""
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
         raise TooLarge()
-    clean = files.accepted_name(name)
+    clean = files.accepted_name(name) if not partial else "partial"
     upload = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=clean,
                     type=files.clean_type(declared_type, clean), length=length, offset=0,
-                    handle=get_storage().start_upload(), expires_at=expiry())
+                    handle=get_storage().start_upload(), expires_at=expiry(),
+                    partial=partial)
     try:
         quotas.hold_unfinished(user_id, length)
         db.session.add(upload)
@@ -119,6 +156,33 @@ def get_owned(user_id: int, token: str) -> Upload:
     if upload.expires_at <= utcnow():
         raise UploadExpired()
     return upload
+
+
+def finished(user_id: int, token: str) -> File:
+    """The file a finished upload became, while its URL still answers as the upload would
+    have (until UPLOAD_EXPIRY_HOURS after it finished): a client whose last answer was
+    lost, or that resumes a stored URL, learns it is done instead of sending it again."""
+    record = db.session.scalar(select(File).where(File.upload_token == token))
+    if record is None or record.user_id != user_id:
+        raise UploadNotFound()
+    if finished_expiry(record) <= utcnow():
+        raise UploadExpired()
+    return record
+
+
+def finished_expiry(record: File) -> datetime:
+    return record.created_at + timedelta(hours=current_app.config["UPLOAD_EXPIRY_HOURS"])
+
+
+def status(user_id: int, token: str) -> Progress:
+    try:
+        upload = get_owned(user_id, token)
+    except UploadNotFound:
+        record = finished(user_id, token)
+        return Progress(record.size, record.size, finished_expiry(record), record.name,
+                        record.type)
+    return Progress(upload.offset, upload.length, upload.expires_at, upload.name,
+                    upload.type, upload.partial)
 
 
 def _lock(user_id: int, token: str) -> tuple[Upload, str]:
@@ -143,15 +207,21 @@ def _lock(user_id: int, token: str) -> tuple[Upload, str]:
     return locked, lease
 
 
-def append(user_id: int, token: str, offset: int, stream: Readable, length: int,
+def append(user_id: int, token: str, offset: int, stream: Readable, length: int | None,
            checksum: tuple[str, bytes] | None = None) -> Appended:
-    """Store the `length` bytes of `stream` at `offset`; durable before the new offset is
-    recorded. A stream that ends early (its client left) keeps what arrived."""
+    """Store the `length` bytes of `stream` at `offset` (None: up to its end, a chunked
+    request); durable before the new offset is recorded. A stream that ends early (its
+    client left) keeps what arrived."""
     body = Body(stream, length)
-    upload = get_owned(user_id, token)
+    try:
+        upload = get_owned(user_id, token)
+    except UploadNotFound:
+        return _finished_before(user_id, token, offset, body)
     if offset != upload.offset:
         raise UploadOffsetMismatch(headers={"Upload-Offset": str(upload.offset)})
-    if offset + body.length > upload.length:
+    if body.length is None:
+        body.limit = upload.length - offset
+    elif offset + body.length > upload.length:
         raise TooLarge("The body goes past Upload-Length.")
     upload, lease = _lock(user_id, token)
     upload_id = upload.id
@@ -164,6 +234,17 @@ def append(user_id: int, token: str, offset: int, stream: Readable, length: int,
         raise
     finally:
         leases.forget(lease)
+
+
+def _finished_before(user_id: int, token: str, offset: int, body: Body) -> Appended:
+    """A PATCH to a finished upload (its answer was lost): at its end and empty, it is
+    answered as the last one was; nothing is stored twice."""
+    record = finished(user_id, token)
+    if offset != record.size:
+        raise UploadOffsetMismatch(headers={"Upload-Offset": str(record.size)})
+    if body.length or (body.length is None and body.stream.read(1)):
+        raise TooLarge("The body goes past Upload-Length.")
+    return Appended(record.size, finished_expiry(record), record)
 
 
 def _receive(upload: Upload, lease: str, body: Body,
@@ -205,7 +286,7 @@ def _store(upload: Upload, body: Body,
 
 def _acknowledge(upload: Upload, lease: str, written: int, whole: Any) -> Appended:
     offset = upload.offset + written
-    if offset < upload.length:
+    if offset < upload.length or upload.partial:  # a partial one waits for its final
         expires = expiry()
         saved = rowcount(db.session.execute(
             update(Upload).where(Upload.id == upload.id, Upload.lock == lease)
@@ -215,11 +296,11 @@ def _acknowledge(upload: Upload, lease: str, written: int, whole: Any) -> Append
             raise leases.busy(None)
         db.session.expunge(upload)  # answered from what was just written, not re-read
         db.session.commit()
-        upload.offset, upload.expires_at = offset, expires
-        return Appended(upload, None)
+        return Appended(offset, expires, None)
     key = get_storage().finish_upload(upload.handle)
     _keep_hasher(upload.token, upload.length, whole)  # for a retry if the recording fails
-    return Appended(upload, _settle(upload, lease, key, whole))
+    record = _settle(upload, lease, key, whole)
+    return Appended(record.size, finished_expiry(record), record)
 
 
 def _settle(upload: Upload, lease: str, key: str, whole: Any | None) -> File:
@@ -237,8 +318,9 @@ def _staging_gone(upload: Upload, lease: str, body: Body,
     storage, handle = get_storage(), upload.handle
     if storage.upload_published(handle):
         _discard(body)  # the bytes are all here already
-        return Appended(upload, _settle(upload, lease, upload_key(handle),
-                                        _take_hasher(upload.token, upload.length)))
+        record = _settle(upload, lease, upload_key(handle),
+                         _take_hasher(upload.token, upload.length))
+        return Appended(record.size, finished_expiry(record), record)
     if upload.offset == 0 and body.received == 0:
         storage.start_upload(handle)
         return _acknowledge(upload, lease, *_store(upload, body, checksum))

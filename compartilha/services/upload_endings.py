@@ -49,7 +49,7 @@ def settle(upload: Upload, lease: str, key: str, sha256: str) -> File:
         raise leases.busy(None)
     db.session.expunge(upload)
     record = files.new_record(upload.user_id, upload.name, upload.type, key, upload.length,
-                              sha256)
+                              sha256, upload_token=upload.token)
     try:
         db.session.commit()
     except BaseException:

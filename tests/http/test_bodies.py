@@ -29,3 +29,28 @@ def test_a_short_body_is_incomplete():
     reader = BodyReader({"wsgi.input": ReadOnly(b"abc")}, 6)
     assert reader.readinto(bytearray(8)) == 3
     assert not reader.complete and reader.failed
+
+
+class Broken(ReadOnly):
+    """A de-chunked body whose client left mid-chunk (gunicorn raises NoMoreData)."""
+
+    def read(self, size: int = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise OSError("the client went away")
+        return data
+
+
+def test_a_chunked_body_is_read_to_its_end_only_when_the_server_dechunked_it():
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked"}
+    assert BodyReader.chunked({**chunked, "wsgi.input": ReadOnly(b"x")}, 10) is None
+    assert BodyReader.chunked({"wsgi.input_terminated": True,
+                               "wsgi.input": ReadOnly(b"x")}, 10) is None
+    ended = BodyReader.chunked({**chunked, "wsgi.input_terminated": True,
+                                "wsgi.input": ReadOnly(b"abc")}, 10)
+    assert ended is not None and ended.read() == b"abc" and ended.read() == b""
+    assert ended.complete
+    cut = BodyReader.chunked({**chunked, "wsgi.input_terminated": True,
+                              "wsgi.input": Broken(b"abc")}, 10)
+    assert cut is not None and cut.read(3) == b"abc" and cut.read() == b""
+    assert not cut.complete

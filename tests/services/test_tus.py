@@ -12,7 +12,7 @@ DATA = b"0123456789" * 1000
 def test_an_upload_from_plain_streams_becomes_a_file(user):
     upload = tus.create(user.id, len(DATA), "a.bin", "application/octet-stream")
     first = tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:3000]), 3000)
-    assert first.file is None and first.upload.offset == 3000
+    assert first.file is None and first.offset == 3000
     with pytest.raises(UploadOffsetMismatch):
         tus.append(user.id, upload.token, 0, io.BytesIO(DATA), len(DATA))
     last = tus.append(user.id, upload.token, 3000, io.BytesIO(DATA[3000:]), len(DATA) - 3000)
@@ -24,7 +24,21 @@ def test_an_upload_from_plain_streams_becomes_a_file(user):
 def test_a_stream_that_ends_early_keeps_what_arrived(user):
     upload = tus.create(user.id, len(DATA), "a.bin", None)
     result = tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:100]), 500)
-    assert result.upload.offset == 100 and result.file is None
+    assert result.offset == 100 and result.file is None
+
+
+def test_a_stream_of_unknown_length_is_read_to_its_end_never_past_the_upload(user):
+    upload = tus.create(user.id, len(DATA), "a.bin", None)
+    with pytest.raises(TooLarge):
+        tus.append(user.id, upload.token, 0, io.BytesIO(DATA + b"!"), None)
+    assert tus.status(user.id, upload.token).offset == 0
+    first = tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:10]), None)
+    assert first.offset == 10 and first.file is None
+    last = tus.append(user.id, upload.token, 10, io.BytesIO(DATA[10:]), None)
+    assert last.file is not None and last.file.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert tus.status(user.id, upload.token).offset == len(DATA)  # finished, still known
+    again = tus.append(user.id, upload.token, len(DATA), io.BytesIO(b""), None)
+    assert again.file is not None and again.file.id == last.file.id
 
 
 def test_limits_and_owners(user, ctx):

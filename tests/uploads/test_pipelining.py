@@ -13,8 +13,19 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.servers import migrated_sqlite, start_gunicorn, stop
-from tests.smuggling import CASES, LARGE, OCTETS, SMALL, TUS, Site, check, prepare
-from tests.wire import Reader, connect, raw
+from tests.smuggling import (
+    CASES,
+    LARGE,
+    OCTETS,
+    SMALL,
+    TUS,
+    Site,
+    canary_alive,
+    check,
+    hidden_requests,
+    prepare,
+)
+from tests.wire import Reader, connect, exchange, raw
 
 pytestmark = pytest.mark.both_storages  # local folder and S3
 
@@ -83,3 +94,33 @@ def test_a_silent_upload_ends_after_the_idle_timeout(site):
     stored = int(answer.headers["upload-offset"])
     assert 0 <= stored <= length - 300_000
     assert site.call("HEAD", path, site.victim, TUS).headers["upload-offset"] == str(stored)
+
+
+def chunked_patch(site: Site, path: str, body: bytes) -> bytes:
+    """A tus PATCH with Transfer-Encoding: chunked (no Content-Length): one chunk."""
+    lines = [f"PATCH {path} HTTP/1.1", f"Host: {site.host}",
+             f"Authorization: Bearer {site.attacker}", "Tus-Resumable: 1.0.0",
+             "Content-Type: application/offset+octet-stream", "Upload-Offset: 0",
+             "Transfer-Encoding: chunked"]
+    return ("\r\n".join(lines) + f"\r\n\r\n{len(body):x}\r\n").encode() + body + b"\r\n0\r\n\r\n"
+
+
+def test_a_chunked_patch_is_read_to_its_end_and_never_past_it(site):
+    """Accepted within Upload-Length; past it 413, and what it hid never runs."""
+    victim = raw("GET", "/api/v1/me", {"Authorization": f"Bearer {site.victim}"},
+                 host=site.host)
+    for length, status in ((2000, 204), (100, 413)):
+        rv = site.call("POST", "/api/v1/uploads", site.attacker,
+                       {**TUS, "Upload-Length": str(length)})
+        path = urlsplit(rv.headers["location"]).path
+        answers, closed = exchange(site.base, chunked_patch(site, path, hidden_requests(
+            site, 2000)) + victim, 2, linger=0.5)
+        assert answers and answers[0].status == status, answers
+        if len(answers) == 1:  # closed instead of drained: the victim asks again
+            assert closed
+            answers.append(site.call("GET", "/api/v1/me", site.victim))
+        assert len(answers) == 2 and answers[1].status == 200, answers
+        assert json.loads(answers[1].body)["user"]["email"] == site.victim_email
+        canary_alive(site, "chunked tus PATCH", 2000)
+        offset = site.call("HEAD", path, site.attacker, TUS).headers["upload-offset"]
+        assert offset == ("2000" if status == 204 else "0")

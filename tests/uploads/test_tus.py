@@ -107,7 +107,10 @@ def test_whole_upload_becomes_a_file(live_server, auth, app):
     got = requests.get(f"{live_server}/api/v1/files/{file_id}/download",
                        headers=account.headers, timeout=10)
     assert got.content == data
-    assert staged(app) == [] and head(up.url, account).status_code == 404
+    assert staged(app) == []
+    done = head(up.url, account)  # finished, and still answering until it expires
+    assert done.status_code == 200
+    assert done.headers["Upload-Offset"] == done.headers["Upload-Length"] == str(len(data))
 
 
 def test_interrupted_upload_resumes_from_its_offset(live_server, auth, app):

@@ -7,6 +7,7 @@ import hashlib
 import os
 
 import pytest
+import requests
 
 pytestmark = pytest.mark.both_storages  # local folder and S3
 
@@ -54,3 +55,44 @@ def test_browser_client_cancels_resumes_and_finishes(live_server, auth, database
     assert meta["name"] == "relatório.bin" and meta["size"] == len(data)
     assert meta["sha256"] == hashlib.sha256(data).hexdigest()
     assert result["left"] == 0  # forgotten once finished
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("storage_backend", ["local"], indirect=True)
+def test_browser_client_whose_last_answer_was_lost_makes_no_second_file(live_server, auth,
+                                                                       database, app):
+    from playwright import sync_api
+    account = auth.user()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server}/healthz")
+            first = page.evaluate(SEND_ONCE, [account.token])
+            # As if the last PATCH's answer were lost: the URL stays remembered.
+            page.evaluate("([k, u]) => localStorage.setItem(k, u)", [first["key"], first["url"]])
+            again = page.evaluate(SEND_ONCE, [account.token])
+        finally:
+            browser.close()
+    assert again["meta"]["id"] == first["meta"]["id"]
+    files = requests.get(f"{live_server}/api/v1/files", headers=account.headers,
+                         timeout=10).json()["files"]
+    assert len(files) == 1
+
+
+SEND_ONCE = """async ([token]) => {
+  const { tusUpload } = await import("/static/js/tus-client.js");
+  const file = new File([new Uint8Array(1000)], "perdido.bin", { lastModified: 2 });
+  const headers = { Authorization: "Bearer " + token };
+  let url = null;
+  const setItem = Storage.prototype.setItem;
+  let key = null;
+  Storage.prototype.setItem = function (k, v) {
+    key = k; url = v; return setItem.call(this, k, v);
+  };
+  try {
+    const meta = await tusUpload(file, { headers });
+    return { meta, key, url };
+  } finally { Storage.prototype.setItem = setItem; }
+}"""

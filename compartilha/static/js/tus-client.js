@@ -125,7 +125,9 @@ export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = 
         offset = 0;
         remember(key, url);
       }
-      while (!fileId && offset < file.size) {
+      // At the end but with no file id (the last answer was lost): an empty PATCH there
+      // gets the finished upload's answer again, never a second file.
+      while (!fileId && offset <= file.size) {
         const end = Math.min(offset + chunkSize, file.size);
         const start = offset;
         const xhr = await send("PATCH", url, {
