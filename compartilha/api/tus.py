@@ -130,7 +130,7 @@ def tus_options(token: str | None = None):
 @rate_limits.upload
 @accepts_upload
 @login_required
-@bp.doc(security=BEARER, summary="tus creation", operation_id="createUpload", responses={
+@bp.doc(security=BEARER, summary="tus creation", operation_id="create_upload", responses={
     201: "created; Location is the upload's URL", 412: "wrong Tus-Resumable",
     413: "Upload-Length over Tus-Max-Size", 422: "a refused file type",
     429: "throttled, or too many unfinished uploads"})
@@ -196,7 +196,7 @@ def tus_status(token: str):
 @bp.patch(f"/uploads/{TOKEN}")
 @accepts_upload
 @login_required
-@bp.doc(security=BEARER, summary="tus append", operation_id="appendUpload", responses={
+@bp.doc(security=BEARER, summary="tus append", operation_id="append_upload", responses={
     204: "stored; Upload-Offset is the new offset", 409: "Upload-Offset is not the offset",
     423: "another request is sending this upload", 460: "checksum mismatch"})
 def tus_append(token: str):
@@ -210,7 +210,7 @@ def tus_append(token: str):
 
 
 @bp.post(f"/uploads/{TOKEN}")
-@bp.doc(security=BEARER, summary="tus method override", operation_id="overrideUploadMethod",
+@bp.doc(security=BEARER, summary="tus method override", operation_id="override_upload_method",
         responses={
     405: "X-HTTP-Method-Override is not PATCH or DELETE"})
 def tus_override(token: str):
@@ -226,7 +226,7 @@ def tus_override(token: str):
 
 @bp.delete(f"/uploads/{TOKEN}")
 @login_required
-@bp.doc(security=BEARER, summary="tus termination", operation_id="cancelUpload",
+@bp.doc(security=BEARER, summary="tus termination", operation_id="cancel_upload",
         responses={204: "abandoned", 404: "no such upload of mine"})
 def tus_terminate(token: str):
     """Abandon an upload and free its bytes."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..http.openapi import BAD_REQUEST, CHALLENGE
+
 OFFSET_TYPE = "application/offset+octet-stream"
 COLLECTION, ITEM = "/api/v1/uploads", "/api/v1/uploads/{token}"
 INTEGER, STRING = {"type": "integer", "minimum": 0}, {"type": "string"}
@@ -54,7 +56,7 @@ def _errors(*statuses: tuple[str, str], body: bool = True) -> dict[str, Any]:
 
 def _head() -> dict[str, Any]:
     return {
-        "operationId": "getUploadOffset", "summary": "tus offset",
+        "operationId": "get_upload_offset", "summary": "tus offset",
         "description": "How many bytes the server holds: resume from Upload-Offset. A "
                        "finished upload answers Upload-Offset = Upload-Length until it "
                        "would have expired.",
@@ -63,18 +65,18 @@ def _head() -> dict[str, Any]:
         "responses": {"200": {"description": "the upload's state", "headers": _answers(
             "Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata",
             "Upload-Concat", "Tus-Resumable")},
-            **_errors(("401", "no valid token"), ("404", "no such upload of mine"),
-                      ("410", "expired"), body=False)}}
+            "400": BAD_REQUEST, "401": {"description": "no valid token", "headers": CHALLENGE},
+            **_errors(("404", "no such upload of mine"), ("410", "expired"), body=False)}}
 
 
 def _options() -> dict[str, Any]:
     return {
-        "operationId": "getUploadCapabilities", "summary": "tus discovery",
+        "operationId": "get_upload_capabilities", "summary": "tus discovery",
         "description": "What this tus server supports (no account needed).",
         "tags": ["Api"], "responses": {"204": {"description": "the server's tus support",
                                                "headers": _answers(
             "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size",
-            "Tus-Checksum-Algorithm")}}}
+            "Tus-Checksum-Algorithm")}, "400": BAD_REQUEST}}
 
 
 def document(spec: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +100,7 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
     item["patch"]["responses"]["204"]["headers"] = _answers(
         "Upload-Offset", "Upload-Expires", "Compartilha-File-Id", "Tus-Resumable")
     item["patch"]["responses"].update(_errors(("410", "expired"), ("412", "wrong Tus-Resumable"),
+                                              ("411", "no Content-Length and not chunked"),
                                               ("413", "past Upload-Length"),
                                               ("415", "not application/offset+octet-stream")))
     item["delete"]["parameters"] = [TOKEN, RESUMABLE]
@@ -112,6 +115,8 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
                                    **BYTES}
     item["post"]["responses"]["204"] = {"description": "as PATCH or DELETE",
                                         "headers": _answers("Upload-Offset", "Tus-Resumable")}
+    item["post"]["responses"].update({status: answer for status, answer in
+                                      item["patch"]["responses"].items() if status[0] == "4"})
     item["head"] = _head()
     paths[COLLECTION]["options"] = _options()
     return spec

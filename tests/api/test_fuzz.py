@@ -4,17 +4,12 @@ and body as documented, invalid input refused, valid input accepted, auth enforc
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-)
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from compartilha import create_app
 from compartilha.extensions import db
 from tests.conftest import base_config
 from tests.helpers import AuthActions, tables
-
 
 
 @schemathesis.serializer("application/offset+octet-stream")
@@ -47,7 +42,13 @@ def test_api_survives_generated_requests(database, tmp_path):
         @FUZZ
         @given(case=operation.as_strategy())
         def run(case):
-            case.call_and_validate(headers=headers)  # every check, tus included
+            # Every check on every operation, with one exception: a tus request that its
+            # document allows can still be refused for what OpenAPI cannot say (a body longer
+            # than Upload-Length: 413; an Upload-Checksum that does not match the bytes: 460),
+            # so "schema-valid means accepted" is not asked of the tus operations.
+            tus = case.operation.path.startswith("/api/v1/uploads")
+            case.call_and_validate(headers=headers,
+                                   excluded_checks=[positive_data_acceptance] if tus else None)
 
         run()
     with app.app_context():

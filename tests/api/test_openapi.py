@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -63,7 +64,15 @@ def generated(client, tmp_path, monkeypatch):
          "--config", str(tmp_path / "config.yaml")],
         capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Warning" not in done.stdout + done.stderr, done.stdout + done.stderr
+    # The generator has no type for tus's application/offset+octet-stream and skips those
+    # operations (tus clients speak tus); it must have nothing else to say.
+    output = done.stdout + done.stderr
+    skipped = re.findall(r"WARNING parsing (\w+ \S+) within api\. Endpoint will not be "
+                         r"generated\.\s+Unsupported content type "
+                         r"application/offset\+octet-stream", output)
+    assert set(skipped) <= {"POST /api/v1/uploads", "POST /api/v1/uploads/{token}",
+                            "PATCH /api/v1/uploads/{token}"}, output
+    assert output.count("WARNING") == len(skipped), output
     monkeypatch.syspath_prepend(str(tmp_path))
     yield importlib.import_module("compartilha_client")
     for name in [m for m in sys.modules if m.split(".")[0] == "compartilha_client"]:

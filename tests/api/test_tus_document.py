@@ -14,12 +14,12 @@ def test_every_tus_operation_has_its_operation_id(paths):
     ids = {(path, method): op["operationId"] for path, ops in paths.items()
            for method, op in ops.items() if "/uploads" in path}
     assert ids == {
-        ("/api/v1/uploads", "options"): "getUploadCapabilities",
-        ("/api/v1/uploads", "post"): "createUpload",
-        ("/api/v1/uploads/{token}", "head"): "getUploadOffset",
-        ("/api/v1/uploads/{token}", "patch"): "appendUpload",
-        ("/api/v1/uploads/{token}", "delete"): "cancelUpload",
-        ("/api/v1/uploads/{token}", "post"): "overrideUploadMethod",
+        ("/api/v1/uploads", "options"): "get_upload_capabilities",
+        ("/api/v1/uploads", "post"): "create_upload",
+        ("/api/v1/uploads/{token}", "head"): "get_upload_offset",
+        ("/api/v1/uploads/{token}", "patch"): "append_upload",
+        ("/api/v1/uploads/{token}", "delete"): "cancel_upload",
+        ("/api/v1/uploads/{token}", "post"): "override_upload_method",
     }
 
 
