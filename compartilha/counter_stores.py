@@ -20,7 +20,6 @@ import math
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-import redis
 from sqlalchemy import Table, case, delete, literal, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -174,6 +173,9 @@ class RedisStore:
     """Counters as Redis keys that expire with their window (INCR/PEXPIRE in a script)."""
 
     def __init__(self, url: str, prefix: str) -> None:
+        import redis  # only when REDIS_URL is set: ~6 MiB a worker otherwise never needs
+
+        self._errors = redis.RedisError
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
         self.prefix = prefix
         self._take = self.client.register_script(_TAKE)
@@ -185,7 +187,7 @@ class RedisStore:
     def _call(self, action, *args):
         try:
             return action(*args)
-        except redis.RedisError as exc:  # closed, not open: no limit is skipped
+        except self._errors as exc:  # closed, not open: no limit is skipped
             raise CountersUnavailable(headers={"Retry-After": "5"}) from exc
 
     def take(self, key: str, limit: int, seconds: int) -> int:

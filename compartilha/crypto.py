@@ -6,12 +6,36 @@ import base64
 import hashlib
 import hmac
 import secrets
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import jwt
 
+def _import_pyjwt():  # noqa: ANN202 - returns the module
+    """PyJWT for HS256 only: without `cryptography` (~9 MiB per process) unless it is loaded.
+
+    PyJWT loads `cryptography` for its RSA/EC algorithms when it can and does without it
+    when the import fails; tokens here are HS256 (hmac, hashlib), so a worker need not pay.
+    """
+    if "cryptography" in sys.modules:
+        import jwt
+    else:
+        sys.modules["cryptography"] = None  # type: ignore[assignment]  # halts that import
+        try:
+            import jwt
+        finally:
+            del sys.modules["cryptography"]
+    return jwt
+
+
+if TYPE_CHECKING:
+    import jwt
+else:
+    jwt = _import_pyjwt()
+
+InvalidTokenError = jwt.InvalidTokenError
 SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16

@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import jwt
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -123,7 +122,7 @@ def authenticate(token: str) -> tuple[User, Session]:
     """The user and session behind a token, or NotAuthenticated."""
     try:
         claims = crypto.decode_token(current_app.config["TOKEN_KEYS"], token)
-    except jwt.InvalidTokenError as exc:
+    except crypto.InvalidTokenError as exc:
         raise NotAuthenticated("Your session is invalid or expired; log in again.") from exc
     session = db.session.get(Session, claims.jti)
     if session is None or session.user_id != claims.user_id or not session.active(utcnow()):
