@@ -97,17 +97,12 @@ class WriteGate:
         self.path = path + "-writer"
         self._threads = threading.Lock()
         self._owner: int | None = None
-        self._fd: tuple[int, int] | None = None  # (pid, fd): a forked worker opens its own
+        self._fd = -1  # open only while held: nothing shared across fork, nothing kept
 
     @classmethod
     def of(cls, path: str) -> WriteGate:
         with cls._made:
             return cls._gates.setdefault(path, cls(path))
-
-    def _file(self) -> int:
-        if self._fd is None or self._fd[0] != os.getpid():
-            self._fd = (os.getpid(), os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-        return self._fd[1]
 
     def enter(self) -> bool:
         """Wait for the gate; False when it was not taken (already ours, or waited too long)."""
@@ -115,28 +110,32 @@ class WriteGate:
             return False  # a second connection of the same thread: SQLite decides
         if not self._threads.acquire(timeout=self.WAIT):
             return False
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # no lock file (a read-only folder): SQLite's lock alone
+            self._threads.release()
+            return False
         deadline = time.monotonic() + self.WAIT
         pause = 0.0002
         while True:
             try:
-                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
+                    os.close(fd)
                     self._threads.release()
                     return False
                 time.sleep(pause)
                 pause = min(pause * 2, 0.002)
-            except OSError:  # no lock file (read-only folder): SQLite's lock alone
-                self._threads.release()
-                return False
+        self._fd = fd
         self._owner = threading.get_ident()
         return True
 
     def leave(self) -> None:
-        self._owner = None
+        fd, self._fd, self._owner = self._fd, -1, None
         try:
-            fcntl.flock(self._file(), fcntl.LOCK_UN)
+            os.close(fd)  # closing drops the flock
         finally:
             self._threads.release()
 
