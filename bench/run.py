@@ -247,14 +247,14 @@ def fill_rows(db: Path, rows: int) -> float:
     started = time.monotonic()
     conn = sqlite3.connect(db, timeout=60)
     with conn:
-        conn.execute("INSERT INTO usuarios (nome, email, senha, created_at) VALUES "
+        conn.execute("INSERT INTO usuarios (nome, email, senha, criado_em) VALUES "
                      "('Filler', 'filler@example.com', 'x', '2026-01-01 00:00:00')")
         owner = conn.execute("SELECT id FROM usuarios WHERE email='filler@example.com'"
                              ).fetchone()[0]
         have = conn.execute("SELECT count(*) FROM arquivos").fetchone()[0]
         conn.executemany(
             "INSERT INTO arquivos (nome, tipo, caminho, usuario_id, tamanho, sha256, "
-            "created_at) VALUES (?, 'text/plain', ?, ?, 1, ?, '2026-01-01 00:00:00')",
+            "criado_em) VALUES (?, 'text/plain', ?, ?, 1, ?, '2026-01-01 00:00:00')",
             ((f"f{i}.txt", f"zz/{i:032x}", owner, "0" * 64) for i in range(rows - have)))
     conn.execute("ANALYZE")
     # Fold the bulk insert's write-ahead log into the database, as SQLite's automatic

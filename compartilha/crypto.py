@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -131,8 +132,29 @@ def issue_token(keys: list[tuple[str, str]], user_id: int, jti: str, issued_at: 
     return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"typ": "JWT", "kid": kid})
 
 
+LEEWAY = timedelta(seconds=30)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def decode_token(keys: list[tuple[str, str]], token: str) -> Claims:
-    """Verify key id, signature, algorithm and claims; raise jwt.InvalidTokenError otherwise."""
+    """Verify key id, signature, algorithm and claims; raise jwt.InvalidTokenError otherwise.
+
+    A token is verified once per process and remembered (every request of a session
+    sends the same one, and PyJWT's checks were ~0.1 ms of each, issue 14); only its
+    expiry, which time changes, is checked again. Revocation is the caller's (the
+    session row), on every request.
+    """
+    claims = _verified(tuple(keys), token)
+    if claims.expires_at + LEEWAY <= _now():
+        raise jwt.ExpiredSignatureError("Signature has expired")
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)  # only tokens that verified: a failure raises
+def _verified(keys: tuple[tuple[str, str], ...], token: str) -> Claims:
     header = jwt.get_unverified_header(token)
     if header.get("typ") != "JWT" or header.get("alg") != ALGORITHM:
         raise jwt.InvalidTokenError("wrong token type or algorithm")
@@ -140,12 +162,11 @@ def decode_token(keys: list[tuple[str, str]], token: str) -> Claims:
     if key is None:
         raise jwt.InvalidTokenError("unknown key id")
     data = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
-                      leeway=timedelta(seconds=30),
-                      options={"require": REQUIRED_CLAIMS})
+                      leeway=LEEWAY, options={"require": REQUIRED_CLAIMS})
     sub, jti, iat = data["sub"], data["jti"], data["iat"]
     if not isinstance(sub, str) or not sub.isdigit() or not isinstance(jti, str):
         raise jwt.InvalidTokenError("malformed subject")
-    if not isinstance(iat, int | float) or iat > datetime.now(UTC).timestamp() + 30:
+    if not isinstance(iat, int | float) or iat > _now().timestamp() + LEEWAY.total_seconds():
         raise jwt.InvalidTokenError("issued in the future")
     return Claims(int(sub), jti, datetime.fromtimestamp(data["exp"], UTC))
 
