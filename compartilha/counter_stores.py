@@ -20,7 +20,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, case, delete, literal, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, literal, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .errors import CountersUnavailable
@@ -107,11 +107,13 @@ class DatabaseStore:
         with db.engine.begin() as conn:
             return bool(conn.execute(statement).rowcount)
 
+    # Built once: the share page peeks at a counter on every view (issue 14).
+    _ROW = (select(table.c.contagem, table.c.renova_em)
+            .where(table.c.chave == bindparam("chave")))
+
     def _row(self, name: str) -> tuple[int, datetime] | None:
-        t = self.table
         with db.engine.connect() as conn:
-            row = conn.execute(select(t.c.contagem, t.c.renova_em)
-                               .where(t.c.chave == name)).first()
+            row = conn.execute(self._ROW, {"chave": name}).first()
         return None if row is None else (row[0], row[1])
 
     def _insert(self, name: str, resets_at: datetime) -> bool:
