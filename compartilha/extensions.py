@@ -97,12 +97,17 @@ class WriteGate:
         self.path = path + "-writer"
         self._threads = threading.Lock()
         self._owner: int | None = None
-        self._fd = -1  # open only while held: nothing shared across fork, nothing kept
+        self._fd: tuple[int, int] | None = None  # (pid, fd): a forked worker opens its own
 
     @classmethod
     def of(cls, path: str) -> WriteGate:
         with cls._made:
             return cls._gates.setdefault(path, cls(path))
+
+    def _file(self) -> int:
+        if self._fd is None or self._fd[0] != os.getpid():
+            self._fd = (os.getpid(), os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        return self._fd[1]
 
     def enter(self) -> bool:
         """Wait for the gate; False when it was not taken (already ours, or waited too long)."""
@@ -110,32 +115,28 @@ class WriteGate:
             return False  # a second connection of the same thread: SQLite decides
         if not self._threads.acquire(timeout=self.WAIT):
             return False
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:  # no lock file (a read-only folder): SQLite's lock alone
-            self._threads.release()
-            return False
         deadline = time.monotonic() + self.WAIT
         pause = 0.0002
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    os.close(fd)
                     self._threads.release()
                     return False
                 time.sleep(pause)
                 pause = min(pause * 2, 0.002)
-        self._fd = fd
+            except OSError:  # no lock file (read-only folder): SQLite's lock alone
+                self._threads.release()
+                return False
         self._owner = threading.get_ident()
         return True
 
     def leave(self) -> None:
-        fd, self._fd, self._owner = self._fd, -1, None
+        self._owner = None
         try:
-            os.close(fd)  # closing drops the flock
+            fcntl.flock(self._file(), fcntl.LOCK_UN)
         finally:
             self._threads.release()
 
