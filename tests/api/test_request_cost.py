@@ -66,7 +66,7 @@ def test_listing_of_no_files_counts_zero(client, auth):
         "per_page"], "total": 0, "pages": 0}}
 
 
-def test_ended_session_of_another_user_is_refused(app, client, auth):
+def test_an_ended_session_is_refused_by_the_joined_lookup(client, auth):
     account = auth.user()
     rv = client.post("/api/v1/auth/logout", headers=account.headers)
     assert rv.status_code in (200, 204)
