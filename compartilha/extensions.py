@@ -39,10 +39,14 @@ class MigrateOnFirstUse:
         self._directory = directory
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends probing: not a use
+            raise AttributeError(name)
         from flask_migrate import Migrate
 
         Migrate(self._app, db, directory=self._directory)
         return getattr(self._app.extensions["migrate"], name)
+
+
 # Flask-Uploads decides which uploads are acceptable (UPLOADED_FILES_DENY); the
 # bytes themselves are streamed straight into storage by `compartilha.http.multipart`.
 upload_set = UploadSet("files", ALL)
