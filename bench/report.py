@@ -96,8 +96,9 @@ def goals(results: Any) -> list[str]:
 
 
 def memory(ex: dict[str, Any]) -> list[str]:
-    parts = [f"idle worker: {ex['rss_idle'] / MIB:.0f} MiB",
-             f"peak during (a) uploads: {ex['rss_upload'] / MIB:.0f} MiB"]
+    parts = [f"idle worker: {ex['rss_idle'] / MIB:.0f} MiB"]
+    if "rss_upload" in ex:
+        parts.append(f"peak during (a) uploads: {ex['rss_upload'] / MIB:.0f} MiB")
     if "rss_download" in ex:
         parts.append(f"during (b) downloads: {ex['rss_download'] / MIB:.0f} MiB")
     if "rss_big" in ex:

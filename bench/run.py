@@ -32,7 +32,8 @@ GIB = 1024**3
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "8"))
 BIG_GIB = int(os.environ.get("BENCH_BIG_GIB", "5"))
-# `upload`: only the 1 GiB uploads (a), e.g. to compare two versions of the body reader.
+# `upload`: only the 1 GiB uploads (a), e.g. to compare two versions of the body reader;
+# `small`: only what does not move large files: idle memory, (c), (d) and (f).
 ONLY = os.environ.get("BENCH_ONLY", "")
 RESULTS = Path(__file__).resolve().parent / "results"
 TUS_JS = Path(__file__).resolve().parent.parent / "tests" / "clients" / "tus_upload.mjs"
@@ -275,14 +276,14 @@ def fill_rows(db: Path, rows: int) -> float:
     started = time.monotonic()
     conn = sqlite3.connect(db, timeout=60)
     with conn:
-        conn.execute("INSERT INTO usuarios (nome, email, senha, created_at) VALUES "
+        conn.execute("INSERT INTO usuarios (nome, email, senha, criado_em) VALUES "
                      "('Filler', 'filler@example.com', 'x', '2026-01-01 00:00:00')")
         owner = conn.execute("SELECT id FROM usuarios WHERE email='filler@example.com'"
                              ).fetchone()[0]
         have = conn.execute("SELECT count(*) FROM arquivos").fetchone()[0]
         conn.executemany(
             "INSERT INTO arquivos (nome, tipo, caminho, usuario_id, tamanho, sha256, "
-            "created_at) VALUES (?, 'text/plain', ?, ?, 1, ?, '2026-01-01 00:00:00')",
+            "criado_em) VALUES (?, 'text/plain', ?, ?, 1, ?, '2026-01-01 00:00:00')",
             ((f"f{i}.txt", f"zz/{i:032x}", owner, "0" * 64) for i in range(rows - have)))
     conn.execute("ANALYZE")
     # Fold the bulk insert's write-ahead log into the database, as SQLite's automatic
@@ -314,17 +315,18 @@ def make_file(path: Path, size: int) -> Path:
 
 def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.Server,
                big: Path, small: list[Path], work: Path, results: Results) -> None:
-    """(b) to (g): everything but the 1 GiB uploads."""
-    print("(b) download 1 GiB", flush=True)
-    url = app.create_tus(GIB)
-    file_id = file_id_from(curl(*app.tus_args(url, big))[2])
-    os.link(big, cp.folder / "dl.bin")
-    os.link(big, ng.folder / "dl.bin")
-    with RssSampler(comp) as rss_down:
-        for _ in range(ROUNDS):
-            download_round(app, file_id, comp, cp, ng, results)
-    results.extra["rss_download"] = rss_down.peak
-    app.delete(file_id)
+    """(b) to (g): everything but the 1 GiB uploads (with BENCH_ONLY=small: (c), (d), (f))."""
+    if ONLY != "small":
+        print("(b) download 1 GiB", flush=True)
+        url = app.create_tus(GIB)
+        file_id = file_id_from(curl(*app.tus_args(url, big))[2])
+        os.link(big, cp.folder / "dl.bin")
+        os.link(big, ng.folder / "dl.bin")
+        with RssSampler(comp) as rss_down:
+            for _ in range(ROUNDS):
+                download_round(app, file_id, comp, cp, ng, results)
+        results.extra["rss_download"] = rss_down.peak
+        app.delete(file_id)
 
     print("(c) 64 × 1 MiB in parallel", flush=True)
     for _ in range(ROUNDS):
@@ -364,6 +366,8 @@ def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.S
     for _ in range(ROUNDS):
         wrk_round("1M rows ·", targets[:2], results)
 
+    if ONLY == "small":
+        return
     print(f"(e) RSS during a {BIG_GIB} GiB upload", flush=True)
     huge = work / "huge.bin"
     with open(huge, "wb") as fh:
@@ -415,21 +419,24 @@ def main() -> None:
 
 def all_rows(app: App, comp: servers.Server, work: Path, results: Results,
              running: list[servers.Server]) -> None:
-    big = make_file(work / "big.bin", GIB)
-    small = [make_file(work / f"small-{i:02d}.bin", 1024**2) for i in range(0 if ONLY else 64)]
+    big = make_file(work / "big.bin", 0 if ONLY == "small" else GIB)
+    small = [make_file(work / f"small-{i:02d}.bin", 1024**2)
+             for i in range(0 if ONLY == "upload" else 64)]
     cp = servers.copyparty(work)
     running.append(cp)
     ng = servers.nginx(work)
     running.append(ng)
 
-    print("(a) upload 1 GiB", flush=True)
-    with RssSampler(comp) as rss_up:
-        for _ in range(ROUNDS):
-            upload_round(app, comp, cp, ng, big, results)
-    results.extra["rss_upload"] = rss_up.peak
+    if ONLY != "small":
+        print("(a) upload 1 GiB", flush=True)
+        with RssSampler(comp) as rss_up:
+            for _ in range(ROUNDS):
+                upload_round(app, comp, cp, ng, big, results)
+        results.extra["rss_upload"] = rss_up.peak
 
     if ONLY != "upload":
         other_rows(app, comp, cp, ng, big, small, work, results)
+
 
 def finish(results: Results, started: float) -> None:
     results.extra["minutes"] = (time.monotonic() - started) / 60

@@ -10,7 +10,7 @@ from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
 from . import config, http, logs, storage
-from .extensions import db, migrate, upload_set
+from .extensions import MigrateOnFirstUse, db, upload_set
 from .http import error_handlers
 from .http.identity import SECURITY_SCHEMES
 from .services import reconcile, throttle
@@ -39,7 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
 
 def register_extensions(app: APIFlask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS)
+    app.extensions["migrate"] = MigrateOnFirstUse(app, MIGRATIONS)
     throttle.init_app(app)
     configure_uploads(app, upload_set)
     storage.init_app(app)

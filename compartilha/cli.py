@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
 from .errors import AppError
@@ -100,7 +100,35 @@ def fsck(repair: bool, verify: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+class MigrateCommands(click.Group):
+    """`flask db …`: Flask-Migrate's commands, loaded (with Alembic) when one is asked for."""
+
+    def _real(self) -> click.Group:
+        from flask_migrate.cli import db as group  # type: ignore[import-not-found]
+
+        return group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._real().get_command(ctx, cmd_name)
+
+
+@click.group("db", cls=MigrateCommands)
+@click.option("-d", "--directory", default=None,
+              help='Migration script directory (default is "migrations")')
+@click.option("-x", "--x-arg", multiple=True,
+              help="Additional arguments consumed by custom env.py scripts")
+@with_appcontext
+def migrate_commands(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    """Perform database migrations."""
+    g.directory = directory  # what flask_migrate.cli's group would set for its commands
+    g.x_arg = x_arg
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(migrate_commands)
     app.cli.add_command(create_user)
     app.cli.add_command(set_email)
     app.cli.add_command(cleanup)

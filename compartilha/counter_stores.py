@@ -20,8 +20,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-import redis
-from sqlalchemy import Table, case, delete, literal, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .errors import CountersUnavailable
@@ -92,27 +91,32 @@ class DatabaseStore:
                 return max(1, math.ceil((resets_at - at).total_seconds()))
         return 1  # lost every race: refuse this one and let it come back in a second
 
+    # `contagem` first: MySQL evaluates SET from left to right with updated values,
+    # SQLite with the old ones; both read the old `renova_em` this way. Built once: every
+    # upload, link and registration counts here (issue 14).
+    _ENDED = table.c.renova_em <= bindparam("at", type_=UTCDateTime())
+    _BUMP = (
+        update(table).where(table.c.chave == bindparam("key"),
+                            or_(_ENDED, table.c.contagem < bindparam("limit")))
+        .ordered_values(
+            (table.c.contagem, case((_ENDED, 1), else_=table.c.contagem + 1)),
+            (table.c.renova_em, case((_ENDED, bindparam("resets_at", type_=UTCDateTime())),
+                                     else_=table.c.renova_em)),
+        ))
+
     def _bump(self, name: str, limit: int, at: datetime, seconds: int) -> bool:
-        t = self.table
-        ended = t.c.renova_em <= at
-        # `contagem` first: MySQL evaluates SET from left to right with updated values,
-        # SQLite with the old ones; both read the old `renova_em` this way.
-        statement = (
-            update(t).where(t.c.chave == name, or_(ended, t.c.contagem < limit))
-            .ordered_values(
-                (t.c.contagem, case((ended, 1), else_=t.c.contagem + 1)),
-                (t.c.renova_em, case((ended, literal(at + timedelta(seconds=seconds),
-                                                     UTCDateTime())),
-                                     else_=t.c.renova_em)),
-            ))
         with db.engine.begin() as conn:
-            return bool(conn.execute(statement).rowcount)
+            return bool(conn.execute(self._BUMP, {
+                "key": name, "limit": limit, "at": at,
+                "resets_at": at + timedelta(seconds=seconds)}).rowcount)
+
+    # Built once: the share page peeks at a counter on every view (issue 14).
+    _ROW = (select(table.c.contagem, table.c.renova_em)
+            .where(table.c.chave == bindparam("chave")))
 
     def _row(self, name: str) -> tuple[int, datetime] | None:
-        t = self.table
         with db.engine.connect() as conn:
-            row = conn.execute(select(t.c.contagem, t.c.renova_em)
-                               .where(t.c.chave == name)).first()
+            row = conn.execute(self._ROW, {"chave": name}).first()
         return None if row is None else (row[0], row[1])
 
     def _insert(self, name: str, resets_at: datetime) -> bool:
@@ -174,6 +178,9 @@ class RedisStore:
     """Counters as Redis keys that expire with their window (INCR/PEXPIRE in a script)."""
 
     def __init__(self, url: str, prefix: str) -> None:
+        import redis  # only when REDIS_URL is set: ~6 MiB a worker otherwise never needs
+
+        self._errors = redis.RedisError
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
         self.prefix = prefix
         self._take = self.client.register_script(_TAKE)
@@ -185,7 +192,7 @@ class RedisStore:
     def _call(self, action, *args):
         try:
             return action(*args)
-        except redis.RedisError as exc:  # closed, not open: no limit is skipped
+        except self._errors as exc:  # closed, not open: no limit is skipped
             raise CountersUnavailable(headers={"Retry-After": "5"}) from exc
 
     def take(self, key: str, limit: int, seconds: int) -> int:

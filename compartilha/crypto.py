@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import jwt
 
+def _import_pyjwt():  # noqa: ANN202 - returns the module
+    """PyJWT for HS256 only: without `cryptography` (~9 MiB per process) unless it is loaded.
+
+    PyJWT loads `cryptography` for its RSA/EC algorithms when it can and does without it
+    when the import fails; tokens here are HS256 (hmac, hashlib), so a worker need not pay.
+    """
+    if "cryptography" in sys.modules:
+        import jwt
+    else:
+        sys.modules["cryptography"] = None  # type: ignore[assignment]  # halts that import
+        try:
+            import jwt
+        finally:
+            del sys.modules["cryptography"]
+    return jwt
+
+
+if TYPE_CHECKING:
+    import jwt
+else:
+    jwt = _import_pyjwt()
+
+InvalidTokenError = jwt.InvalidTokenError
 SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
@@ -107,8 +132,29 @@ def issue_token(keys: list[tuple[str, str]], user_id: int, jti: str, issued_at: 
     return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"typ": "JWT", "kid": kid})
 
 
+LEEWAY = timedelta(seconds=30)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def decode_token(keys: list[tuple[str, str]], token: str) -> Claims:
-    """Verify key id, signature, algorithm and claims; raise jwt.InvalidTokenError otherwise."""
+    """Verify key id, signature, algorithm and claims; raise jwt.InvalidTokenError otherwise.
+
+    A token is verified once per process and remembered (every request of a session
+    sends the same one, and PyJWT's checks were ~0.1 ms of each, issue 14); only its
+    expiry, which time changes, is checked again. Revocation is the caller's (the
+    session row), on every request.
+    """
+    claims = _verified(tuple(keys), token)
+    if claims.expires_at + LEEWAY <= _now():
+        raise jwt.ExpiredSignatureError("Signature has expired")
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)  # only tokens that verified: a failure raises
+def _verified(keys: tuple[tuple[str, str], ...], token: str) -> Claims:
     header = jwt.get_unverified_header(token)
     if header.get("typ") != "JWT" or header.get("alg") != ALGORITHM:
         raise jwt.InvalidTokenError("wrong token type or algorithm")
@@ -116,12 +162,11 @@ def decode_token(keys: list[tuple[str, str]], token: str) -> Claims:
     if key is None:
         raise jwt.InvalidTokenError("unknown key id")
     data = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
-                      leeway=timedelta(seconds=30),
-                      options={"require": REQUIRED_CLAIMS})
+                      leeway=LEEWAY, options={"require": REQUIRED_CLAIMS})
     sub, jti, iat = data["sub"], data["jti"], data["iat"]
     if not isinstance(sub, str) or not sub.isdigit() or not isinstance(jti, str):
         raise jwt.InvalidTokenError("malformed subject")
-    if not isinstance(iat, int | float) or iat > datetime.now(UTC).timestamp() + 30:
+    if not isinstance(iat, int | float) or iat > _now().timestamp() + LEEWAY.total_seconds():
         raise jwt.InvalidTokenError("issued in the future")
     return Claims(int(sub), jti, datetime.fromtimestamp(data["exp"], UTC))
 

@@ -2,8 +2,8 @@
 
 from typing import TYPE_CHECKING, Any, cast
 
+from flask import Flask
 from flask_cors import CORS
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_uploads import ALL, UploadSet
 from sqlalchemy import MetaData, event
@@ -25,9 +25,31 @@ if TYPE_CHECKING:
         """`db.Model` as a type checker sees it (it is made at run time)."""
 else:
     Model = db.Model
-migrate = Migrate()
 # Cross-origin API calls, only from CORS_ORIGINS (`compartilha.http.cross_origin`).
 cors = CORS()
+
+
+class MigrateOnFirstUse:
+    """`app.extensions["migrate"]` until `flask db …` (or flask_migrate's API) reads it.
+
+    Flask-Migrate brings Alembic and Mako (~12 MiB per process) that a web worker never
+    uses: on the first attribute read this sets Flask-Migrate up for real (which puts its
+    own entry in `app.extensions`) and answers from that.
+    """
+
+    def __init__(self, app: Flask, directory: str) -> None:
+        self._app = app
+        self._directory = directory
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends probing: not a use
+            raise AttributeError(name)
+        from flask_migrate import Migrate
+
+        Migrate(self._app, db, directory=self._directory)
+        return getattr(self._app.extensions["migrate"], name)
+
+
 # Flask-Uploads decides which uploads are acceptable (UPLOADED_FILES_DENY); the
 # bytes themselves are streamed straight into storage by `compartilha.http.multipart`.
 upload_set = UploadSet("files", ALL)

@@ -106,3 +106,26 @@ def test_small_clock_skew_is_tolerated():
     now = datetime.now(UTC)  # not the import-time NOW: the suite takes minutes
     token = _token(iat=now + timedelta(seconds=10), exp=now - timedelta(seconds=10))
     assert crypto.decode_token(KEYS, token).user_id == 1
+
+
+def test_a_verified_token_is_not_decoded_again(monkeypatch):
+    token = crypto.issue_token(KEYS, 3, "cached", NOW, NOW + timedelta(hours=1))
+    assert crypto.decode_token(KEYS, token).jti == "cached"
+    calls = []
+    real = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(3):
+        assert crypto.decode_token(KEYS, token).user_id == 3
+    assert calls == []
+    # other keys: verified again (a removed key must not keep its tokens valid)
+    with pytest.raises(jwt.InvalidTokenError):
+        crypto.decode_token(crypto.signing_keys("z" * 64), token)
+
+
+def test_a_remembered_token_still_expires(monkeypatch):
+    now = datetime.now(UTC)
+    token = crypto.issue_token(KEYS, 4, "expiring", now, now + timedelta(seconds=5))
+    assert crypto.decode_token(KEYS, token).jti == "expiring"
+    monkeypatch.setattr(crypto, "_now", lambda: now + timedelta(seconds=5 + 31))
+    with pytest.raises(jwt.ExpiredSignatureError):
+        crypto.decode_token(KEYS, token)

@@ -6,9 +6,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import jwt
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import crypto
@@ -121,16 +120,25 @@ def login(email: str, password: str, ip: str = "", user_agent: str = "") -> Logi
     return result
 
 
+# Every authenticated request: one round trip for the session and its user, a statement
+# built once (issue 14: two ORM loads and a statement per request were ~0.3 ms).
+_SESSION_AND_USER = (select(User, Session).join(Session, Session.user_id == User.id)
+                     .where(Session.jti == bindparam("jti")))
+
+
 def authenticate(token: str) -> tuple[User, Session]:
     """The user and session behind a token, or NotAuthenticated."""
     try:
         claims = crypto.decode_token(current_app.config["TOKEN_KEYS"], token)
-    except jwt.InvalidTokenError as exc:
+    except crypto.InvalidTokenError as exc:
         raise NotAuthenticated("Your session is invalid or expired; log in again.") from exc
-    session = db.session.get(Session, claims.jti)
-    if session is None or session.user_id != claims.user_id or not session.active(utcnow()):
+    found = db.session.execute(_SESSION_AND_USER, {"jti": claims.jti}).one_or_none()
+    if found is None:
         raise NotAuthenticated("Your session has ended; log in again.")
-    return session.user, session
+    user, session = found
+    if session.user_id != claims.user_id or not session.active(utcnow()):
+        raise NotAuthenticated("Your session has ended; log in again.")
+    return user, session
 
 
 def logout(session: Session) -> None:

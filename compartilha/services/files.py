@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Generic, TypeVar
 
 from flask_uploads import extension
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import FileNotFound, UploadRefused
@@ -141,12 +141,26 @@ def list_for(user_id: int, page: int = 1, per_page: int = 50) -> Page[File]:
 
 
 LISTED = (File.id, File.name, File.type, File.size, File.sha256, File.created_at)
+# The listing as Core statements built once: no ORM entities, and no statement to build and
+# no cache key to compute per request (~0.3 ms of ~0.6 ms per request, issue 14).
+_FILES = File.__table__
+_OWNER = _FILES.c[File.user_id.expression.name] == bindparam("user_id")
+_PAGE = (select(*(_FILES.c[col.expression.name].label(col.key) for col in LISTED))
+         .where(_OWNER).order_by(_FILES.c[File.id.expression.name].desc())
+         .limit(bindparam("limit")).offset(bindparam("offset")))
+_COUNT = select(func.count()).select_from(_FILES).where(_OWNER)
 
 
 def list_rows(user_id: int, page: int = 1, per_page: int = 50) -> Page[Row[Any]]:
     """`list_for` as rows of the listed columns, no ORM objects, which were most of the
     cost of a listing under load (bench/README.md): the API's listing."""
-    rows, total = _mine(user_id, page, per_page, *LISTED)
+    offset = (page - 1) * per_page
+    rows = list(db.session.execute(_PAGE, {"user_id": user_id, "limit": per_page,
+                                           "offset": offset}).all())
+    if rows and len(rows) < per_page or not rows and page == 1:
+        total = offset + len(rows)  # the last page: the count is known without counting
+    else:
+        total = db.session.execute(_COUNT, {"user_id": user_id}).scalar_one()
     return Page(rows, total, page, per_page)
 
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, delete, not_, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, not_, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import crypto
@@ -164,15 +164,18 @@ def state(share: Share, now: datetime | None = None) -> str:
 GONE = {"revoked": ShareRevoked, "expired": ShareExpired, "used_up": ShareUsedUp}
 
 
+# Built once: every view of a share page runs it (issue 14).
+_BY_TOKEN = (select(Share).where(Share.token == bindparam("token"))
+             .options(joinedload(Share.file)))
+
+
 def resolve(token: str, viewer: User | None = None, *, used_up_ok: bool = False) -> Share:
     """The share behind a public token, if it still grants access to this viewer
     (`used_up_ok`: a used-up link too, for the resumption of its last download)."""
     # The format check keeps odd input (and MySQL's trailing-space padding) away from the query.
     if not TOKEN_RE.fullmatch(token):
         raise ShareNotFound()
-    share = db.session.scalar(
-        select(Share).where(Share.token == token).options(joinedload(Share.file))
-    )
+    share = db.session.scalar(_BY_TOKEN, {"token": token})
     if share is None or share.token != token:
         raise ShareNotFound()
     # A link addressed to someone does not exist for anyone else.

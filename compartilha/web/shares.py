@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -42,6 +41,8 @@ def revoke_link(share_id: int):
 def link_qr(share_id: int):
     """The link as a QR code, drawn on the server so no script or third party is involved."""
     share = shares.get_owned(require_user().id, share_id)
+    import segno  # only here: ~1 MiB that no other page needs
+
     out = io.BytesIO()
     segno.make(share_url(share.token), error="m").save(
         out, kind="svg", scale=6, border=2, dark="#111827", light="#ffffff", xmldecl=False,
