@@ -95,7 +95,7 @@ def expiry() -> datetime:
 def create(user_id: int, length: int, name: str | None, declared_type: str | None) -> Upload:
     """A new empty upload; the size and type rules of every file apply before any byte."""
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
-        raise TooLarge()
+        raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
     clean = files.accepted_name(name)
     upload = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=clean,
                     type=files.clean_type(declared_type, clean), length=length, offset=0,
