@@ -68,6 +68,7 @@ def test_phone_buttons_show_their_word(people, screenshots, path):
     page = people.new_page()
     page.set_viewport_size({"width": 375, "height": 812})
     page.goto(path)
+    page.evaluate("() => document.fonts.ready.then(() => true)")  # measure Inter, not a fallback
     labels = page.evaluate(LABELS)
     assert labels, path
     for label in labels:
