@@ -1,6 +1,10 @@
-"""Account page: change the password, delete the account."""
+"""Account page: name and email, sessions, change the password, delete the account."""
 
 from __future__ import annotations
+
+import pytest
+
+from compartilha.web.accounts import device
 
 
 def test_change_password_keeps_this_browser_logged_in(client, pages):
@@ -124,3 +128,17 @@ def test_one_session_is_signed_out_from_the_page(app, client, pages):
     rv = client.post(f"/account/sessions/{other['id']}/end", data={"csrf_token": pages.csrf()})
     assert rv.status_code == 404 and "Essa sessão já foi encerrada." in rv.get_data(as_text=True)
     assert client.post(f"/account/sessions/{other['id']}/end").status_code == 403  # CSRF
+
+
+@pytest.mark.parametrize(("agent", "shown"), [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+     "Firefox · Windows"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+     "like Gecko) Version/18.1 Mobile/15E148 Safari/604.1", "Safari · iPhone"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge · Windows"),
+    ("curl/8.5.0", "curl/8.5.0"),
+    ("", ""),
+])
+def test_a_session_shows_its_browser_and_system(agent, shown):
+    assert device(agent) == shown
