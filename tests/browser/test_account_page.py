@@ -46,6 +46,10 @@ def test_sessions_name_email_and_delete_form(browser, browser_context_args, scre
     expect(sessions).to_have_count(2)
     expect(sessions.first).to_contain_text("Este aparelho")  # this one first
     expect(sessions.filter(has_text="Chrome · Android")).to_have_count(1)
+    for width in (320, 375):  # nothing sticks out on a phone
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    page.set_viewport_size({"width": 1280, "height": 800})
     accessible(page, "account-sessions")
     shoot(page, screenshots, "account-sessions", SIZES)
 
