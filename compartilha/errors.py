@@ -104,6 +104,11 @@ class NoFile(AppError):
 class TooLarge(AppError):
     status, code, message = 413, "too_large", "The file is larger than the limit."
 
+    @classmethod
+    def over(cls, limit: int) -> TooLarge:
+        """The error naming the limit, so a client can tell its user what fits."""
+        return cls(f"The file is larger than the limit of {limit} bytes.")
+
 
 class StorageFull(AppError):
     status, code, message = 507, "storage_full", "The server has no room for this file."

@@ -18,6 +18,7 @@ from .schemas import (
     DeleteAccountIn,
     LoginIn,
     PasswordIn,
+    ProfileIn,
     RegisterIn,
     SessionList,
     TokenOut,
@@ -76,6 +77,18 @@ def logout():
 def me():
     """Who am I."""
     return {"user": user_json(require_user())}
+
+
+@bp.patch("/me")
+@login_required
+@bp.input(ProfileIn)
+@bp.output(UserEnvelope)
+@bp.doc(security=BEARER, responses={409: "email taken", 422: "invalid field"})
+def update_me(json_data):
+    """Change my name, my email, or both."""
+    user = accounts.update_profile(require_user(), json_data.get("name"),
+                                   json_data.get("email"))
+    return {"user": user_json(user)}
 
 
 @bp.put("/me/password")

@@ -74,6 +74,11 @@ class PasswordIn(Schema):
     new_password = String(required=True, validate=Length(PASSWORD_MIN, PASSWORD_MAX))
 
 
+class ProfileIn(Schema):
+    name = String(validate=Length(1, 255))
+    email = String(validate=Length(3, 255))
+
+
 class DeleteAccountIn(Schema):
     password = String(required=True, validate=Length(1, PASSWORD_MAX))
 

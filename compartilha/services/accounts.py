@@ -81,6 +81,18 @@ def set_email(user_id: int, email: str) -> User:
     return user
 
 
+def update_profile(user: User, name: str | None = None, email: str | None = None) -> User:
+    """Change the account's name, its address, or both (`PATCH /me`); either is optional.
+    An address already held by an account, or one that looks like it, is refused (409)."""
+    if name is not None:
+        user.name = validation.name(name)
+    if email is not None and validation.email(email) != user.email:
+        _claim_email(user, email)
+        event("account.email_changed", user_id=user.id, email=mask_email(user.email))
+    _commit_claim()
+    return user
+
+
 def start_session(user: User, ip: str = "", user_agent: str = "") -> LoginResult:
     ttl = current_app.config["TOKEN_TTL_SECONDS"]
     now = utcnow().replace(microsecond=0)
@@ -170,11 +182,20 @@ def logout_everywhere(user: User) -> None:
     event("logout.everywhere", user_id=user.id)
 
 
-def revoke_all(user_id: int) -> None:
-    db.session.execute(
-        update(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def logout_others(user: User, keep: Session) -> int:
+    """End every session of the user but `keep` (the account page's "sign out everywhere
+    else"); how many ended."""
+    ended = revoke_all(user.id, but=keep.jti)
+    db.session.commit()
+    event("logout.others", user_id=user.id, sessions=ended)
+    return ended
+
+
+def revoke_all(user_id: int, but: str | None = None) -> int:
+    query = update(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
+    if but is not None:
+        query = query.where(Session.jti != but)
+    return rowcount(db.session.execute(query.values(revoked_at=utcnow())))
 
 
 def _check_password(user: User, password: str, field: str) -> None:

@@ -46,7 +46,7 @@ def join(user_id: int, tokens: list[str], name: str | None,
     partials = [_partial(user_id, token) for token in tokens]
     length = sum(p.length for p in partials)
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
-        raise TooLarge()
+        raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
     lease = leases.new()
     try:
         _hold(user_id, tokens, lease)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MIME_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 NAME_MAX = 255
+COPY_RE = re.compile(r"^(.+) \((\d+)\)$")  # "foto (2)": a copy's stem and number
 
 
 def clean_name(raw: str | None) -> str:
@@ -59,9 +60,38 @@ def accepted_name(raw: str | None) -> str:
     return name
 
 
+def free_name(user_id: int, name: str) -> str:
+    """`name`, or the first of "name (2).ext", "name (3).ext"… that the user has no file
+    with (docs/design.md: duplicate names keep both files, as Nextcloud does).
+
+    Names compare exactly, in Python: the query's LIKE only narrows the candidates, and
+    it finds a superset of them on every database (SQLite ignores ASCII case, MariaDB's
+    collation case and accents), so the answer is the same on both."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    else:
+        ext = "." + ext
+    copy = COPY_RE.match(stem)
+    base = copy.group(1) if copy else stem
+    taken = set(db.session.scalars(select(File.name).where(
+        File.user_id == user_id, File.name.startswith(base, autoescape=True))))
+    if name not in taken:
+        return name
+    number = 2
+    while True:
+        suffix = f" ({number}){ext}"
+        candidate = base[: NAME_MAX - len(suffix)].rstrip() + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
 def new_record(user_id: int, name: str, declared_type: str | None, key: str, size: int,
                sha256: str, upload_token: str | None = None) -> File:
-    """A file row for committed bytes, added to the session; the caller commits."""
+    """A file row for committed bytes, added to the session; the caller commits. A name
+    the user already has becomes "name (2).ext" (`free_name`)."""
+    name = free_name(user_id, name)
     record = File(name=name, type=clean_type(declared_type, name), key=key, user_id=user_id,
                   size=size, sha256=sha256, upload_token=upload_token)
     db.session.add(record)

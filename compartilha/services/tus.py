@@ -131,7 +131,7 @@ def create(user_id: int, length: int, name: str | None, declared_type: str | Non
     """A new empty upload; the size and type rules of every file apply before any byte
     (a partial one's name and type are its final upload's business)."""
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
-        raise TooLarge()
+        raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
     clean = files.accepted_name(name) if not partial else "partial"
     upload = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=clean,
                     type=files.clean_type(declared_type, clean), length=length, offset=0,

@@ -73,7 +73,7 @@ class Writer(ABC):
         self.size += len(data)
         if self.max_bytes is not None and self.size > self.max_bytes:
             self.abort()
-            raise TooLarge()
+            raise TooLarge.over(self.max_bytes)
         self._hash.update(data)
         try:
             self._write(data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from math import ceil
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from ..http.identity import require_user
 from ..http.sending import PREVIEWABLE, can_preview, send_preview
@@ -22,7 +22,8 @@ def my_files():
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
     page = files.list_for(require_user().id, page_number, PER_PAGE)
     return render_template("pages/files.html", page=page, pages=max(1, ceil(page.total / PER_PAGE)),
-                           can_preview=can_preview, previewable=list(PREVIEWABLE))
+                           can_preview=can_preview, previewable=list(PREVIEWABLE),
+                           max_upload=current_app.config["MAX_UPLOAD_BYTES"])
 
 
 @bp.get("/files/<id:file_id>/preview")

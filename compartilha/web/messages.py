@@ -18,6 +18,7 @@ def for_error(exc: AppError) -> str:
         "invalid_credentials": lambda: _("Wrong email or password."),
         "wrong_password": lambda: _("The password you typed is wrong."),
         "too_many_requests": lambda: _("Too many attempts. Wait a few minutes and try again."),
+        "session_not_found": lambda: _("That session has already ended."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()

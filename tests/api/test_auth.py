@@ -164,3 +164,39 @@ def test_delete_account_removes_user_files_and_tokens(client, auth):
     assert client.get("/api/v1/me", headers=account.headers).status_code == 401
     assert client.post("/api/v1/auth/login", json={
         "email": account.email, "password": account.password}).status_code == 401
+
+
+def test_patch_me_changes_name_and_email(client, auth):
+    account = auth.user(name="Ana")
+    rv = client.patch("/api/v1/me", headers=account.headers, json={"name": "Ana Souza"})
+    assert rv.status_code == 200
+    assert rv.get_json()["user"]["name"] == "Ana Souza"
+    rv = client.patch("/api/v1/me", headers=account.headers,
+                      json={"email": "Ana.Nova@Example.com"})
+    assert rv.status_code == 200
+    assert rv.get_json()["user"]["email"] == "ana.nova@example.com"
+    me = client.get("/api/v1/me", headers=account.headers).get_json()["user"]
+    assert (me["name"], me["email"]) == ("Ana Souza", "ana.nova@example.com")
+    rv = client.post("/api/v1/auth/login",
+                     json={"email": "ana.nova@example.com", "password": account.password})
+    assert rv.status_code == 200
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"email": "RUI_EMAIL"}, 409, "email_taken"),
+    ({"email": "not an address"}, 422, "invalid_field"),
+    ({"name": ""}, 422, "invalid_field"),
+    ({"name": "   "}, 422, "invalid_field"),
+])
+def test_patch_me_refuses_and_changes_nothing(client, auth, body, status, code):
+    account = auth.user(name="Ana")
+    other = auth.register(name="Rui")
+    body = {k: other.email if v == "RUI_EMAIL" else v for k, v in body.items()}
+    rv = client.patch("/api/v1/me", headers=account.headers, json=body)
+    assert rv.status_code == status and error_code(rv) == code
+    me = client.get("/api/v1/me", headers=account.headers).get_json()["user"]
+    assert (me["name"], me["email"]) == ("Ana", account.email)
+
+
+def test_patch_me_needs_a_session(client):
+    assert client.patch("/api/v1/me", json={"name": "X"}).status_code == 401

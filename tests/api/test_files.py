@@ -64,6 +64,7 @@ def test_upload_too_large_is_413_and_leaves_nothing(client, auth, app, tmp_path)
     rv = auth.upload(account, b"a" * (limit + 1))
     assert rv.status_code == 413
     assert error_code(rv) == "too_large"
+    assert str(limit) in rv.get_json()["error"]["message"]  # says what fits
     assert stored_keys(app) == [] and staging_files(tmp_path) == []
     assert client.get("/api/v1/files", headers=account.headers).get_json()["files"] == []
     assert auth.upload(account, b"a" * limit).status_code == 201
@@ -240,3 +241,18 @@ def test_commit_that_failed_after_taking_effect_keeps_the_bytes(client, auth, ap
     assert [f["name"] for f in files] == ["landed.txt"]
     download = client.get(f"/api/v1/files/{files[0]['id']}/download", headers=account.headers)
     assert download.status_code == 200 and download.data == b"landed anyway"
+
+
+def test_a_duplicate_name_is_kept_as_name_2_by_form_and_by_tus(client, auth):
+    """Both ways in answer with the name the file was stored under (docs/design.md)."""
+    account = auth.user()
+    assert auth.file(account, name="notas.txt")["name"] == "notas.txt"
+    assert auth.file(account, name="notas.txt")["name"] == "notas (2).txt"
+    path = auth.tus_create(account, 5, name="notas.txt")
+    rv = auth.tus_patch(account, path, 0, b"hello")
+    assert rv.status_code == 204
+    file_id = rv.headers["Compartilha-File-Id"]
+    meta = client.get(f"/api/v1/files/{file_id}", headers=account.headers).get_json()
+    assert meta["file"]["name"] == "notas (3).txt"
+    listed = client.get("/api/v1/files", headers=account.headers).get_json()["files"]
+    assert sorted(f["name"] for f in listed) == ["notas (2).txt", "notas (3).txt", "notas.txt"]

@@ -3,6 +3,7 @@ import pytest
 from compartilha.errors import (
     EmailTaken,
     InvalidCredentials,
+    InvalidField,
     NotAuthenticated,
     SessionNotFound,
     WrongPassword,
@@ -50,3 +51,27 @@ def test_deleting_the_account_deletes_its_files_bytes(user):
     accounts.delete_account(user, PASSWORD)
     assert accounts.user_at("ana@example.com") is None
     assert files.keys_of(user_id) == [] and not get_storage().exists(key)
+
+
+def test_the_profile_changes_name_and_email_and_refuses_a_taken_address(user):
+    accounts.register("Rui", "rui@example.com", PASSWORD)
+    accounts.update_profile(user, name="  Ana   Souza ")
+    assert (user.name, user.email) == ("Ana Souza", "ana@example.com")
+    accounts.update_profile(user, email="Ana.Souza@Example.com")
+    assert user.email == "ana.souza@example.com"  # canonical, as at sign-up
+    assert accounts.login("ana.souza@example.com", PASSWORD).token
+    with pytest.raises(EmailTaken):
+        accounts.update_profile(user, email="rúi@example.com")  # looks like Rui's
+    with pytest.raises(InvalidField):
+        accounts.update_profile(user, name=" ")
+    assert accounts.user_at("ana.souza@example.com").name == "Ana Souza"
+
+
+def test_logging_out_the_others_keeps_this_session(user):
+    here, there, elsewhere = (accounts.login("ana@example.com", PASSWORD) for _ in range(3))
+    assert accounts.logout_others(user, here.session) == 2
+    assert accounts.sessions_of(user) == [here.session]
+    assert accounts.authenticate(here.token) == (user, here.session)
+    for gone in (there, elsewhere):
+        with pytest.raises(NotAuthenticated):
+            accounts.authenticate(gone.token)

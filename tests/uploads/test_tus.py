@@ -218,6 +218,7 @@ def test_beyond_max_size_is_413(live_server, auth, app):
     rv = requests.post(f"{live_server}/api/v1/uploads", timeout=10, headers={
         **TUS, **account.headers, "Upload-Length": str(limit + 1)})
     assert rv.status_code == 413 and rv.json()["error"]["code"] == "too_large"
+    assert str(limit) in rv.json()["error"]["message"]
     url = create(live_server, account, 10)
     assert patch(url, account, 0, b"x" * 11).status_code == 413
 

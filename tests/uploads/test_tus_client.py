@@ -22,9 +22,10 @@ SCRIPT = """async ([token]) => {
   let first = null;
   try {
     await tusUpload(file, { headers, chunkSize: 100000, signal: cancel.signal,
-                            onProgress: (sent) => { if (sent >= 100000) cancel.abort(); } });
+                            onProgress: (sent) => { if (sent >= 150000) cancel.abort(); } });
   } catch (error) { first = error.name; }
   const remembered = Object.keys(localStorage).length;
+  // Cancelled inside the second chunk, so the first was acknowledged: the server has it.
   let resumedFrom = null;
   const meta = await tusUpload(file, { headers, chunkSize: 100000,
     onProgress: (sent) => { if (resumedFrom === null) resumedFrom = sent; } });

@@ -117,13 +117,18 @@ list.addEventListener("click", async (event) => {
   }
 });
 
-const start = createUploader({
+const uploader = createUploader({
   list: uploads, t, announce,
+  maxBytes: Number(app.dataset.maxUpload) || 0,
+  clear: app.querySelector("[data-clear-finished]"),
+  onShare: openShare,
   onUploaded(meta) {
     addRow(meta);
     announce(fill(t.uploaded, { name: meta.name }));
   },
 });
+const start = (files) => uploader.start(files);
+uploader.showPending(app.querySelector("[data-pending-uploads]"));
 
 const input = app.querySelector("[data-file-input]");
 input.addEventListener("change", () => { start(input.files); input.value = ""; });

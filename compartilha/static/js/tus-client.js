@@ -4,12 +4,15 @@
 //   const file = await tusUpload(input.files[0], {
 //     endpoint: "/api/v1/uploads",
 //     headers: { "X-CSRF-Token": csrf },          // or { Authorization: "Bearer …" }
-//     onProgress: (sent, total) => { … },
+//     onProgress: (sent, total) => { … },        // first call: where it starts (a resumed
+//                                                // upload: the server's offset)
+//     onRetry: (error) => { … },                  // the network dropped; it tries again
 //     signal: abortController.signal,
 //   });                                          // → {id, name, type, size, sha256, created_at}
 //
 // The upload URL is remembered in localStorage (keyed by endpoint, name, size and
-// lastModified), so a dropped network or a page reload resumes from the server's offset.
+// lastModified), so a dropped network or a page reload resumes from the server's offset;
+// `rememberedUploads` lists them (for a page to say they can be resumed), `forget` drops one.
 // XMLHttpRequest, not fetch: only it reports upload progress.
 
 const TUS_VERSION = "1.0.0";
@@ -27,6 +30,45 @@ export class TusError extends Error {
 
 function storageKey(endpoint, file) {
   return `tus:${endpoint}:${file.name}:${file.size}:${file.lastModified}`;
+}
+
+// Unfinished uploads this browser remembers: [{key, name, size, url}].
+export function rememberedUploads(endpoint = "/api/v1/uploads") {
+  const prefix = `tus:${endpoint}:`;
+  const found = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (!key?.startsWith(prefix)) continue;
+      const parts = key.slice(prefix.length).split(":");
+      parts.pop();  // lastModified
+      const size = Number(parts.pop());
+      found.push({ key, name: parts.join(":"), size, url: localStorage.getItem(key) });
+    }
+  } catch { /* no storage: nothing remembered */ }
+  return found;
+}
+
+// The server's offset of a remembered upload, or null (then it is forgotten: finished,
+// expired or cancelled elsewhere).
+export async function rememberedOffset(upload, headers = {}) {
+  let offset;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      offset = await offsetOf(upload.url, headers);
+      break;
+    } catch (error) {  // 423: the request cut by the reload still holds it, for a moment
+      if (error.status !== 423 || attempt >= 10) throw error;
+      await wait(500);
+    }
+  }
+  if (offset === null) remember(upload.key, null);
+  return offset;
+}
+
+// Give a remembered upload up: the server drops its bytes, the browser its URL.
+export async function forget(upload, headers = {}) {
+  try { await send("DELETE", upload.url, { headers }); } finally { remember(upload.key, null); }
 }
 
 function remembered(key) {
@@ -59,13 +101,22 @@ function send(method, url, { headers = {}, body = null, signal, onUploadProgress
     xhr.setRequestHeader("Tus-Resumable", TUS_VERSION);
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     if (onUploadProgress) xhr.upload.onprogress = (e) => onUploadProgress(e.loaded);
+    // Going offline ends the request at once: a dropped network can otherwise leave it
+    // hanging (and the page showing its last time left) until TCP gives up, minutes later.
+    let dropped = false;
     const onAbort = () => xhr.abort();
+    const onOffline = () => { dropped = true; xhr.abort(); };
     signal?.addEventListener("abort", onAbort, { once: true });
-    const done = (fn) => { signal?.removeEventListener("abort", onAbort); fn(); };
+    addEventListener("offline", onOffline);
+    const done = (fn) => {
+      signal?.removeEventListener("abort", onAbort);
+      removeEventListener("offline", onOffline);
+      fn();
+    };
     xhr.onload = () => done(() => resolve(xhr));
     xhr.onerror = () => done(() => reject(new TypeError("network error")));
     xhr.ontimeout = xhr.onerror;
-    xhr.onabort = () => done(() => reject(abortError()));
+    xhr.onabort = () => done(() => reject(dropped ? new TypeError("offline") : abortError()));
     xhr.send(body);
   });
 }
@@ -84,6 +135,13 @@ function wait(ms, signal) {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => { clearTimeout(timer); reject(abortError()); },
       { once: true });
+  });
+}
+
+function online(signal) {
+  return new Promise((resolve, reject) => {
+    addEventListener("online", resolve, { once: true });
+    signal?.addEventListener("abort", () => reject(abortError()), { once: true });
   });
 }
 
@@ -109,7 +167,7 @@ async function offsetOf(url, headers, signal) {
 }
 
 export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = {},
-                                        onProgress = () => {}, signal,
+                                        onProgress = () => {}, onRetry = () => {}, signal,
                                         chunkSize = CHUNK_SIZE } = {}) {
   const key = storageKey(endpoint, file);
   let url = remembered(key);
@@ -125,6 +183,7 @@ export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = 
         offset = 0;
         remember(key, url);
       }
+      onProgress(offset, file.size);  // where this attempt starts
       // At the end but with no file id (the last answer was lost): an empty PATCH there
       // gets the finished upload's answer again, never a second file.
       while (!fileId && offset <= file.size) {
@@ -150,8 +209,9 @@ export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = 
       if (error.name === "AbortError" || error instanceof TusError) throw error;
       // The network dropped: wait, then ask the server how far it got.
       if (attempt >= RETRY_DELAYS.length) throw error;
+      onRetry(error);
       await wait(RETRY_DELAYS[attempt++], signal);
-      if (!navigator.onLine) await new Promise((r) => addEventListener("online", r, { once: true }));
+      if (!navigator.onLine) await online(signal);
       offset = null;
     }
   }

@@ -1,13 +1,24 @@
-// Uploads: a progress bar per file with percent, speed, time left and a cancel button;
-// one multipart request for ordinary files, the resumable tus client for large ones.
+// Uploads: a card per file with percent, speed, time left and cancel; a finished card
+// says the name it was saved under, offers Share, and can be dismissed. One multipart
+// request for ordinary files, the resumable tus client for large ones. Files over the
+// server's limit are refused before a byte is sent; a dropped network says so and tries
+// again; unfinished uploads from before a reload are listed, to be resumed or discarded.
 import { csrfToken, formatSize, toLogin } from "./app.js";
 
 const TUS_THRESHOLD = 8 * 1024 * 1024;
 const PARALLEL = 3;
+const FORM_RETRIES = [1000, 2000, 4000, 8000, 15000];
+
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
+const networkError = (t) => Object.assign(new Error(t.network), { code: "network" });
 
 function xhrUpload(file, { onProgress, signal }, t) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    let dropped = false;  // going offline ends the request at once (it could hang for minutes)
+    const onOffline = () => { dropped = true; xhr.abort(); };
+    addEventListener("offline", onOffline);
+    xhr.addEventListener("loadend", () => removeEventListener("offline", onOffline));
     xhr.open("POST", "/api/v1/files");
     xhr.setRequestHeader("X-CSRF-Token", csrfToken());
     xhr.setRequestHeader("Accept", "application/json");
@@ -20,13 +31,37 @@ function xhrUpload(file, { onProgress, signal }, t) {
       Object.assign(error, { status: xhr.status, code: body.error?.code });
       reject(error);
     });
-    xhr.addEventListener("error", () => reject(Object.assign(new Error(t.network), { code: "network" })));
-    xhr.addEventListener("abort", () => reject(Object.assign(new Error(t.cancelled), { name: "AbortError" })));
+    xhr.addEventListener("error", () => reject(networkError(t)));
+    xhr.addEventListener("abort", () => reject(dropped ? networkError(t)
+      : Object.assign(new Error(t.cancelled), { name: "AbortError" })));
     signal.addEventListener("abort", () => xhr.abort());
+    onProgress(0, file.size);
     const body = new FormData();
     body.append("file", file, file.name);
     xhr.send(body);
   });
+}
+
+function until(event, ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = ms === null ? null : setTimeout(resolve, ms);
+    if (event) addEventListener(event, resolve, { once: true });
+    signal.addEventListener("abort", () => { clearTimeout(timer); reject(Object.assign(new Error(""), { name: "AbortError" })); }, { once: true });
+  });
+}
+
+// A form upload starts again from its first byte when the network comes back.
+async function formUpload(file, options, t) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await xhrUpload(file, options, t);
+    } catch (error) {
+      if (error.code !== "network" || attempt >= FORM_RETRIES.length) throw error;
+      options.onRetry(error);
+      await until(null, FORM_RETRIES[attempt], options.signal);
+      if (!navigator.onLine) await until("online", null, options.signal);
+    }
+  }
 }
 
 // Large files go through the resumable tus client (it survives a dropped network or a
@@ -44,7 +79,7 @@ async function send(file, options, t) {
       return tus.tusUpload(file, { endpoint: "/api/v1/uploads", headers: { "X-CSRF-Token": csrfToken() }, ...options });
     }
   }
-  return xhrUpload(file, options, t);
+  return formUpload(file, options, t);
 }
 
 function duration(seconds) {
@@ -54,61 +89,124 @@ function duration(seconds) {
   return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-// `list` receives the progress items; `onUploaded(meta)` gets each stored file;
-// `announce(text)` reads failures out in the live region.
-export function createUploader({ list, t, onUploaded, announce }) {
-  function uploadItem(file) {
-    const item = document.createElement("li");
-    item.className = "upload-item";
-    const name = Object.assign(document.createElement("span"), { className: "upload-name", textContent: file.name });
-    const progress = Object.assign(document.createElement("progress"), { max: 100, value: 0 });
-    progress.setAttribute("aria-label", file.name);
-    const status = Object.assign(document.createElement("span"), { className: "upload-status", textContent: t.waiting });
-    const cancel = Object.assign(document.createElement("button"), { type: "button", className: "btn btn-ghost btn-small", textContent: t.cancel });
-    cancel.setAttribute("aria-label", `${t.cancel}: ${file.name}`);
-    item.append(name, cancel, progress, status);
-    list.append(item);
-    return { item, progress, status, cancel };
-  }
-
-  function upload(file) {
-    const ui = uploadItem(file);
-    const controller = new AbortController();
-    ui.cancel.addEventListener("click", () => controller.abort());
-    let started = 0, lastSent = 0, lastTime = 0, speed = 0;
-    const onProgress = (sent, total) => {
-      const now = performance.now();
-      if (!started) { started = now; lastTime = now; }
+// Bytes per second, smoothed. The first reading of an attempt is its starting point, not
+// bytes sent: a resumed upload starts at the server's offset, and counting those bytes as
+// sent in the first instant showed a speed many times the real one.
+export function createMeter(clock = () => performance.now()) {
+  let lastSent = null, lastTime = 0, speed = 0;
+  return {
+    get speed() { return speed; },
+    restart() { lastSent = null; speed = 0; },
+    update(sent, total) {
+      const now = clock();
+      if (lastSent === null || sent < lastSent) { lastSent = sent; lastTime = now; return speed; }
       if (now - lastTime >= 400 || sent === total) {
         const instant = ((sent - lastSent) / Math.max(now - lastTime, 1)) * 1000;
         speed = speed ? speed * 0.7 + instant * 0.3 : instant;
         lastSent = sent;
         lastTime = now;
       }
+      return speed;
+    },
+  };
+}
+
+function button(label, cls, aria) {
+  const b = Object.assign(document.createElement("button"), { type: "button", className: `btn btn-small ${cls}` });
+  b.textContent = label;
+  if (aria) b.setAttribute("aria-label", aria);
+  return b;
+}
+
+// `list` receives the cards; `onUploaded(meta)` gets each stored file; `onShare(meta)`
+// opens the share dialog; `announce(text)` reads news out in the live region;
+// `maxBytes` is the server's limit per file; `clear` is the "clear finished" button.
+export function createUploader({ list, t, onUploaded, onShare, announce, maxBytes, clear }) {
+  const refreshClear = () => { clear.hidden = !list.querySelector(".is-finished"); };
+  clear.addEventListener("click", () => {
+    list.querySelectorAll(".is-finished").forEach((item) => item.remove());
+    refreshClear();
+  });
+
+  function card(file) {
+    const item = document.createElement("li");
+    item.className = "upload-item";
+    const name = Object.assign(document.createElement("span"), { className: "upload-name", textContent: file.name });
+    const progress = Object.assign(document.createElement("progress"), { max: 100, value: 0 });
+    progress.setAttribute("aria-label", file.name);
+    const status = Object.assign(document.createElement("span"), { className: "upload-status", textContent: t.waiting });
+    const actions = Object.assign(document.createElement("span"), { className: "upload-actions" });
+    const cancel = button(t.cancel, "btn-ghost", `${t.cancel}: ${file.name}`);
+    actions.append(cancel);
+    item.append(name, actions, progress, status);
+    list.append(item);
+    return { item, name, progress, status, actions, cancel };
+  }
+
+  // A finished card (stored, failed or cancelled) can be dismissed, alone or all at once.
+  function finish(ui, file, cls, text) {
+    ui.item.classList.add(cls, "is-finished");
+    ui.status.textContent = text;
+    ui.cancel.remove();
+    const dismiss = button("", "btn-ghost upload-dismiss", `${t.dismiss}: ${file.name}`);
+    dismiss.innerHTML = '<span aria-hidden="true">×</span>';
+    dismiss.addEventListener("click", () => { ui.item.remove(); refreshClear(); });
+    ui.actions.append(dismiss);
+    refreshClear();
+  }
+
+  function failure(error) {
+    if (error.code === "too_large" && maxBytes) return fill(t.too_large_limit, { limit: formatSize(maxBytes) });
+    const known = { upload_refused: t.upload_refused, storage_full: t.storage_full,
+                    too_many_requests: t.too_many_requests, network: t.network, too_large: t.too_large };
+    return `${t.failed}: ${known[error.code] || (error.status === 429 ? t.too_many_requests : error.message)}`;
+  }
+
+  function stored(ui, file, meta) {
+    ui.progress.value = 100;
+    const saved = meta.name !== file.name ? ` · ${fill(t.saved_as, { name: meta.name })}` : "";
+    finish(ui, file, "is-done", `${t.done} · ${formatSize(file.size)}${saved}`);
+    const share = button(t.share, "btn-secondary", `${t.share}: ${meta.name}`);
+    share.addEventListener("click", () => onShare(meta));
+    ui.actions.prepend(share);
+    onUploaded(meta);
+  }
+
+  function upload(file) {
+    const ui = card(file);
+    pending.settle(file);
+    if (maxBytes && file.size > maxBytes) {  // refused here: not one byte is sent
+      finish(ui, file, "is-failed", fill(t.too_large_limit, { limit: formatSize(maxBytes) }));
+      announce(`${file.name}: ${ui.status.textContent}`);
+      return null;
+    }
+    const controller = new AbortController();
+    ui.cancel.addEventListener("click", () => controller.abort());
+    const meter = createMeter();
+    const onProgress = (sent, total) => {
+      const speed = meter.update(sent, total);
       const percent = total ? Math.floor((sent / total) * 100) : 0;
       ui.progress.value = percent;
       const left = speed > 0 ? duration((total - sent) / speed) : "";
-      ui.status.textContent = `${percent}% · ${formatSize(sent)} ${t.of} ${formatSize(total)} · ${formatSize(speed)}/s${left ? ` · ${left} ${t.left}` : ""}`;
+      const rate = speed > 0 ? ` · ${formatSize(speed)}/s${left ? ` · ${left} ${t.left}` : ""}` : "";
+      ui.status.textContent = `${percent}% · ${formatSize(sent)} ${t.of} ${formatSize(total)}${rate}`;
+    };
+    const onRetry = () => {
+      meter.restart();
+      ui.status.textContent = t.offline;
+      ui.item.classList.add("is-offline");
+      addEventListener("online", () => ui.item.classList.remove("is-offline"), { once: true });
     };
     return async () => {
       if (controller.signal.aborted) return;
       ui.status.textContent = t.uploading;
       try {
-        const meta = await send(file, { onProgress, signal: controller.signal }, t);
-        ui.item.classList.add("is-done");
-        ui.progress.value = 100;
-        ui.status.textContent = `${t.done} · ${formatSize(file.size)}`;
-        ui.cancel.remove();
-        onUploaded(meta);
-        setTimeout(() => ui.item.remove(), 6000);
+        stored(ui, file, await send(file, { onProgress, onRetry, signal: controller.signal }, t));
       } catch (error) {
         if (error.status === 401) return toLogin();
-        ui.item.classList.add("is-failed");
-        ui.cancel.remove();
-        const known = { too_large: t.too_large, upload_refused: t.upload_refused, storage_full: t.storage_full,
-                        too_many_requests: t.too_many_requests, network: t.network };
-        ui.status.textContent = error.name === "AbortError" ? t.cancelled
-          : `${t.failed}: ${known[error.code] || (error.status === 429 ? t.too_many_requests : error.message)}`;
+        ui.item.classList.remove("is-offline");
+        const cancelled = error.name === "AbortError";
+        finish(ui, file, cancelled ? "is-cancelled" : "is-failed", cancelled ? t.cancelled : failure(error));
         announce(`${file.name}: ${ui.status.textContent}`);
       }
     };
@@ -121,8 +219,42 @@ export function createUploader({ list, t, onUploaded, announce }) {
     await Promise.all(workers);
   }
 
-  return function start(files) {
-    const jobs = [...files].map(upload);
-    if (jobs.length) runQueue(jobs);
+  const pending = { settle() {} };
+  return {
+    // After a reload: the unfinished uploads this browser remembers, each with how far it
+    // got, to be resumed (by choosing the same file again) or discarded.
+    async showPending(box) {
+      const tus = await loadTus();
+      if (!tus) return;
+      const headers = { "X-CSRF-Token": csrfToken() };
+      const ul = box.querySelector("ul");
+      for (const upload of tus.rememberedUploads()) {
+        const offset = await tus.rememberedOffset(upload, headers).catch(() => null);
+        if (offset === null) continue;
+        const li = document.createElement("li");
+        li.dataset.pending = `${upload.name}:${upload.size}`;
+        const text = Object.assign(document.createElement("span"), { className: "pending-text" });
+        const name = Object.assign(document.createElement("strong"), { textContent: upload.name });
+        const percent = upload.size ? Math.floor((offset / upload.size) * 100) : 0;
+        text.append(name, ` · ${fill(t.pending_progress, { percent: `${percent}%`, sent: formatSize(offset), total: formatSize(upload.size) })}`);
+        const discard = button(t.discard, "btn-ghost btn-danger-text", `${t.discard}: ${upload.name}`);
+        discard.addEventListener("click", async () => {
+          await tus.forget(upload, headers).catch(() => {});
+          li.remove();
+          box.hidden = !ul.children.length;
+        });
+        li.append(text, discard);
+        ul.append(li);
+      }
+      box.hidden = !ul.children.length;
+      pending.settle = (file) => {
+        ul.querySelector(`[data-pending="${CSS.escape(`${file.name}:${file.size}`)}"]`)?.remove();
+        box.hidden = !ul.children.length;
+      };
+    },
+    start(files) {
+      const jobs = [...files].map(upload).filter(Boolean);
+      if (jobs.length) runQueue(jobs);
+    },
   };
 }
