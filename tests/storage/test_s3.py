@@ -1,5 +1,7 @@
 """S3 specifics on a real server (SeaweedFS): signatures, multipart uploads, ranged reads."""
 
+import threading
+import time
 import urllib.request
 
 import pytest
@@ -7,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from compartilha.storage import from_url
 from compartilha.storage.interface import upload_key
-from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for, reader
+from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for, reader, writer
 
 MIB = 1024 * 1024
 
@@ -56,12 +58,79 @@ def test_multipart_upload_is_invisible_until_commit_and_memory_stays_bounded(sea
     chunk = b"z" * (256 * 1024)
     for _ in range(4 * PART_SIZE // len(chunk) // 3):  # 1.33 parts
         writer.write(chunk)
-        assert len(writer._buffer) < PART_SIZE  # at most one part held in memory
+        assert writer._filled < PART_SIZE  # the part filling, the full one went up
     assert len(uploads_in_progress(seaweedfs, storage)) == 1
     assert list(storage.keys()) == []
     key = writer.commit()
     assert list(storage.keys()) == [key] and uploads_in_progress(seaweedfs, storage) == []
     assert storage.size(key) == writer.size
+
+
+def slow_part_uploads(storage, monkeypatch, fail_part=0):
+    """Make each part upload take a while (the first one longest, so parts finish out of
+    order), fail part `fail_part`, and record how many are in flight at once."""
+    real = storage.bucket.client.upload_part
+    stats = {"now": 0, "most": 0, "bodies": []}
+    lock = threading.Lock()
+
+    def upload_part(**kw):
+        with lock:
+            stats["now"] += 1
+            stats["most"] = max(stats["most"], stats["now"])
+            stats["bodies"].append(kw["Body"])
+        try:
+            time.sleep(0.4 if kw["PartNumber"] == 1 else 0.1)
+            if kw["PartNumber"] == fail_part:
+                raise S3Error("part refused")
+            return real(**kw)
+        finally:
+            with lock:
+                stats["now"] -= 1
+
+    monkeypatch.setattr(storage.bucket.client, "upload_part", upload_part)
+    return stats
+
+
+def test_parts_go_up_in_parallel_in_order_from_a_bounded_set_of_buffers(seaweedfs, storage,
+                                                                       monkeypatch):
+    storage.upload_concurrency = 3
+    stats = slow_part_uploads(storage, monkeypatch)
+    data = b"".join(bytes([i]) * PART_SIZE for i in range(7)) + b"end"
+    writer = storage.writer()
+    for start in range(0, len(data), 1_000_000):
+        writer.write(data[start:start + 1_000_000])
+        assert writer._buffers <= 3  # never more than concurrency × part size held
+    key = writer.commit()
+    assert stats["most"] == 3  # parts overlap, but no more than the concurrency
+    assert writer._buffers == 3
+    # 7 full parts went up from 3 buffers, reused rather than copied or reallocated
+    assert len({id(body) for body in stats["bodies"][:7]}) == 3
+    with storage.open(key) as fh:
+        assert fh.read() == data  # part 1 finished last, yet the bytes are in order
+    assert uploads_in_progress(seaweedfs, storage) == []
+
+
+@pytest.mark.parametrize("fail_part", [2, 8])
+def test_a_failed_part_aborts_the_upload_and_leaves_nothing(seaweedfs, storage, monkeypatch,
+                                                           fail_part):
+    stats = slow_part_uploads(storage, monkeypatch, fail_part=fail_part)
+    writer = storage.writer()
+    with pytest.raises(S3Error):
+        for _ in range(8):
+            writer.write(b"f" * PART_SIZE)
+        writer.write(b"tail")
+        writer.commit()  # part 8 is only waited for here
+    assert stats["now"] == 0  # no part still being sent behind the abort
+    assert uploads_in_progress(seaweedfs, storage) == [] and list(storage.keys()) == []
+    writer.abort()  # harmless again
+
+
+def test_upload_concurrency_comes_from_the_configuration(seaweedfs):
+    storage = from_url(seaweedfs.storage_url(), {"S3_ENDPOINT_URL": seaweedfs.endpoint,
+                                                 "S3_UPLOAD_CONCURRENCY": "6"})
+    assert storage.writer()._concurrency == 6
+    default = from_url(seaweedfs.storage_url(), {"S3_ENDPOINT_URL": seaweedfs.endpoint})
+    assert default.writer()._concurrency == writer.UPLOAD_CONCURRENCY
 
 
 def test_abort_drops_the_multipart_upload(seaweedfs, storage):

@@ -16,19 +16,21 @@ from ..interface import Storage
 from .bucket import PART_SIZE, Bucket, S3Error, s3_errors
 from .reader import S3Reader
 from .resumable import ResumableUploads
-from .writer import S3Writer, part_size_for
+from .writer import UPLOAD_CONCURRENCY, S3Writer, part_size_for
 
 __all__ = ["PART_SIZE", "S3Error", "S3Storage", "part_size_for", "s3_errors"]
 UNFINISHED = ".tus/"  # where ResumableUploads keeps its pieces, under the prefix
 
 
 class S3Storage(Storage):
-    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None,
+                 upload_concurrency: int = UPLOAD_CONCURRENCY) -> None:
         self.bucket = Bucket(bucket, prefix, endpoint_url)
+        self.upload_concurrency = max(1, upload_concurrency)
         self.resumable = ResumableUploads(self.bucket)
 
     def writer(self, max_bytes: int | None = None) -> S3Writer:
-        return S3Writer(self.bucket, max_bytes)
+        return S3Writer(self.bucket, max_bytes, self.upload_concurrency)
 
     def open(self, key: str) -> BinaryIO:
         return S3Reader(self.bucket, key, self.size(key))  # type: ignore[return-value]
