@@ -27,7 +27,7 @@ class S3Storage(Storage):
                  upload_concurrency: int = UPLOAD_CONCURRENCY) -> None:
         self.bucket = Bucket(bucket, prefix, endpoint_url)
         self.upload_concurrency = max(1, upload_concurrency)
-        self.resumable = ResumableUploads(self.bucket)
+        self.resumable = ResumableUploads(self.bucket, self.upload_concurrency)
 
     def writer(self, max_bytes: int | None = None) -> S3Writer:
         return S3Writer(self.bucket, max_bytes, self.upload_concurrency)

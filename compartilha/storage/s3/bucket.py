@@ -131,7 +131,7 @@ class Bucket:
 
     def put(self, name: str, data: bytes | bytearray) -> None:
         with s3_errors(name):
-            self.client.put_object(Bucket=self.name, Key=name, Body=bytes(data))
+            self.client.put_object(Bucket=self.name, Key=name, Body=data)  # no copy
 
     def delete_objects(self, names: list[str]) -> None:
         for start in range(0, len(names), 1000):

@@ -22,8 +22,9 @@ multipart upload left by a finish that crashed midway.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,69 @@ from ..interface import HANDLE_RE, new_handle, upload_key
 from .bucket import PART_SIZE, Bucket, s3_errors
 
 PIECE_RE = re.compile(r"(c|t)(\d+)")
-COPY_THREADS = 4
+COPY_THREADS = 8
+
+
+class ChunkSender:
+    """Cuts appended bytes into 8 MiB chunks and PUTs up to `concurrency` of them at once,
+    each from its own buffer; buffers are reused and never more than `concurrency`
+    (writing waits for the oldest PUT). `finish` waits for every PUT and returns the
+    bytes left over (the new tail); the first failure is raised."""
+
+    def __init__(self, bucket: Bucket, concurrency: int, start: bytes | bytearray) -> None:
+        self.bucket, self.concurrency = bucket, concurrency
+        self.pool: ThreadPoolExecutor | None = None
+        self.buffers = 0
+        self.free: list[bytearray] = []
+        self.in_flight: deque[tuple[Future[None], bytearray]] = deque()
+        self.current = self._buffer()
+        self.current[:len(start)] = start
+        self.filled = len(start)
+
+    def _buffer(self) -> bytearray:
+        if self.free:
+            return self.free.pop()
+        if self.buffers < self.concurrency:
+            self.buffers += 1
+            return bytearray(PART_SIZE)
+        future, buffer = self.in_flight.popleft()
+        future.result()
+        return buffer
+
+    def add(self, data: bytes | memoryview) -> Iterator[bytearray]:
+        """Take `data`; yields each chunk it fills, for `send`."""
+        view = memoryview(data)
+        while view:
+            piece = view[:PART_SIZE - self.filled]
+            self.current[self.filled:self.filled + len(piece)] = piece
+            self.filled += len(piece)
+            view = view[len(piece):]
+            if self.filled == PART_SIZE:
+                full = self.current
+                yield full
+                self.current, self.filled = self._buffer(), 0
+
+    def send(self, name: str, full: bytearray) -> None:
+        while self.in_flight and self.in_flight[0][0].done():
+            future, buffer = self.in_flight.popleft()
+            future.result()
+            self.free.append(buffer)
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="s3-chunk")
+        self.in_flight.append((self.pool.submit(self.bucket.put, name, full), full))
+
+    def finish(self) -> bytes:
+        try:
+            while self.in_flight:
+                self.in_flight.popleft()[0].result()
+        finally:
+            self.cancel()
+        return memoryview(self.current)[:self.filled].tobytes()
+
+    def cancel(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 @dataclass
@@ -51,8 +114,9 @@ class Pieces:
 class ResumableUploads:
     """The unfinished uploads of one bucket, as pieces under `<prefix>/.tus/`."""
 
-    def __init__(self, bucket: Bucket) -> None:
+    def __init__(self, bucket: Bucket, concurrency: int = 4) -> None:
         self.bucket = bucket
+        self.concurrency = max(1, concurrency)
 
     def _piece(self, handle: str, name: str = "") -> str:
         if not HANDLE_RE.fullmatch(handle):
@@ -120,15 +184,19 @@ class ResumableUploads:
             doomed = []
         self.bucket.delete_objects(pieces.stale + doomed)
         written = 0
-        for data in chunks:
-            buffer += data
-            written += len(data)
-            while len(buffer) >= PART_SIZE:
-                self.bucket.put(self._piece(handle, f"c{index:06d}"), buffer[:PART_SIZE])
-                del buffer[:PART_SIZE]
-                index += 1
+        sender = ChunkSender(self.bucket, self.concurrency, buffer)
+        try:
+            for data in chunks:
+                written += len(data)
+                for full in sender.add(data):
+                    sender.send(self._piece(handle, f"c{index:06d}"), full)
+                    index += 1
+            tail_bytes = sender.finish()  # every chunk is stored: the tail can go
+        except BaseException:
+            sender.cancel()
+            raise
         new_tail = self._piece(handle, f"t{index * PART_SIZE}")
-        self.bucket.put(new_tail, buffer)
+        self.bucket.put(new_tail, tail_bytes)
         if new_tail != tail:
             self.bucket.delete_objects([tail])  # now inside a chunk
         return written
