@@ -213,3 +213,59 @@ def test_fsck_finds_and_removes_abandoned_multipart_uploads(seaweedfs, storage):
     with pytest.raises(ValueError):
         storage.remove_partial("no-upload-id")
     writer.abort()
+
+
+def test_resumable_append_puts_chunks_in_parallel_from_bounded_buffers(seaweedfs, storage,
+                                                                      monkeypatch):
+    storage.resumable.concurrency = 3
+    real, lock = storage.bucket.put, threading.Lock()
+    stats = {"now": 0, "most": 0, "buffers": set()}
+
+    def put(name, data):
+        with lock:
+            stats["now"] += 1
+            stats["most"] = max(stats["most"], stats["now"])
+            if len(data) == PART_SIZE:
+                stats["buffers"].add(id(data))
+        try:
+            time.sleep(0.2)
+            return real(name, data)
+        finally:
+            with lock:
+                stats["now"] -= 1
+
+    monkeypatch.setattr(storage.bucket, "put", put)
+    handle = storage.start_upload()
+    data = b"".join(bytes([i]) * PART_SIZE for i in range(6)) + b"tail"
+    pieces = [data[start:start + 1_000_000] for start in range(0, len(data), 1_000_000)]
+    assert storage.append(handle, 0, pieces) == len(data)
+    assert stats["most"] == 3 and len(stats["buffers"]) == 3  # 6 chunks, 3 buffers reused
+    assert b"".join(storage.read_upload(handle, len(data))) == data
+    storage.append(handle, 3 * PART_SIZE + 5, [b"again"])  # cut back into a chunk
+    expected = data[:3 * PART_SIZE + 5] + b"again"
+    assert b"".join(storage.read_upload(handle, len(expected))) == expected
+    key = storage.finish_upload(handle)
+    with storage.open(key) as fh:
+        assert fh.read() == expected
+
+
+def test_a_failed_chunk_put_fails_the_append_and_keeps_the_acknowledged_bytes(storage,
+                                                                             monkeypatch):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"a" * (PART_SIZE + 100)])
+    real = storage.bucket.put
+
+    def put(name, data):
+        if name.endswith("c000003"):
+            raise S3Error("refused")
+        return real(name, data)
+
+    monkeypatch.setattr(storage.bucket, "put", put)
+    with pytest.raises(S3Error):
+        storage.append(handle, PART_SIZE + 100, [b"b" * (5 * PART_SIZE)])
+    monkeypatch.undo()
+    storage.append(handle, PART_SIZE + 100, [b"c" * 10])  # the client resumes where it was
+    expected = b"a" * (PART_SIZE + 100) + b"c" * 10
+    assert b"".join(storage.read_upload(handle, len(expected))) == expected
+    with storage.open(storage.finish_upload(handle)) as fh:
+        assert fh.read() == expected
