@@ -187,7 +187,8 @@ def test_resumable_finish_removes_its_pieces_and_abort_cleans_a_crashed_finish(s
                                                                                storage):
     handle = storage.start_upload()
     storage.append(handle, 0, [b"p" * (9 * MIB)])
-    assert len(raw_names(seaweedfs, storage)) == 2  # one 8 MiB chunk and the tail
+    names = [name.rsplit("/", 1)[1][0] for name in raw_names(seaweedfs, storage)]
+    assert sorted(names) == ["c", "p", "t"]  # an 8 MiB chunk, the mark of its copy, the tail
     key = storage.finish_upload(handle)
     assert raw_names(seaweedfs, storage) == [storage.bucket.object_name(key)]
     assert uploads_in_progress(seaweedfs, storage) == []
@@ -222,11 +223,12 @@ def test_resumable_append_puts_chunks_in_parallel_from_bounded_buffers(seaweedfs
     stats = {"now": 0, "most": 0, "buffers": set()}
 
     def put(name, data):
+        if len(data) != PART_SIZE:  # the tail, the marks of copies
+            return real(name, data)
         with lock:
             stats["now"] += 1
             stats["most"] = max(stats["most"], stats["now"])
-            if len(data) == PART_SIZE:
-                stats["buffers"].add(id(data))
+            stats["buffers"].add(id(data))
         try:
             time.sleep(0.2)
             return real(name, data)
@@ -269,3 +271,41 @@ def test_a_failed_chunk_put_fails_the_append_and_keeps_the_acknowledged_bytes(st
     assert b"".join(storage.read_upload(handle, len(expected))) == expected
     with storage.open(storage.finish_upload(handle)) as fh:
         assert fh.read() == expected
+
+
+def test_resumable_chunks_are_copied_into_the_final_upload_as_they_arrive(seaweedfs, storage,
+                                                                         monkeypatch):
+    handle = storage.start_upload()
+    data = b"".join(bytes([i]) * PART_SIZE for i in range(3)) + b"tail"
+    storage.append(handle, 0, [data[:PART_SIZE + 7]])
+    storage.append(handle, PART_SIZE + 7, [data[PART_SIZE + 7:]])
+    [upload] = uploads_in_progress(seaweedfs, storage)  # the final object's, parts copied
+    assert upload["Key"] == storage.bucket.object_name(upload_key(handle))
+    storage.append(handle, 2 * PART_SIZE + 1, [data[2 * PART_SIZE + 1:]])  # rewrites chunk 2
+    real, copies = storage.bucket.client.upload_part_copy, []
+    monkeypatch.setattr(storage.bucket.client, "upload_part_copy",
+                        lambda **kw: copies.append(kw["PartNumber"]) or real(**kw))
+    key = storage.finish_upload(handle)
+    assert copies == [4]  # only the tail: chunks were copied when they were stored
+    with storage.open(key) as fh:
+        assert fh.read() == data
+    assert uploads_in_progress(seaweedfs, storage) == []
+
+
+def test_finish_copies_again_parts_that_do_not_match_their_chunk(seaweedfs, storage,
+                                                                 monkeypatch):
+    handle = storage.start_upload()
+    data = bytes([1]) * PART_SIZE + bytes([2]) * PART_SIZE + b"end"
+    real = storage.bucket.client.upload_part_copy
+    monkeypatch.setattr(storage.bucket.client, "upload_part_copy",
+                        lambda **kw: (_ for _ in ()).throw(S3Error("copy refused")))
+    storage.append(handle, 0, [data])  # stored; the early copies failed (logged)
+    monkeypatch.setattr(storage.bucket.client, "upload_part_copy", real)
+    final = storage.bucket.object_name(upload_key(handle))
+    client = seaweedfs.client()
+    [upload] = uploads_in_progress(seaweedfs, storage)
+    client.upload_part(Bucket=seaweedfs.bucket, Key=final, UploadId=upload["UploadId"],
+                       PartNumber=1, Body=b"x" * PART_SIZE)  # a part holding other bytes
+    with storage.open(storage.finish_upload(handle)) as fh:
+        assert fh.read() == data
+    assert uploads_in_progress(seaweedfs, storage) == []

@@ -129,9 +129,11 @@ class Bucket:
             raise OSError(f"{name} holds {len(data)} bytes, not {length}")
         return data
 
-    def put(self, name: str, data: bytes | bytearray) -> None:
+    def put(self, name: str, data: bytes | bytearray) -> str:
+        """Store the object (the body is sent as it is, not copied); its ETag."""
         with s3_errors(name):
-            self.client.put_object(Bucket=self.name, Key=name, Body=data)  # no copy
+            result = self.client.put_object(Bucket=self.name, Key=name, Body=data)
+        return str(result.get("ETag", "")).strip('"')
 
     def delete_objects(self, names: list[str]) -> None:
         for start in range(0, len(names), 1000):
