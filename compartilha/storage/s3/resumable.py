@@ -7,16 +7,28 @@ ordinary objects under `<prefix>/.tus/<handle>/`:
 
     c000000, c000001, …   full 8 MiB chunks; chunk i holds bytes [i·8 MiB, (i+1)·8 MiB)
     t<start>              the tail: fewer than 8 MiB bytes from `start` on
+    p<n>.<etag>.<etag>    mark: chunk n-1 (that ETag) was copied as part n (that ETag)
 
-Each append reads the tail (at most 8 MiB) into memory, adds the new bytes, writes every
-full chunk as it fills and the new tail last; every PUT is durable when it returns. The
-state is derived from a listing, so any server process can continue any upload: chunks
-count only while contiguous from c000000, the tail only when it starts where they end;
-anything else is left over from an interrupted append and is deleted. `finish_upload`
-assembles the final object server-side (UploadPartCopy of each chunk, no bytes through
-the app) and removes the pieces; its key is derived from the handle (`upload_key`), so
-a finish repeated after a crash is recognised, and `abort_upload` also finds and aborts a
-multipart upload left by a finish that crashed midway.
+Each append reads the tail (at most 8 MiB) into memory, adds the new bytes, and PUTs full
+chunks as they fill, up to S3_UPLOAD_CONCURRENCY at once from reused buffers, then the new
+tail once every chunk is stored; every PUT is durable when it returns. The state is
+derived from a listing, so any server process can continue any upload: chunks count only
+while contiguous from c000000, the tail only when it starts where they end; anything else
+is left over from an interrupted append and is deleted.
+
+The final object is a multipart upload on its key (derived from the handle,
+`upload_key`), opened by the first chunk: each stored chunk is copied into it at once
+(UploadPartCopy, server-side, while the next bytes arrive) and a mark records the copy.
+A copy is only an optimisation: `finish_upload` keeps a part only when a mark names both
+the chunk's current ETag and the part's (so a chunk rewritten after a cut-back, or a part
+lost to fsck, is copied again), copies the rest and the tail, completes the upload and
+removes the pieces. A finish repeated after a crash is recognised by the published key,
+and `abort_upload` also aborts the final object's multipart upload.
+
+Why chunks at all, rather than sending parts straight into the final upload (which would
+spare the copies): the bytes of an unfinished multipart upload cannot be read, and
+`read_upload` must give them back to a process that did not receive them (to rebuild the
+sha256 when a PATCH lands on another worker).
 """
 
 from __future__ import annotations
