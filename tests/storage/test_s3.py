@@ -1,5 +1,6 @@
 """S3 specifics on a real server (SeaweedFS): signatures, multipart uploads, ranged reads."""
 
+import http.client
 import threading
 import time
 import urllib.request
@@ -309,3 +310,21 @@ def test_finish_copies_again_parts_that_do_not_match_their_chunk(seaweedfs, stor
     with storage.open(storage.finish_upload(handle)) as fh:
         assert fh.read() == data
     assert uploads_in_progress(seaweedfs, storage) == []
+
+
+def test_reader_reads_from_the_http_response_itself_and_keeps_its_connection(storage,
+                                                                            monkeypatch):
+    monkeypatch.setattr(reader, "FIRST_WINDOW", 3 * MIB)
+    data = bytes(range(256)) * (4 * MIB // 256) + b"!"
+    w = storage.writer()
+    w.write(data)
+    key = w.commit()
+    with storage.open(key) as fh:
+        first = fh.read(MIB)
+        # no botocore/urllib3 wrapper in between: one copy, from the socket
+        assert isinstance(fh._stream, http.client.HTTPResponse)
+        buffer = bytearray(2 * MIB)
+        assert fh.readinto(buffer) == 2 * MIB  # to the end of the first window
+        assert fh._stream is None  # read out: its connection went back to the pool
+        rest = fh.read()
+    assert first + bytes(buffer) + rest == data
