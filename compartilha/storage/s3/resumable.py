@@ -64,7 +64,6 @@ class ChunkSender:
         self.bucket, self.concurrency, self.then = bucket, concurrency, then
         self.pool: ThreadPoolExecutor | None = None
         self.copier: ThreadPoolExecutor | None = None
-        self.copies: list[Future[None]] = []
         self.buffers = 0
         self.free: list[bytearray] = []
         self.in_flight: deque[tuple[Future[None], bytearray]] = deque()
@@ -109,7 +108,7 @@ class ChunkSender:
     def _store(self, name: str, full: bytearray, number: int) -> None:
         etag = self.bucket.put(name, full)
         if self.copier is not None and self.then is not None:
-            self.copies.append(self.copier.submit(self.then, name, number, etag))
+            self.copier.submit(self.then, name, number, etag)
 
     def finish(self) -> bytes:
         """Wait for every PUT (and the copies they started); the bytes left over."""
@@ -314,8 +313,6 @@ class ResumableUploads:
         if len(sources) > 1:
             self._assemble(final, sources, pieces, upload_id)
         else:
-            if upload_id is not None:
-                self.bucket.abort_multipart(final, upload_id)
             if sources:
                 with s3_errors(key):
                     self.bucket.client.copy_object(
@@ -323,6 +320,7 @@ class ResumableUploads:
                         CopySource={"Bucket": self.bucket.name, "Key": sources[0]})
             else:
                 self.bucket.put(final, b"")
+        self._abort_final_uploads(final)  # any other one is an orphan now
         self.bucket.delete_objects(pieces.stale + pieces.marks + sources
                                    + ([pieces.tail] if pieces.tail else []))
         return key
@@ -365,7 +363,9 @@ class ResumableUploads:
         names = pieces.stale + pieces.marks
         names += [self._piece(handle, f"c{i:06d}") for i in range(pieces.chunks)]
         self.bucket.delete_objects(names + ([pieces.tail] if pieces.tail else []))
-        final = self.bucket.object_name(upload_key(handle))
+        self._abort_final_uploads(self.bucket.object_name(upload_key(handle)))
+
+    def _abort_final_uploads(self, final: str) -> None:
         with s3_errors(final):
             listing = self.bucket.client.list_multipart_uploads(Bucket=self.bucket.name,
                                                                 Prefix=final)
