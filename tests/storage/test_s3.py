@@ -328,3 +328,12 @@ def test_reader_reads_from_the_http_response_itself_and_keeps_its_connection(sto
         assert fh._stream is None  # read out: its connection went back to the pool
         rest = fh.read()
     assert first + bytes(buffer) + rest == data
+
+
+def test_fsck_leaves_the_final_upload_of_a_tus_upload_in_progress_alone(seaweedfs, storage):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"k" * (PART_SIZE + 1)])  # a chunk, copied into the final upload
+    assert len(uploads_in_progress(seaweedfs, storage)) == 1
+    assert storage.stale_partials(-60) == []  # the tus upload's expiry owns it, not fsck
+    storage.abort_upload(handle)
+    assert uploads_in_progress(seaweedfs, storage) == []
