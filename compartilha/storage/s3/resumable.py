@@ -327,8 +327,9 @@ class ResumableUploads:
 
     def _assemble(self, final: str, sources: list[str], pieces: Pieces,
                   upload_id: str | None) -> None:
-        """Complete the final object from one part per source: parts copied early are
-        kept when their ETag is their chunk's, the others are copied now."""
+        """Complete the final object from one part per source: a part copied early is kept
+        when a mark names its chunk's current ETag and its own, the others are copied now
+        (S3 servers differ in the ETag a copied part gets, so the two are not compared)."""
         done: dict[int, str] = {}
         if upload_id is None:
             upload_id = self._create(final)
