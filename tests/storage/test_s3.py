@@ -1,5 +1,8 @@
 """S3 specifics on a real server (SeaweedFS): signatures, multipart uploads, ranged reads."""
 
+import http.client
+import threading
+import time
 import urllib.request
 
 import pytest
@@ -7,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from compartilha.storage import from_url
 from compartilha.storage.interface import upload_key
-from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for, reader
+from compartilha.storage.s3 import PART_SIZE, S3Error, S3Storage, part_size_for, reader, writer
 
 MIB = 1024 * 1024
 
@@ -56,12 +59,79 @@ def test_multipart_upload_is_invisible_until_commit_and_memory_stays_bounded(sea
     chunk = b"z" * (256 * 1024)
     for _ in range(4 * PART_SIZE // len(chunk) // 3):  # 1.33 parts
         writer.write(chunk)
-        assert len(writer._buffer) < PART_SIZE  # at most one part held in memory
+        assert writer._filled < PART_SIZE  # the part filling, the full one went up
     assert len(uploads_in_progress(seaweedfs, storage)) == 1
     assert list(storage.keys()) == []
     key = writer.commit()
     assert list(storage.keys()) == [key] and uploads_in_progress(seaweedfs, storage) == []
     assert storage.size(key) == writer.size
+
+
+def slow_part_uploads(storage, monkeypatch, fail_part=0):
+    """Make each part upload take a while (the first one longest, so parts finish out of
+    order), fail part `fail_part`, and record how many are in flight at once."""
+    real = storage.bucket.client.upload_part
+    stats = {"now": 0, "most": 0, "bodies": []}
+    lock = threading.Lock()
+
+    def upload_part(**kw):
+        with lock:
+            stats["now"] += 1
+            stats["most"] = max(stats["most"], stats["now"])
+            stats["bodies"].append(kw["Body"])
+        try:
+            time.sleep(0.4 if kw["PartNumber"] == 1 else 0.1)
+            if kw["PartNumber"] == fail_part:
+                raise S3Error("part refused")
+            return real(**kw)
+        finally:
+            with lock:
+                stats["now"] -= 1
+
+    monkeypatch.setattr(storage.bucket.client, "upload_part", upload_part)
+    return stats
+
+
+def test_parts_go_up_in_parallel_in_order_from_a_bounded_set_of_buffers(seaweedfs, storage,
+                                                                       monkeypatch):
+    storage.upload_concurrency = 3
+    stats = slow_part_uploads(storage, monkeypatch)
+    data = b"".join(bytes([i]) * PART_SIZE for i in range(7)) + b"end"
+    writer = storage.writer()
+    for start in range(0, len(data), 1_000_000):
+        writer.write(data[start:start + 1_000_000])
+        assert writer._buffers <= 3  # never more than concurrency × part size held
+    key = writer.commit()
+    assert stats["most"] == 3  # parts overlap, but no more than the concurrency
+    assert writer._buffers == 3
+    # 7 full parts went up from 3 buffers, reused rather than copied or reallocated
+    assert len({id(body) for body in stats["bodies"][:7]}) == 3
+    with storage.open(key) as fh:
+        assert fh.read() == data  # part 1 finished last, yet the bytes are in order
+    assert uploads_in_progress(seaweedfs, storage) == []
+
+
+@pytest.mark.parametrize("fail_part", [2, 8])
+def test_a_failed_part_aborts_the_upload_and_leaves_nothing(seaweedfs, storage, monkeypatch,
+                                                           fail_part):
+    stats = slow_part_uploads(storage, monkeypatch, fail_part=fail_part)
+    writer = storage.writer()
+    with pytest.raises(S3Error):
+        for _ in range(8):
+            writer.write(b"f" * PART_SIZE)
+        writer.write(b"tail")
+        writer.commit()  # part 8 is only waited for here
+    assert stats["now"] == 0  # no part still being sent behind the abort
+    assert uploads_in_progress(seaweedfs, storage) == [] and list(storage.keys()) == []
+    writer.abort()  # harmless again
+
+
+def test_upload_concurrency_comes_from_the_configuration(seaweedfs):
+    storage = from_url(seaweedfs.storage_url(), {"S3_ENDPOINT_URL": seaweedfs.endpoint,
+                                                 "S3_UPLOAD_CONCURRENCY": "6"})
+    assert storage.writer()._concurrency == 6
+    default = from_url(seaweedfs.storage_url(), {"S3_ENDPOINT_URL": seaweedfs.endpoint})
+    assert default.writer()._concurrency == writer.UPLOAD_CONCURRENCY
 
 
 def test_abort_drops_the_multipart_upload(seaweedfs, storage):
@@ -118,7 +188,8 @@ def test_resumable_finish_removes_its_pieces_and_abort_cleans_a_crashed_finish(s
                                                                                storage):
     handle = storage.start_upload()
     storage.append(handle, 0, [b"p" * (9 * MIB)])
-    assert len(raw_names(seaweedfs, storage)) == 2  # one 8 MiB chunk and the tail
+    names = [name.rsplit("/", 1)[1][0] for name in raw_names(seaweedfs, storage)]
+    assert sorted(names) == ["c", "p", "t"]  # an 8 MiB chunk, the mark of its copy, the tail
     key = storage.finish_upload(handle)
     assert raw_names(seaweedfs, storage) == [storage.bucket.object_name(key)]
     assert uploads_in_progress(seaweedfs, storage) == []
@@ -144,3 +215,125 @@ def test_fsck_finds_and_removes_abandoned_multipart_uploads(seaweedfs, storage):
     with pytest.raises(ValueError):
         storage.remove_partial("no-upload-id")
     writer.abort()
+
+
+def test_resumable_append_puts_chunks_in_parallel_from_bounded_buffers(seaweedfs, storage,
+                                                                      monkeypatch):
+    storage.resumable.concurrency = 3
+    real, lock = storage.bucket.put, threading.Lock()
+    stats = {"now": 0, "most": 0, "buffers": set()}
+
+    def put(name, data):
+        if len(data) != PART_SIZE:  # the tail, the marks of copies
+            return real(name, data)
+        with lock:
+            stats["now"] += 1
+            stats["most"] = max(stats["most"], stats["now"])
+            stats["buffers"].add(id(data))
+        try:
+            time.sleep(0.2)
+            return real(name, data)
+        finally:
+            with lock:
+                stats["now"] -= 1
+
+    monkeypatch.setattr(storage.bucket, "put", put)
+    handle = storage.start_upload()
+    data = b"".join(bytes([i]) * PART_SIZE for i in range(6)) + b"tail"
+    pieces = [data[start:start + 1_000_000] for start in range(0, len(data), 1_000_000)]
+    assert storage.append(handle, 0, pieces) == len(data)
+    assert stats["most"] == 3 and len(stats["buffers"]) == 3  # 6 chunks, 3 buffers reused
+    assert b"".join(storage.read_upload(handle, len(data))) == data
+    storage.append(handle, 3 * PART_SIZE + 5, [b"again"])  # cut back into a chunk
+    expected = data[:3 * PART_SIZE + 5] + b"again"
+    assert b"".join(storage.read_upload(handle, len(expected))) == expected
+    key = storage.finish_upload(handle)
+    with storage.open(key) as fh:
+        assert fh.read() == expected
+
+
+def test_a_failed_chunk_put_fails_the_append_and_keeps_the_acknowledged_bytes(storage,
+                                                                             monkeypatch):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"a" * (PART_SIZE + 100)])
+    real = storage.bucket.put
+
+    def put(name, data):
+        if name.endswith("c000003"):
+            raise S3Error("refused")
+        return real(name, data)
+
+    monkeypatch.setattr(storage.bucket, "put", put)
+    with pytest.raises(S3Error):
+        storage.append(handle, PART_SIZE + 100, [b"b" * (5 * PART_SIZE)])
+    monkeypatch.undo()
+    storage.append(handle, PART_SIZE + 100, [b"c" * 10])  # the client resumes where it was
+    expected = b"a" * (PART_SIZE + 100) + b"c" * 10
+    assert b"".join(storage.read_upload(handle, len(expected))) == expected
+    with storage.open(storage.finish_upload(handle)) as fh:
+        assert fh.read() == expected
+
+
+def test_resumable_chunks_are_copied_into_the_final_upload_as_they_arrive(seaweedfs, storage,
+                                                                         monkeypatch):
+    handle = storage.start_upload()
+    data = b"".join(bytes([i]) * PART_SIZE for i in range(3)) + b"tail"
+    storage.append(handle, 0, [data[:PART_SIZE + 7]])
+    storage.append(handle, PART_SIZE + 7, [data[PART_SIZE + 7:]])
+    [upload] = uploads_in_progress(seaweedfs, storage)  # the final object's, parts copied
+    assert upload["Key"] == storage.bucket.object_name(upload_key(handle))
+    storage.append(handle, 2 * PART_SIZE + 1, [data[2 * PART_SIZE + 1:]])  # rewrites chunk 2
+    real, copies = storage.bucket.client.upload_part_copy, []
+    monkeypatch.setattr(storage.bucket.client, "upload_part_copy",
+                        lambda **kw: copies.append(kw["PartNumber"]) or real(**kw))
+    key = storage.finish_upload(handle)
+    assert copies == [4]  # only the tail: chunks were copied when they were stored
+    with storage.open(key) as fh:
+        assert fh.read() == data
+    assert uploads_in_progress(seaweedfs, storage) == []
+
+
+def test_finish_copies_again_parts_that_do_not_match_their_chunk(seaweedfs, storage,
+                                                                 monkeypatch):
+    handle = storage.start_upload()
+    data = bytes([1]) * PART_SIZE + bytes([2]) * PART_SIZE + b"end"
+    real = storage.bucket.client.upload_part_copy
+    monkeypatch.setattr(storage.bucket.client, "upload_part_copy",
+                        lambda **kw: (_ for _ in ()).throw(S3Error("copy refused")))
+    storage.append(handle, 0, [data])  # stored; the early copies failed (logged)
+    monkeypatch.setattr(storage.bucket.client, "upload_part_copy", real)
+    final = storage.bucket.object_name(upload_key(handle))
+    client = seaweedfs.client()
+    [upload] = uploads_in_progress(seaweedfs, storage)
+    client.upload_part(Bucket=seaweedfs.bucket, Key=final, UploadId=upload["UploadId"],
+                       PartNumber=1, Body=b"x" * PART_SIZE)  # a part holding other bytes
+    with storage.open(storage.finish_upload(handle)) as fh:
+        assert fh.read() == data
+    assert uploads_in_progress(seaweedfs, storage) == []
+
+
+def test_reader_reads_from_the_http_response_itself_and_keeps_its_connection(storage,
+                                                                            monkeypatch):
+    monkeypatch.setattr(reader, "FIRST_WINDOW", 3 * MIB)
+    data = bytes(range(256)) * (4 * MIB // 256) + b"!"
+    w = storage.writer()
+    w.write(data)
+    key = w.commit()
+    with storage.open(key) as fh:
+        first = fh.read(MIB)
+        # no botocore/urllib3 wrapper in between: one copy, from the socket
+        assert isinstance(fh._stream, http.client.HTTPResponse)
+        buffer = bytearray(2 * MIB)
+        assert fh.readinto(buffer) == 2 * MIB  # to the end of the first window
+        assert fh._stream is None  # read out: its connection went back to the pool
+        rest = fh.read()
+    assert first + bytes(buffer) + rest == data
+
+
+def test_fsck_leaves_the_final_upload_of_a_tus_upload_in_progress_alone(seaweedfs, storage):
+    handle = storage.start_upload()
+    storage.append(handle, 0, [b"k" * (PART_SIZE + 1)])  # a chunk, copied into the final upload
+    assert len(uploads_in_progress(seaweedfs, storage)) == 1
+    assert storage.stale_partials(-60) == []  # the tus upload's expiry owns it, not fsck
+    storage.abort_upload(handle)
+    assert uploads_in_progress(seaweedfs, storage) == []

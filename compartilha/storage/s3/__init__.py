@@ -12,23 +12,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..interface import Storage
+from ..interface import HANDLE_RE, Storage, upload_key
 from .bucket import PART_SIZE, Bucket, S3Error, s3_errors
 from .reader import S3Reader
 from .resumable import ResumableUploads
-from .writer import S3Writer, part_size_for
+from .writer import UPLOAD_CONCURRENCY, S3Writer, part_size_for
 
 __all__ = ["PART_SIZE", "S3Error", "S3Storage", "part_size_for", "s3_errors"]
 UNFINISHED = ".tus/"  # where ResumableUploads keeps its pieces, under the prefix
 
 
 class S3Storage(Storage):
-    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None,
+                 upload_concurrency: int = UPLOAD_CONCURRENCY) -> None:
         self.bucket = Bucket(bucket, prefix, endpoint_url)
-        self.resumable = ResumableUploads(self.bucket)
+        self.upload_concurrency = max(1, upload_concurrency)
+        self.resumable = ResumableUploads(self.bucket, self.upload_concurrency)
 
     def writer(self, max_bytes: int | None = None) -> S3Writer:
-        return S3Writer(self.bucket, max_bytes)
+        return S3Writer(self.bucket, max_bytes, self.upload_concurrency)
 
     def open(self, key: str) -> BinaryIO:
         return S3Reader(self.bucket, key, self.size(key))  # type: ignore[return-value]
@@ -64,10 +66,23 @@ class S3Storage(Storage):
             for page in client.get_paginator("list_multipart_uploads").paginate(
                     Bucket=self.bucket.name, Prefix=start):
                 for upload in page.get("Uploads", []):
-                    if upload["Initiated"] >= cutoff or self._recent_part(upload, cutoff):
+                    if upload["Initiated"] >= cutoff or self._recent_part(upload, cutoff) \
+                            or self._unfinished_tus(upload["Key"][len(start):]):
                         continue
                     stale.append(f"{upload['Key'][len(start):]} {upload['UploadId']}")
         return sorted(stale)
+
+    def _unfinished_tus(self, key: str) -> bool:
+        """Whether the multipart upload on `key` is the final object of a tus upload still
+        going (its chunks are copied in as they arrive): the upload's expiry owns it."""
+        handle = key.rpartition("/")[2]
+        if not HANDLE_RE.fullmatch(handle) or key != upload_key(handle):
+            return False
+        with s3_errors(key):
+            listing = self.bucket.client.list_objects_v2(
+                Bucket=self.bucket.name, MaxKeys=1,
+                Prefix=self.bucket.object_name(f"{UNFINISHED}{handle}") + "/")
+        return bool(listing.get("Contents"))
 
     def _recent_part(self, upload: dict[str, Any], cutoff: datetime) -> bool:
         pages = self.bucket.client.get_paginator("list_parts").paginate(

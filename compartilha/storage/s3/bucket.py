@@ -60,7 +60,9 @@ def shared_client(endpoint_url: str | None) -> Any:
                 # Most S3-compatible servers want the bucket in the path, not the host name.
                 s3={"addressing_style": "path" if endpoint_url else "auto"},
                 retries={"mode": "standard", "max_attempts": 3},
-                connect_timeout=5, read_timeout=60, max_pool_connections=32,
+                connect_timeout=5, read_timeout=60,
+                # 8 threads per worker, each upload with 4 parts (and 4 copies) at once
+                max_pool_connections=64,
             )
             _clients[key] = boto3.session.Session().client("s3", endpoint_url=endpoint_url,
                                                            config=config)
@@ -129,9 +131,11 @@ class Bucket:
             raise OSError(f"{name} holds {len(data)} bytes, not {length}")
         return data
 
-    def put(self, name: str, data: bytes | bytearray) -> None:
+    def put(self, name: str, data: bytes | bytearray) -> str:
+        """Store the object (the body is sent as it is, not copied); its ETag."""
         with s3_errors(name):
-            self.client.put_object(Bucket=self.name, Key=name, Body=bytes(data))
+            result = self.client.put_object(Bucket=self.name, Key=name, Body=data)
+        return str(result.get("ETag", "")).strip('"')
 
     def delete_objects(self, names: list[str]) -> None:
         for start in range(0, len(names), 1000):

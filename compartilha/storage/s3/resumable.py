@@ -7,23 +7,38 @@ ordinary objects under `<prefix>/.tus/<handle>/`:
 
     c000000, c000001, …   full 8 MiB chunks; chunk i holds bytes [i·8 MiB, (i+1)·8 MiB)
     t<start>              the tail: fewer than 8 MiB bytes from `start` on
+    p<n>.<etag>.<etag>    mark: chunk n-1 (that ETag) was copied as part n (that ETag)
 
-Each append reads the tail (at most 8 MiB) into memory, adds the new bytes, writes every
-full chunk as it fills and the new tail last; every PUT is durable when it returns. The
-state is derived from a listing, so any server process can continue any upload: chunks
-count only while contiguous from c000000, the tail only when it starts where they end;
-anything else is left over from an interrupted append and is deleted. `finish_upload`
-assembles the final object server-side (UploadPartCopy of each chunk, no bytes through
-the app) and removes the pieces; its key is derived from the handle (`upload_key`), so
-a finish repeated after a crash is recognised, and `abort_upload` also finds and aborts a
-multipart upload left by a finish that crashed midway.
+Each append reads the tail (at most 8 MiB) into memory, adds the new bytes, and PUTs full
+chunks as they fill, up to S3_UPLOAD_CONCURRENCY at once from reused buffers, then the new
+tail once every chunk is stored; every PUT is durable when it returns. The state is
+derived from a listing, so any server process can continue any upload: chunks count only
+while contiguous from c000000, the tail only when it starts where they end; anything else
+is left over from an interrupted append and is deleted.
+
+The final object is a multipart upload on its key (derived from the handle,
+`upload_key`), opened by the first chunk: each stored chunk is copied into it at once
+(UploadPartCopy, server-side, while the next bytes arrive) and a mark records the copy.
+A copy is only an optimisation: `finish_upload` keeps a part only when a mark names both
+the chunk's current ETag and the part's (so a chunk rewritten after a cut-back, or a part
+lost to fsck, is copied again), copies the rest and the tail, completes the upload and
+removes the pieces. A finish repeated after a crash is recognised by the published key,
+and `abort_upload` also aborts the final object's multipart upload.
+
+Why chunks at all, rather than sending parts straight into the final upload (which would
+spare the copies): the bytes of an unfinished multipart upload cannot be read, and
+`read_upload` must give them back to a process that did not receive them (to rebuild the
+sha256 when a PATCH lands on another worker).
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,13 +46,94 @@ from typing import Any
 from ..interface import HANDLE_RE, new_handle, upload_key
 from .bucket import PART_SIZE, Bucket, s3_errors
 
+log = logging.getLogger(__name__)
 PIECE_RE = re.compile(r"(c|t)(\d+)")
-COPY_THREADS = 4
+# p<part number>.<ETag of the chunk copied>.<ETag the part got>: an early copy that worked
+MARK_RE = re.compile(r"p(\d+)\.([0-9a-f]+)\.([0-9a-f-]+)")
+COPY_THREADS = 8
+
+
+class ChunkSender:
+    """Cuts appended bytes into 8 MiB chunks and PUTs up to `concurrency` of them at once,
+    each from its own buffer; buffers are reused and never more than `concurrency`
+    (writing waits for the oldest PUT). `finish` waits for every PUT and returns the
+    bytes left over (the new tail); the first failure is raised."""
+
+    def __init__(self, bucket: Bucket, concurrency: int, start: bytes | bytearray,
+                 then: Callable[[str, int, str], None] | None = None) -> None:
+        self.bucket, self.concurrency, self.then = bucket, concurrency, then
+        self.pool: ThreadPoolExecutor | None = None
+        self.copier: ThreadPoolExecutor | None = None
+        self.buffers = 0
+        self.free: list[bytearray] = []
+        self.in_flight: deque[tuple[Future[None], bytearray]] = deque()
+        self.current = self._buffer()
+        self.current[:len(start)] = start
+        self.filled = len(start)
+
+    def _buffer(self) -> bytearray:
+        if self.free:
+            return self.free.pop()
+        if self.buffers < self.concurrency:
+            self.buffers += 1
+            return bytearray(PART_SIZE)
+        future, buffer = self.in_flight.popleft()
+        future.result()
+        return buffer
+
+    def add(self, data: bytes | memoryview) -> Iterator[bytearray]:
+        """Take `data`; yields each chunk it fills, for `send`."""
+        view = memoryview(data)
+        while view:
+            piece = view[:PART_SIZE - self.filled]
+            self.current[self.filled:self.filled + len(piece)] = piece
+            self.filled += len(piece)
+            view = view[len(piece):]
+            if self.filled == PART_SIZE:
+                full = self.current
+                yield full
+                self.current, self.filled = self._buffer(), 0
+
+    def send(self, name: str, full: bytearray, number: int) -> None:
+        while self.in_flight and self.in_flight[0][0].done():
+            future, buffer = self.in_flight.popleft()
+            future.result()
+            self.free.append(buffer)
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="s3-chunk")
+            if self.then is not None:
+                self.copier = ThreadPoolExecutor(self.concurrency, thread_name_prefix="s3-copy")
+        self.in_flight.append((self.pool.submit(self._store, name, full, number), full))
+
+    def _store(self, name: str, full: bytearray, number: int) -> None:
+        etag = self.bucket.put(name, full)
+        if self.copier is not None and self.then is not None:
+            self.copier.submit(self.then, name, number, etag)
+
+    def finish(self) -> bytes:
+        """Wait for every PUT (and the copies they started); the bytes left over."""
+        try:
+            while self.in_flight:
+                self.in_flight.popleft()[0].result()
+        finally:
+            self.cancel(copies_too=False)
+        return memoryview(self.current)[:self.filled].tobytes()
+
+    def cancel(self, copies_too: bool = True) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        if self.copier is not None:  # after the PUTs: they may still queue copies
+            self.copier.shutdown(wait=True, cancel_futures=copies_too)
+            self.copier = None
 
 
 @dataclass
 class Pieces:
     chunks: int = 0  # contiguous full chunks from c000000
+    etags: dict[int, str] = field(default_factory=dict)  # of each chunk object
+    copied: set[tuple[int, str, str]] = field(default_factory=set)  # marks, as in MARK_RE
+    marks: list[str] = field(default_factory=list)  # their object names
     tail: str | None = None  # object name of the valid tail
     tail_size: int = 0
     stale: list[str] = field(default_factory=list)
@@ -51,8 +147,9 @@ class Pieces:
 class ResumableUploads:
     """The unfinished uploads of one bucket, as pieces under `<prefix>/.tus/`."""
 
-    def __init__(self, bucket: Bucket) -> None:
+    def __init__(self, bucket: Bucket, concurrency: int = 4) -> None:
         self.bucket = bucket
+        self.concurrency = max(1, concurrency)
 
     def _piece(self, handle: str, name: str = "") -> str:
         if not HANDLE_RE.fullmatch(handle):
@@ -72,10 +169,15 @@ class ResumableUploads:
                 for item in page.get("Contents", []):
                     pieces.found = True
                     match = PIECE_RE.fullmatch(item["Key"][len(base):])
-                    if match is None:
+                    mark = MARK_RE.fullmatch(item["Key"][len(base):])
+                    if mark is not None:
+                        pieces.copied.add((int(mark[1]), mark[2], mark[3]))
+                        pieces.marks.append(item["Key"])
+                    elif match is None:
                         pieces.stale.append(item["Key"])
                     elif match[1] == "c" and item["Size"] == PART_SIZE:
                         chunks[int(match[2])] = item["Key"]
+                        pieces.etags[int(match[2])] = item.get("ETag", "").strip('"')
                     elif match[1] == "t":
                         tails[int(match[2])] = (item["Key"], item["Size"])
                     else:
@@ -120,15 +222,20 @@ class ResumableUploads:
             doomed = []
         self.bucket.delete_objects(pieces.stale + doomed)
         written = 0
-        for data in chunks:
-            buffer += data
-            written += len(data)
-            while len(buffer) >= PART_SIZE:
-                self.bucket.put(self._piece(handle, f"c{index:06d}"), buffer[:PART_SIZE])
-                del buffer[:PART_SIZE]
-                index += 1
+        sender = ChunkSender(self.bucket, self.concurrency, buffer,
+                             then=self._early_copy(handle))
+        try:
+            for data in chunks:
+                written += len(data)
+                for full in sender.add(data):
+                    sender.send(self._piece(handle, f"c{index:06d}"), full, index + 1)
+                    index += 1
+            tail_bytes = sender.finish()  # every chunk is stored: the tail can go
+        except BaseException:
+            sender.cancel()
+            raise
         new_tail = self._piece(handle, f"t{index * PART_SIZE}")
-        self.bucket.put(new_tail, buffer)
+        self.bucket.put(new_tail, tail_bytes)
         if new_tail != tail:
             self.bucket.delete_objects([tail])  # now inside a chunk
         return written
@@ -146,6 +253,51 @@ class ResumableUploads:
             length -= len(data)
             yield data
 
+    def _final_upload(self, final: str) -> str | None:
+        """The newest multipart upload open on the final object, if any."""
+        with s3_errors(final):
+            listing = self.bucket.client.list_multipart_uploads(Bucket=self.bucket.name,
+                                                                Prefix=final)
+        uploads = [u for u in listing.get("Uploads", []) if u["Key"] == final]
+        return max(uploads, key=lambda u: u["Initiated"])["UploadId"] if uploads else None
+
+    def _early_copy(self, handle: str) -> Callable[[str, int, str], None]:
+        """What runs after each chunk is stored: copy it into the final object's multipart
+        upload right away (server-side, while the next bytes arrive), so `finish` has
+        little left to copy. Each copy that worked leaves a mark naming the chunk's ETag and
+        the part's; `finish` keeps a part only when a mark matches both (the chunk was not
+        rewritten since, nor the part), and copies again whatever does not. Best effort:
+        a failed copy is only logged."""
+        final = self.bucket.object_name(upload_key(handle))
+        upload_id: list[str] = []
+        lock = threading.Lock()
+
+        def copy(source: str, number: int, etag: str) -> None:
+            try:
+                with lock:
+                    if not upload_id:
+                        upload_id.append(self._final_upload(final) or self._create(final))
+                part = self._copy_part(final, upload_id[0], number, source)["ETag"].strip('"')
+                self.bucket.put(self._piece(handle, f"p{number}.{etag}.{part}"), b"")
+            except OSError:
+                log.warning("early copy of %s failed; finish will copy it", source,
+                            exc_info=True)
+
+        return copy
+
+    def _create(self, final: str) -> str:
+        with s3_errors(final):
+            return str(self.bucket.client.create_multipart_upload(
+                Bucket=self.bucket.name, Key=final)["UploadId"])
+
+    def _copy_part(self, final: str, upload_id: str, number: int,
+                   source: str) -> dict[str, Any]:
+        with s3_errors(source):
+            result = self.bucket.client.upload_part_copy(
+                Bucket=self.bucket.name, Key=final, UploadId=upload_id, PartNumber=number,
+                CopySource={"Bucket": self.bucket.name, "Key": source})
+        return {"PartNumber": number, "ETag": result["CopyPartResult"]["ETag"]}
+
     def finish(self, handle: str) -> str:
         key = upload_key(handle)
         final = self.bucket.object_name(key)
@@ -157,33 +309,47 @@ class ResumableUploads:
         sources = [self._piece(handle, f"c{i:06d}") for i in range(pieces.chunks)]
         if pieces.tail and (pieces.tail_size or not sources):
             sources.append(pieces.tail)
-        if len(sources) == 1:
-            with s3_errors(key):
-                self.bucket.client.copy_object(Bucket=self.bucket.name, Key=final,
-                                        CopySource={"Bucket": self.bucket.name, "Key": sources[0]})
-        elif sources:
-            self._assemble(final, sources)
+        upload_id = self._final_upload(final)
+        if len(sources) > 1:
+            self._assemble(final, sources, pieces, upload_id)
         else:
-            self.bucket.put(final, b"")
-        self.bucket.delete_objects(pieces.stale + sources + ([pieces.tail] if pieces.tail else []))
+            if sources:
+                with s3_errors(key):
+                    self.bucket.client.copy_object(
+                        Bucket=self.bucket.name, Key=final,
+                        CopySource={"Bucket": self.bucket.name, "Key": sources[0]})
+            else:
+                self.bucket.put(final, b"")
+        self._abort_final_uploads(final)  # any other one is an orphan now
+        self.bucket.delete_objects(pieces.stale + pieces.marks + sources
+                                   + ([pieces.tail] if pieces.tail else []))
         return key
 
-    def _assemble(self, final: str, sources: list[str]) -> None:
-        with s3_errors(final):
-            upload_id = self.bucket.client.create_multipart_upload(Bucket=self.bucket.name,
-                                                            Key=final)["UploadId"]
+    def _assemble(self, final: str, sources: list[str], pieces: Pieces,
+                  upload_id: str | None) -> None:
+        """Complete the final object from one part per source: a part copied early is kept
+        when a mark names its chunk's current ETag and its own, the others are copied now
+        (S3 servers differ in the ETag a copied part gets, so the two are not compared)."""
+        done: dict[int, str] = {}
+        if upload_id is None:
+            upload_id = self._create(final)
+        else:
+            with s3_errors(final):
+                for page in self.bucket.client.get_paginator("list_parts").paginate(
+                        Bucket=self.bucket.name, Key=final, UploadId=upload_id):
+                    for part in page.get("Parts", []):
+                        done[part["PartNumber"]] = part["ETag"].strip('"')
 
-        def copy(number_source: tuple[int, str]) -> dict[str, Any]:
+        def one(number_source: tuple[int, str]) -> dict[str, Any]:
             number, source = number_source
-            with s3_errors(source):
-                result = self.bucket.client.upload_part_copy(
-                    Bucket=self.bucket.name, Key=final, UploadId=upload_id, PartNumber=number,
-                    CopySource={"Bucket": self.bucket.name, "Key": source})
-            return {"PartNumber": number, "ETag": result["CopyPartResult"]["ETag"]}
+            etag, part = pieces.etags.get(number - 1), done.get(number)
+            if number <= pieces.chunks and (number, etag, part) in pieces.copied:
+                return {"PartNumber": number, "ETag": f'"{part}"'}
+            return self._copy_part(final, upload_id, number, source)
 
         try:
             with ThreadPoolExecutor(COPY_THREADS) as pool:
-                parts = list(pool.map(copy, enumerate(sources, start=1)))
+                parts = list(pool.map(one, enumerate(sources, start=1)))
             with s3_errors(final):
                 self.bucket.client.complete_multipart_upload(
                     Bucket=self.bucket.name, Key=final, UploadId=upload_id,
@@ -195,9 +361,12 @@ class ResumableUploads:
     def abort(self, handle: str) -> None:
         """Drop the pieces, and any multipart upload a crashed finish left behind."""
         pieces = self._scan(handle)
-        names = pieces.stale + [self._piece(handle, f"c{i:06d}") for i in range(pieces.chunks)]
+        names = pieces.stale + pieces.marks
+        names += [self._piece(handle, f"c{i:06d}") for i in range(pieces.chunks)]
         self.bucket.delete_objects(names + ([pieces.tail] if pieces.tail else []))
-        final = self.bucket.object_name(upload_key(handle))
+        self._abort_final_uploads(self.bucket.object_name(upload_key(handle)))
+
+    def _abort_final_uploads(self, final: str) -> None:
         with s3_errors(final):
             listing = self.bucket.client.list_multipart_uploads(Bucket=self.bucket.name,
                                                                 Prefix=final)
