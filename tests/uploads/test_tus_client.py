@@ -36,19 +36,18 @@ SCRIPT = """async ([token]) => {
 # One browser run is enough: SQLite, the local folder, Debian's Chromium.
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("storage_backend", ["local"], indirect=True)
-def test_browser_client_cancels_resumes_and_finishes(live_server, auth, database, app):
+def test_browser_client_cancels_resumes_and_finishes(live_server, auth, database, app,
+                                                      playwright):
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} is required (apt-get install chromium)"
-    from playwright import sync_api
     account = auth.user()
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--headless", "--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(f"{live_server}/healthz")
-            result = page.evaluate(SCRIPT, [account.token])
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                         args=["--headless", "--no-sandbox"])
+    try:
+        page = browser.new_page()
+        page.goto(f"{live_server}/healthz")
+        result = page.evaluate(SCRIPT, [account.token])
+    finally:
+        browser.close()
     assert result["first"] == "AbortError" and result["remembered"] == 1
     assert result["resumedFrom"] >= 100000  # not from zero
     data = bytes(i % 251 for i in range(300000))
@@ -61,21 +60,20 @@ def test_browser_client_cancels_resumes_and_finishes(live_server, auth, database
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("storage_backend", ["local"], indirect=True)
 def test_browser_client_whose_last_answer_was_lost_makes_no_second_file(live_server, auth,
-                                                                       database, app):
-    from playwright import sync_api
+                                                                       database, app,
+                                                                       playwright):
     account = auth.user()
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--headless", "--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(f"{live_server}/healthz")
-            first = page.evaluate(SEND_ONCE, [account.token])
-            # As if the last PATCH's answer were lost: the URL stays remembered.
-            page.evaluate("([k, u]) => localStorage.setItem(k, u)", [first["key"], first["url"]])
-            again = page.evaluate(SEND_ONCE, [account.token])
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                         args=["--headless", "--no-sandbox"])
+    try:
+        page = browser.new_page()
+        page.goto(f"{live_server}/healthz")
+        first = page.evaluate(SEND_ONCE, [account.token])
+        # As if the last PATCH's answer were lost: the URL stays remembered.
+        page.evaluate("([k, u]) => localStorage.setItem(k, u)", [first["key"], first["url"]])
+        again = page.evaluate(SEND_ONCE, [account.token])
+    finally:
+        browser.close()
     assert again["meta"]["id"] == first["meta"]["id"]
     files = requests.get(f"{live_server}/api/v1/files", headers=account.headers,
                          timeout=10).json()["files"]

@@ -52,25 +52,25 @@ def page_origin(tmp_path):
     thread.join(10)
 
 
-def upload_from(page_url: str, endpoint: str, token: str) -> dict:
+def upload_from(playwright, page_url: str, endpoint: str, token: str) -> dict:
+    """With pytest-playwright's session Playwright (a second sync one cannot start while
+    the browser tests' is running)."""
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} is required (apt-get install chromium)"
-    from playwright import sync_api
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--headless", "--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(page_url)
-            return page.evaluate(SCRIPT, [endpoint, token])
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                         args=["--headless", "--no-sandbox"])
+    try:
+        page = browser.new_page()
+        page.goto(page_url)
+        return page.evaluate(SCRIPT, [endpoint, token])
+    finally:
+        browser.close()
 
 
 @pytest.mark.parametrize("allowed", [True, False])
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("storage_backend", ["local"], indirect=True)
 def test_uppy_on_another_origin(page_origin, database, storage_backend, request, monkeypatch,
-                                allowed):
+                                allowed, playwright):
     if allowed:
         monkeypatch.setenv("CORS_ORIGINS", f"https://elsewhere.example, {page_origin}")
     else:
@@ -78,7 +78,7 @@ def test_uppy_on_another_origin(page_origin, database, storage_backend, request,
     request.getfixturevalue("app")  # made now, with the origin (or without)
     live_server, account = request.getfixturevalue("live_server"), \
         request.getfixturevalue("auth").user()
-    result = upload_from(page_origin, f"{live_server}/api/v1/uploads", account.token)
+    result = upload_from(playwright, page_origin, f"{live_server}/api/v1/uploads", account.token)
     files = my_files(live_server, account)["files"]
     if not allowed:
         assert result["successful"] == 0 and result["failed"] == 1, result
