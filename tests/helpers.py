@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -103,3 +106,16 @@ def unfinished_uploads(app) -> list[str]:
 
 def error_code(response) -> str:
     return response.get_json()["error"]["code"]
+
+
+@contextmanager
+def serving(server) -> Iterator[str]:
+    """A werkzeug or http.server server on a thread: its URL, and it stopped at the end."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

@@ -8,12 +8,13 @@ import json
 import re
 import subprocess
 import sys
-import threading
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.helpers import serving
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 RATE_LIMITED = {"register", "upload_file", "create_share"}
@@ -44,12 +45,8 @@ def test_every_operation_is_named_and_documents_what_it_can_answer(client):
 @pytest.fixture
 def live(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(server) as url:
+        yield url
 
 
 @pytest.fixture

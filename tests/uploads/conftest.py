@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from compartilha.extensions import db
+from tests.helpers import serving
 
 
 @pytest.fixture
@@ -17,9 +16,5 @@ def live_server(app):
         with db.engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM envios"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(10)
+    with serving(server) as url:
+        yield url

@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from tests.clients import MODULES, require_clients
+from tests.helpers import serving
 from tests.uploads.test_tus import my_files
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,12 +44,8 @@ def page_origin(tmp_path):
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(10)
+    with serving(server) as url:
+        yield url
 
 
 def upload_from(playwright, page_url: str, endpoint: str, token: str) -> dict:
