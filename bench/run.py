@@ -113,14 +113,15 @@ def curl(*args: str) -> tuple[float, str, str]:
 
 
 def timed(system: servers.Server, results: Results, test: str, *curl_args: str,
-          size: int = GIB) -> str:
+          size: int = GIB, label: str | None = None) -> str:
+    name = label or system.name
     before = cpu_times(system.worker_pids())
     seconds, code, headers = curl(*curl_args)
     after = cpu_times(system.worker_pids())
     if not code.startswith("2"):
-        raise RuntimeError(f"{test} on {system.name}: HTTP {code}")
-    results.add(test, system.name, size / seconds / 1e6)
-    results.cpu.setdefault((test, system.name), []).append(
+        raise RuntimeError(f"{test} on {name}: HTTP {code}")
+    results.add(test, name, size / seconds / 1e6)
+    results.cpu.setdefault((test, name), []).append(
         ((after[0] - before[0]) * GIB / size, (after[1] - before[1]) * GIB / size))
     return headers
 
@@ -211,12 +212,28 @@ def tus_js_round(app: App, comp: servers.Server, path: Path, results: Results) -
         app.delete(result["fileId"])
 
 
-def download_round(app: App, file_id: str, comp: servers.Server, cp: servers.Server,
-                   ng: servers.Server, results: Results) -> None:
+def download_round(app: App, file_id: str, links: dict[str, str], comp: servers.Server,
+                   cp: servers.Server, ng: servers.Server, results: Results) -> None:
     test = "download 1 GiB"
     timed(comp, results, test, "-H", app.auth, f"{comp.base}/api/v1/files/{file_id}/download")
     timed(cp, results, test, f"{cp.base}/dl.bin")
     timed(ng, results, test, f"{ng.base}/dl.bin")
+    # A share link with no account: an unlimited one sends the file; a limited one
+    # redirects to its download ticket (curl -L follows), and counts the download.
+    for kind, link in links.items():
+        timed(comp, results, f"{test} · share link", "-L", link,
+              label=f"compartilha · {kind} link")
+
+
+def share_links(app: App, file_id: str) -> dict[str, str]:
+    """An unlimited and a limited share link of `file_id`, as download URLs."""
+    links = {}
+    for kind, body in (("unlimited", {}), ("limited", {"max_downloads": 1_000_000})):
+        rv = requests.post(f"{app.base}/api/v1/files/{file_id}/shares", headers=app.headers,
+                           json=body, timeout=30)
+        rv.raise_for_status()
+        links[kind] = f"{app.base}/s/{rv.json()['share']['token']}/download"
+    return links
 
 
 def parallel_uploads(mode: str, files: list[Path], url: str, form: bool, auth: str) -> float:
@@ -322,9 +339,10 @@ def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.S
         file_id = file_id_from(curl(*app.tus_args(url, big))[2])
         os.link(big, cp.folder / "dl.bin")
         os.link(big, ng.folder / "dl.bin")
+        links = share_links(app, file_id)
         with RssSampler(comp) as rss_down:
             for _ in range(ROUNDS):
-                download_round(app, file_id, comp, cp, ng, results)
+                download_round(app, file_id, links, comp, cp, ng, results)
         results.extra["rss_download"] = rss_down.peak
         app.delete(file_id)
 
@@ -379,6 +397,9 @@ def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.S
     results.extra["rss_big_start"] = rss_big.start_rss
     results.extra["rss_big"] = rss_big.peak
     app.delete(file_id_from(headers))
+    timed(cp, results, f"upload {BIG_GIB} GiB · PUT", "-T", str(huge), f"{cp.base}/huge.bin",
+          size=BIG_GIB * GIB)
+    (cp.folder / "huge.bin").unlink()
 
     print("(h) tus-js-client: one stream against parallelUploads 4", flush=True)
     for _ in range(ROUNDS):
