@@ -75,8 +75,13 @@ class PasswordIn(Schema):
 
 
 class ProfileIn(Schema):
-    name = String(validate=Length(1, 255))
-    email = String(validate=Length(3, 255))
+    # Documented like registration's fields, checked by the same service rules.
+    name = String(validate=Length(1, 255), metadata={
+        "pattern": "[0-9A-Za-z]",
+        "description": "1 to 255 characters, not only spaces and control characters"})
+    email = String(validate=Length(3, 255), metadata={
+        "format": "email", "pattern": EMAIL_PATTERN,
+        "description": "a new address; as at registration"})
 
 
 class DeleteAccountIn(Schema):
