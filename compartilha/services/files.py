@@ -106,7 +106,14 @@ def store(user_id: int, name: str | None, declared_type: str | None, writer: Wri
         writer.abort()
         raise
     key = writer.commit()
-    record = new_record(user_id, name, declared_type, key, writer.size, writer.sha256)
+    try:
+        # free_name reads the database: if that fails nothing was committed, so no row can
+        # hold these bytes and they go now.
+        record = new_record(user_id, name, declared_type, key, writer.size, writer.sha256)
+    except BaseException:
+        db.session.rollback()
+        get_storage().delete(key)
+        raise
     commit_recording(key)
     return record
 

@@ -48,9 +48,9 @@ def settle(upload: Upload, lease: str, key: str, sha256: str) -> File:
         db.session.rollback()
         raise leases.busy(None)
     db.session.expunge(upload)
-    record = files.new_record(upload.user_id, upload.name, upload.type, key, upload.length,
-                              sha256, upload_token=upload.token)
     try:
+        record = files.new_record(upload.user_id, upload.name, upload.type, key,
+                                  upload.length, sha256, upload_token=upload.token)
         db.session.commit()
     except BaseException:
         db.session.rollback()
