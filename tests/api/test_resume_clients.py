@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 import time
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.cutting_proxy import cutting_proxy
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, serving
 
 pytestmark = pytest.mark.both_storages
 DATA = os.urandom(8 * 1024 * 1024)  # more than loopback's socket buffers hold
@@ -33,12 +32,8 @@ def client_command(name: str) -> str:
 @pytest.fixture
 def live(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(server):
+        yield server.server_port
 
 
 def curl(url: str, out: str) -> None:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from werkzeug.serving import make_server
 
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, serving
 
 LIMIT = 5
 CLIENTS = 50
@@ -18,12 +18,8 @@ DATA = b"0123456789abcdef" * 8192  # 128 KiB
 @pytest.fixture
 def live(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(server):
+        yield server.server_port
 
 
 def fetch(port: int, path: str) -> tuple[int, bytes]:
