@@ -41,13 +41,18 @@ migrate: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 
 # Serves on HOST:PORT (default 127.0.0.1:8000) with SQLite and a local folder, and prints
-# the address to open (gunicorn.conf.py's when_ready).
+# the address to open (gunicorn.conf.py's when_ready); the jobs worker (mail, housekeeping)
+# runs beside it, and Ctrl-C stops both (compartilha/supervisor.py).
 run: migrate translations
-	$(BIN)/gunicorn -c gunicorn.conf.py 'compartilha:create_app()'
+	$(BIN)/python -m compartilha.supervisor
 
-# Lint and types first: they take seconds, the suite minutes.
+# Lint and types first: they take seconds, the suite minutes. The suite runs in
+# TEST_WORKERS processes (pytest-xdist), then the tests marked `serial` (they time a server
+# under load or kill one) alone.
+TEST_WORKERS ?= 4
 test: lint typecheck translations $(CLIENTS)/node_modules/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 # The real tus clients the tests drive (tus-js-client under Node, Uppy in Chromium), from
 # the committed package-lock.json. Without npm their tests skip (CI sets

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -27,13 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402
 import s3bench  # noqa: E402
 import servers  # noqa: E402
+import zipbench  # noqa: E402
 
 GIB = 1024**3
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "8"))
 BIG_GIB = int(os.environ.get("BENCH_BIG_GIB", "5"))
 # `upload`: only the 1 GiB uploads (a), e.g. to compare two versions of the body reader;
-# `small`: only what does not move large files: idle memory, (c), (d) and (f).
+# `small`: only what does not move large files: idle memory, (c), (d) and (f);
+# `zip`: only (i), the ZIP of a 1 GiB link against the same bytes as one file.
 ONLY = os.environ.get("BENCH_ONLY", "")
 RESULTS = Path(__file__).resolve().parent / "results"
 TUS_JS = Path(__file__).resolve().parent.parent / "tests" / "clients" / "tus_upload.mjs"
@@ -160,6 +163,19 @@ class App:
     def delete(self, file_id: str) -> None:
         requests.delete(f"{self.base}/api/v1/files/{file_id}", headers=self.headers,
                         timeout=60).raise_for_status()
+
+
+def upload_file(app: App, path: Path) -> str:
+    """Store `path` by tus; its file id."""
+    url = app.create_tus(path.stat().st_size)
+    return file_id_from(curl(*app.tus_args(url, path))[2])
+
+
+def zip_rows(app: App, comp: servers.Server, big: Path, links: dict[str, str], work: Path,
+             results: Results) -> None:
+    print("(i) ZIP of a 1 GiB link vs the same bytes as one file", flush=True)
+    zipbench.run(app, comp, big, links["unlimited"], work, results, timed, ROUNDS,
+                 lambda path: upload_file(app, path))
 
 
 def file_id_from(headers: str) -> str:
@@ -335,8 +351,7 @@ def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.S
     """(b) to (g): everything but the 1 GiB uploads (with BENCH_ONLY=small: (c), (d), (f))."""
     if ONLY != "small":
         print("(b) download 1 GiB", flush=True)
-        url = app.create_tus(GIB)
-        file_id = file_id_from(curl(*app.tus_args(url, big))[2])
+        file_id = upload_file(app, big)
         os.link(big, cp.folder / "dl.bin")
         os.link(big, ng.folder / "dl.bin")
         links = share_links(app, file_id)
@@ -344,6 +359,7 @@ def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.S
             for _ in range(ROUNDS):
                 download_round(app, file_id, links, comp, cp, ng, results)
         results.extra["rss_download"] = rss_down.peak
+        zip_rows(app, comp, big, links, work, results)
         app.delete(file_id)
 
     print("(c) 64 × 1 MiB in parallel", flush=True)
@@ -413,7 +429,18 @@ def other_rows(app: App, comp: servers.Server, cp: servers.Server, ng: servers.S
             results.extra.setdefault("notes", []).append(f"- S3 rows failed: {exc!r}")
 
 
+# What the benchmark runs besides Python (Debian packages); `.ci/run` installs the same.
+TOOLS = {"/usr/sbin/nginx": "nginx", "wrk": "wrk", "curl": "curl"}
+
+
+def missing_tools() -> list[str]:
+    return [package for tool, package in TOOLS.items() if shutil.which(tool) is None]
+
+
 def main() -> None:
+    missing = missing_tools()
+    if missing:
+        sys.exit(f"make bench needs: apt-get install -y {' '.join(missing)}")
     results = Results()
     results.extra["machine"] = machine()
     work = Path(tempfile.mkdtemp(prefix="compartilha-bench-"))
@@ -429,6 +456,9 @@ def main() -> None:
             sample = make_file(work / "tus-js.bin", TUS_JS_MIB * 1024**2)
             for _ in range(ROUNDS):
                 tus_js_round(app, comp, sample, results)
+        elif ONLY == "zip":
+            big = make_file(work / "big.bin", GIB)
+            zip_rows(app, comp, big, share_links(app, upload_file(app, big)), work, results)
         else:
             all_rows(app, comp, work, results, running)
     finally:

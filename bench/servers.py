@@ -68,27 +68,33 @@ class Server:
         stop(self.process)
 
 
-def compartilha(work: Path) -> Server:
-    """As docs/deploy.md recommends for production: gunicorn with gunicorn.conf.py."""
-    folder = work / "compartilha"
+def compartilha(work: Path, database_url: str = "", name: str = "compartilha",
+                extra_env: dict[str, str] | None = None, root: Path = ROOT) -> Server:
+    """As docs/deploy.md recommends for production: gunicorn with gunicorn.conf.py (on
+    SQLite in its folder unless `database_url` names another database)."""
+    folder = work / name
     folder.mkdir()
     port = free_port()
-    env = {**os.environ,
-           "INSTANCE_PATH": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
+    env = {**os.environ, "INSTANCE_PATH": str(folder),
+           "DATABASE_URL": database_url or f"sqlite:///{folder / 'db.sqlite'}",
            "STORAGE_URL": f"file://{folder / 'files'}", "HOST": "127.0.0.1",
            "PORT": str(port), "SCRYPT_N": "16384", "FLASK_APP": "compartilha",
            "MAX_UPLOAD_BYTES": str(6 * 1024**3),
            # the benchmark is one client sending far more than a person would
            "RATELIMIT_UPLOAD": "1000000 per hour", "RATELIMIT_SHARE": "1000000 per hour",
-           "RATELIMIT_REGISTER": "1000000 per hour"}
-    subprocess.run([str(BIN / "flask"), "db", "upgrade"], env=env, cwd=ROOT, check=True,
+           "RATELIMIT_REGISTER": "1000000 per hour", **(extra_env or {})}
+    subprocess.run([str(BIN / "flask"), "db", "upgrade"], env=env, cwd=root, check=True,
                    capture_output=True)
     log = open(folder / "gunicorn.log", "wb")  # noqa: SIM115 - lives with the server
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
-         "compartilha:create_app()"], env=env, cwd=ROOT, stdout=log, stderr=log)
+         "compartilha:create_app()"], env=env, cwd=root, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/healthz")
+    try:
+        wait_http(base + "/healthz", timeout=120)  # a loaded machine starts slowly
+    except BaseException:
+        stop(process)  # not in the caller's list yet: nobody else would stop it
+        raise
     return Server("compartilha", base, process, folder, env)
 
 

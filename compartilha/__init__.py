@@ -9,7 +9,7 @@ from apiflask import APIFlask
 from dotenv import find_dotenv, load_dotenv
 from flask_uploads import configure_uploads
 
-from . import config, http, logs, storage
+from . import config, http, jobs, logs, storage
 from .extensions import MigrateOnFirstUse, db, upload_set
 from .http import error_handlers
 from .http.identity import SECURITY_SCHEMES
@@ -45,6 +45,7 @@ def register_extensions(app: APIFlask) -> None:
     storage.init_app(app)
     logs.init_app(app)
     reconcile.init_app(app)
+    jobs.init_app(app)
 
 
 def register_http(app: APIFlask) -> None:

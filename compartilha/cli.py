@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import importlib
+import pkgutil
+from collections import Counter
 
 import click
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
+from . import jobs, services
 from .errors import AppError
-from .models.columns import utcnow
-from .services import accounts, counting, integrity, shares, throttle, upload_endings
+from .services import accounts, housekeeping, integrity, verification
 
 
 @click.command("create-user")
@@ -40,30 +42,40 @@ def set_email(user_id: int, email: str) -> None:
     click.echo(f"user {user.id} is now <{user.email}>")
 
 
+@click.group("users")
+def users_commands() -> None:
+    """Accounts, for operators."""
+
+
+@users_commands.command("verify")
+@click.argument("email")
+@with_appcontext
+def verify_user(email: str) -> None:
+    """Mark an account's address as verified (for operators without mail)."""
+    try:
+        user = verification.verify_by_operator(email)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"user {user.id} <{user.email}> is verified")
+
+
 @click.command("cleanup")
-@click.option("--days", default=7, show_default=True,
+@click.option("--days", default=housekeeping.SESSION_DAYS, show_default=True,
               help="keep expired sessions this many days before purging them")
 @click.option("--share-retention-days", type=int, default=None,
               help="purge ended links after this many days [default: SHARE_RETENTION_DAYS]")
-@click.option("--stale-hours", default=24, show_default=True,
+@click.option("--stale-hours", default=housekeeping.STALE_HOURS, show_default=True,
               help="release download slots held longer than this by unfinished downloads")
 @with_appcontext
 def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> None:
     """Purge expired sessions, ended links, expired unfinished uploads and ended
-    rate-limit counters; release stale download slots."""
-    removed = accounts.expired_sessions_before(utcnow() - timedelta(days=days))
-    click.echo(f"removed {removed} expired sessions")
-    retention = share_retention_days
-    if retention is None:
-        retention = current_app.config["SHARE_RETENTION_DAYS"]
-    purged = shares.purge_ended(timedelta(days=retention))
-    click.echo(f"purged {purged} ended share links")
-    released = counting.release_stale(timedelta(hours=stale_hours))
-    click.echo(f"released {released} stale download slots")
-    expired = upload_endings.purge_expired()
-    click.echo(f"removed {expired} expired unfinished uploads")
-    counters = throttle.store().purge()
-    click.echo(f"removed {counters} ended rate-limit counters")
+    rate-limit counters; release stale download slots (the jobs worker does it hourly)."""
+    report = housekeeping.run(days, share_retention_days, stale_hours)
+    click.echo(f"removed {report.sessions} expired sessions")
+    click.echo(f"purged {report.shares} ended share links")
+    click.echo(f"released {report.slots} stale download slots")
+    click.echo(f"removed {report.uploads} expired unfinished uploads")
+    click.echo(f"removed {report.counters} ended rate-limit counters")
 
 
 @click.command("fsck")
@@ -100,6 +112,68 @@ def fsck(repair: bool, verify: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+@click.group("files")
+def files_commands() -> None:
+    """Stored files, for operators."""
+
+
+@files_commands.command("crc32")
+@click.option("--batch", default=100, show_default=True, help="files per transaction")
+@with_appcontext
+def files_crc32(batch: int) -> None:
+    """Compute the CRC-32 of files uploaded before it was kept (a ZIP of a share needs
+    it), reading their bytes; stop it any time, a new run goes on where it stopped."""
+    report = integrity.fill_crc32(batch, lambda done: click.echo(f"{done} files done"))
+    for file_id, key in report.skipped:
+        click.echo(f"skipped: file {file_id} ({key}): bytes missing or not as recorded "
+                   "(see flask fsck --verify)")
+    click.echo(f"filled {report.filled} files, skipped {len(report.skipped)}")
+    if report.skipped:
+        raise click.exceptions.Exit(1)
+
+
+@click.group("jobs", invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def jobs_commands(ctx: click.Context) -> None:
+    """List the background jobs: queued, running, scheduled, failed (waiting for a
+    retry) and dead (out of retries); `flask jobs worker` runs them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    listed = jobs.listing()
+    for job in listed:
+        when = f" {job.when:%Y-%m-%d %H:%M:%S}Z" if job.when else ""
+        retries = f" ({job.retries} retries left)" if job.state in ("failed", "scheduled") else ""
+        click.echo(f"{job.state:<9} {job.id} {job.name}{when}{retries}")
+        if job.error:
+            click.echo(f"          {job.error}")
+    states = Counter(job.state for job in listed)
+    click.echo(", ".join(f"{states[s]} {s}" for s in jobs.STATES))
+
+
+@jobs_commands.command("worker")
+@with_appcontext
+def jobs_worker() -> None:
+    """Run the jobs (and the periodic ones) until stopped: Ctrl-C or SIGINT finishes the
+    running jobs first, SIGTERM puts them back in the queue and stops at once."""
+    # Jobs are declared in the service modules that own their work: every one is
+    # imported, so the worker knows each job the web processes may queue.
+    for module in pkgutil.iter_modules(services.__path__):
+        importlib.import_module(f"{services.__name__}.{module.name}")
+    consumer = jobs.consumer(current_app._get_current_object())  # type: ignore[attr-defined]
+    consumer.run()
+
+
+@jobs_commands.command("retry")
+@click.argument("job_id")
+@with_appcontext
+def jobs_retry(job_id: str) -> None:
+    """Queue a dead job again, with its retries back."""
+    if not jobs.retry(job_id):
+        raise click.ClickException(f"no dead job {job_id}")
+    click.echo(f"queued {job_id} again")
+
+
 class MigrateCommands(click.Group):
     """`flask db …`: Flask-Migrate's commands, loaded (with Alembic) when one is asked for."""
 
@@ -133,3 +207,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(set_email)
     app.cli.add_command(cleanup)
     app.cli.add_command(fsck)
+    app.cli.add_command(jobs_commands)
+    app.cli.add_command(users_commands)
+    app.cli.add_command(files_commands)

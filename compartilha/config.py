@@ -73,8 +73,18 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "RATELIMIT_SHARE_PASSWORD_LINK": ("100 per hour", "wrong passwords per link, all clients"),
     "RATELIMIT_SHARE_MISS": ("30 per 15 minutes", "unknown link tokens at /s/… per client"),
     "RATELIMIT_REGISTER": ("20 per hour", "registrations per client"),
+    "RATELIMIT_VERIFY_RESEND": ("5 per hour", "verification links one account may ask for"),
+    "RATELIMIT_PASSWORD_RESET": ("10 per hour", "password reset requests per client"),
+    "RATELIMIT_PASSWORD_RESET_ACCOUNT": (
+        "3 per hour", "reset mails one account receives; further requests send none, silently"),
     "RATELIMIT_UPLOAD": ("300 per hour", "uploads per client (form uploads and tus creations)"),
     "RATELIMIT_SHARE": ("300 per hour", "share links created per client"),
+    "RATELIMIT_SHARE_CODE": (
+        "3 per 15 minutes", "one-time codes mailed per link addressed to someone and address"),
+    "RATELIMIT_SHARE_CODE_CHECK": (
+        "5 per 15 minutes", "wrong one-time codes per link and address, all clients"),
+    "RATELIMIT_SHARE_CODE_CLIENT": (
+        "20 per 15 minutes", "one-time codes asked for and wrong codes per client"),
     "UPLOAD_MAX_UNFINISHED": ("20", "unfinished tus uploads one user may hold at once"),
     "UPLOAD_MAX_UNFINISHED_BYTES": (
         None, "bytes one user's unfinished tus uploads may declare in all; "
@@ -87,6 +97,18 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "X_ACCEL_REDIRECT": (
         "", "behind nginx: internal location of the storage folder, e.g. `/_files/`; "
         "downloads are then sent by nginx"),
+    "WEBHOOK_ALLOW_PRIVATE": (
+        "0", "`1`: webhooks may call loopback and private addresses (tests, an intranet); "
+        "default: only public ones, every address the host resolves to"),
+    "MAIL_URL": (
+        "", "outgoing mail server: `smtp://user:password@host:587` (STARTTLS when offered), "
+        "`smtps://…:465` (TLS from the start); empty: each message is written to "
+        "`instance/outbox/` and its path logged"),
+    "MAIL_FROM": ("", "sender of every message, e.g. `Compartilha <files@example.com>`; "
+                  "default: `Compartilha <noreply@` + the PUBLIC_URL host (or localhost) `>`"),
+    "JOBS_WORKERS": ("2", "threads of `flask jobs worker` (jobs run at once)"),
+    "JOBS_LEASE_SECONDS": (
+        "60", "a job whose worker stopped renewing it (killed) runs again after this long"),
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
@@ -159,6 +181,13 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "UPLOAD_IDLE_SECONDS": float(env("UPLOAD_IDLE_SECONDS") or 60),
         "X_ACCEL_REDIRECT": env("X_ACCEL_REDIRECT") or "",
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),
+        "WEBHOOK_ALLOW_PRIVATE": env("WEBHOOK_ALLOW_PRIVATE") == "1",
+        "MAIL_URL": env("MAIL_URL") or "",
+        "MAIL_FROM": env("MAIL_FROM") or "",
+        "JOBS_WORKERS": max(1, int(env("JOBS_WORKERS") or 2)),
+        "JOBS_LEASE_SECONDS": float(env("JOBS_LEASE_SECONDS") or 60),
+        # Links in mail when PUBLIC_URL is not set: the address `make run` serves.
+        "LOCAL_URL": local_url(env("HOST") or "127.0.0.1", env("PORT") or "8000"),
         **{variable: env(variable) for variable in RATE_VARIABLES},
         "JSON_SORT_KEYS": False,
         "DOCS_PATH": None,
@@ -198,15 +227,32 @@ def trusted_hosts(listed: str, public_url: str, bound: str) -> list[str] | None:
     return LOCAL_HOSTS + ([bound.lower()] if specific and bound not in LOCAL_HOSTS else [])
 
 
+# Connections are kept once opened: with SQLAlchemy's default pool (5 kept, 10 more opened
+# when needed and closed after), 16 requests at once in a worker closed and reopened a
+# connection on most of them, and the 16th waited for one (issue 14). MySQL keeps the
+# default's ceiling of 15 a worker (its max_connections is shared by every worker and
+# server); SQLite has no such ceiling, and a worker runs up to 128 threads.
+POOL = {"mysql": {"pool_size": 15, "max_overflow": 0},
+        "sqlite": {"pool_size": 32, "max_overflow": 0}}
+
+
+def local_url(host: str, port: str) -> str:
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("mysql"):
         # pre_ping lets the pool recover by itself after the database restarts;
         # short timeouts turn an unreachable server into a quick 503, not a hang.
         return {
+            **POOL["mysql"],
             "pool_pre_ping": True,
             "pool_recycle": 3600,
             "connect_args": {"charset": "utf8mb4", "connect_timeout": 3, "read_timeout": 30},
         }
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        in_memory = ":memory:" in url or url.rstrip("/") == "sqlite:"  # a pool of its own
+        return {**({} if in_memory else POOL["sqlite"]), "connect_args": {"timeout": 30}}
     return {"pool_pre_ping": True}

@@ -66,6 +66,12 @@ class WrongPassword(AppError):
     status, code, message = 403, "wrong_password", "The current password is wrong."
 
 
+class PasswordNeeded(AppError):
+    """A change that needs the account's password (a new email) came without it."""
+
+    status, code, message = 403, "password_needed", "Type your password to change your email."
+
+
 class SessionNotFound(AppError):
     status, code, message = 404, "session_not_found", "Session not found."
 
@@ -81,9 +87,33 @@ class EmailTaken(AppError):
     message = "An account with this email, or one very like it, already exists."
 
 
+class EmailUnverified(AppError):
+    """Links are mailed to other people only from an account whose own address is proven,
+    so a throwaway sign-up cannot send mail under our name."""
+
+    status, code, message = 403, "email_unverified", (
+        "Confirm your email address before sending links by email.")
+
+
+class InvalidToken(AppError):
+    """A mailed link's token that is unknown, used, expired, or for an older address: 404,
+    like a share link that does not exist (one answer for all four, no oracle)."""
+
+    status, code, message = 404, "invalid_token", (
+        "This link is invalid, was already used or has expired.")
+
+
 class FileNotFound(AppError):
     status, code, message = 404, "file_not_found", "File not found."
 
+
+class FolderNotFound(AppError):
+    status, code, message = 404, "folder_not_found", "Folder not found."
+
+
+class FolderCycle(AppError):
+    status, code = 422, "folder_cycle"
+    message = "A folder cannot be moved into itself or into a folder inside it."
 
 class ShareNotFound(AppError):
     status, code, message = 404, "share_not_found", "Share link not found."
@@ -114,6 +144,18 @@ class StorageFull(AppError):
     status, code, message = 507, "storage_full", "The server has no room for this file."
 
 
+class ShareItemNotFound(AppError):
+    """A file or folder asked for through a link that does not hold it (or no longer)."""
+
+    status, code, message = 404, "share_item_not_found", "This link holds no such item."
+
+
+class ShareEmpty(AppError):
+    """Everything a link to several things pointed to was deleted: the link has ended."""
+
+    status, code, message = 410, "share_empty", "Everything this link pointed to was deleted."
+
+
 class ShareExpired(AppError):
     status, code, message = 410, "share_expired", "This link has expired."
 
@@ -136,6 +178,21 @@ class PasswordRequired(AppError):
 
 class WrongSharePassword(AppError):
     status, code, message = 401, "wrong_share_password", "Wrong password for this link."
+
+
+class RecipientRequired(AppError):
+    """A link addressed to someone, opened by anyone else: 404 on every download URL; its
+    page asks for the address and a mailed code instead."""
+
+    status, code, message = 404, "recipient_required", (
+        "This link was sent to someone; open its page to prove that it is you.")
+
+
+class WrongShareCode(AppError):
+    """The one-time code of a link addressed to someone: wrong, expired, used, or asked
+    for another address (one answer for all, so it tells nothing)."""
+
+    status, code, message = 401, "wrong_share_code", "Wrong or expired code."
 
 
 class NoPreview(AppError):
@@ -184,3 +241,27 @@ class TusError(AppError):
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(message, headers=headers)
         self.status, self.code = status, code
+
+
+class WebhookNotFound(AppError):
+    status, code, message = 404, "webhook_not_found", "Webhook not found."
+
+
+class RequestNotFound(AppError):
+    status, code, message = 404, "request_not_found", "Upload link not found."
+
+
+class RequestEnded(AppError):
+    """An upload link that takes no more files: 410 with why."""
+
+    status, code, message = 410, "request_ended", "This upload link takes no more files."
+    WHY = {"revoked": ("request_revoked", "This upload link was revoked by its owner."),
+           "expired": ("request_expired", "This upload link has expired."),
+           "full": ("request_full", "This upload link has received all it takes.")}
+
+    @classmethod
+    def because(cls, state: str) -> RequestEnded:
+        code, message = cls.WHY[state]
+        ended = cls(message)
+        ended.code = code
+        return ended

@@ -1,5 +1,5 @@
 """The public token paths: pages reached through a secret token in their URL, with no
-account (a share link `/s/<token>`; upload links will add `/r/<token>`).
+account (a share link `/s/<token>`, an upload link `/r/<token>`).
 
 Whoever holds the URL holds the access, so every path here is kept out of caches
 (`http.headers`) and named without its token in the logs (`compartilha.logs`). A new kind of
@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 SHARE_LINKS = "/s/"
-PREFIXES = (SHARE_LINKS,)
+UPLOAD_LINKS = "/r/"
+PREFIXES = (SHARE_LINKS, UPLOAD_LINKS)
 _TOKENS = re.compile("(" + "|".join(re.escape(prefix) for prefix in PREFIXES) + ")[^/]+")
 
 

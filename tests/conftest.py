@@ -12,8 +12,11 @@ do through the client (accounts, uploads, links, tus) is in tests/helpers.py.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,9 @@ from flask_migrate import upgrade
 from compartilha import create_app
 from compartilha.extensions import db
 from tests.helpers import AuthActions, tables
-from tests.servers import ServerUnavailable, start_seaweedfs, stop
+from tests.servers import SeaweedS3, ServerUnavailable, start_seaweedfs, stop
+
+pytest_plugins = ["tests.mailbox"]  # smtp_server, smtps_server
 
 MYSQL_SERVER = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
 MYSQL_DB = f"compartilha_test_{os.getpid()}"
@@ -84,6 +89,19 @@ def database(request, tmp_path_factory):
         _drop_mysql()
 
 
+# Tests that time a server under load or kill one: `make test` runs them after the
+# parallel part, alone, so the other workers' load cannot make them late.
+SERIAL = ("tests/deploy/", "tests/faults/", "tests/test_limits_shared.py",
+          "tests/test_throttle_shared.py",
+          "tests/test_crypto.py::test_production_cost_is_owasp_scrypt")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)
+
+
 def pytest_generate_tests(metafunc):
     chosen = any("storage_backend" in str(mark.args[0])
                  for mark in metafunc.definition.iter_markers("parametrize"))
@@ -94,10 +112,43 @@ def pytest_generate_tests(metafunc):
                                  scope="session")
 
 
+# Under pytest-xdist (`make test` runs `pytest -n`), the controller starts one SeaweedFS for
+# all its workers and hands it to them in this variable, instead of one server per worker.
+SHARED_S3 = "COMPARTILHA_TEST_SHARED_S3"
+
+
+def pytest_configure(config):
+    workers = getattr(config.option, "numprocesses", None)
+    if not workers or hasattr(config, "workerinput") or SHARED_S3 in os.environ:
+        return
+    try:
+        server = start_seaweedfs(Path(tempfile.mkdtemp(prefix="compartilha-s3-")))
+    except ServerUnavailable as exc:
+        # The workers' own fixture then fails (REQUIRE_S3=1) or skips, with this reason.
+        os.environ[SHARED_S3] = json.dumps({"unavailable": str(exc)})
+        return
+    config.shared_seaweedfs = server
+    os.environ[SHARED_S3] = json.dumps(server.describe())
+
+
+def pytest_unconfigure(config):
+    server = getattr(config, "shared_seaweedfs", None)
+    if server is not None:
+        stop(server.process)
+        shutil.rmtree(server.log.parent, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory):
-    """A SeaweedFS S3 server for the whole session, stopped by its PID at the end."""
+    """A SeaweedFS S3 server for the whole session (the xdist controller's when it started
+    one), stopped by its PID at the end."""
+    shared = json.loads(os.environ.get(SHARED_S3, "null"))
     try:
+        if shared and "unavailable" in shared:
+            raise ServerUnavailable(shared["unavailable"])
+        if shared:
+            yield SeaweedS3.described(shared)
+            return
         server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"))
     except ServerUnavailable as exc:
         if os.environ.get("REQUIRE_S3") == "1":
@@ -161,3 +212,22 @@ def runner(app):
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+class Verifier:
+    """`verified.add(email)` verifies that account's address, as the operator's
+    `flask users verify` does (following the mailed link has its own tests)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def add(self, email: str) -> None:
+        from compartilha.services import verification
+
+        with self.app.app_context():
+            verification.verify_by_operator(email)
+
+
+@pytest.fixture
+def verified(app) -> Verifier:
+    return Verifier(app)

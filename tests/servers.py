@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-import pytest
 from botocore.config import Config
 from flask_migrate import upgrade
 
@@ -59,12 +58,22 @@ def stop(process: subprocess.Popen, timeout: float = 15) -> None:
 
 @dataclass
 class SeaweedS3:
-    process: subprocess.Popen
+    process: subprocess.Popen | None  # None: another process started it and stops it
     endpoint: str
     access_key: str
     secret_key: str
     log: Path
     bucket: str = BUCKET
+
+    def describe(self) -> dict[str, str]:
+        """What another test process needs to use this server (not to stop it)."""
+        return {"endpoint": self.endpoint, "access_key": self.access_key,
+                "secret_key": self.secret_key, "log": str(self.log), "bucket": self.bucket}
+
+    @classmethod
+    def described(cls, description: dict[str, str]) -> SeaweedS3:
+        return cls(None, description["endpoint"], description["access_key"],
+                   description["secret_key"], Path(description["log"]), description["bucket"])
 
     def env(self) -> dict[str, str]:
         """The variables an app server needs to reach this S3 (and nothing else)."""
@@ -202,11 +211,18 @@ def migrated_sqlite(work: Path) -> dict[str, str]:
     env = {"DATABASE_URL": f"sqlite:///{work / 'app.db'}",
            "STORAGE_URL": f"file://{work / 'files'}", "INSTANCE_PATH": str(work / "instance"),
            "SECRET_KEY": secrets.token_hex(32)}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("INSTANCE_PATH", env["INSTANCE_PATH"])
+    # No pytest here: `make bench` imports this module without the test requirements.
+    before = os.environ.get("INSTANCE_PATH")
+    os.environ["INSTANCE_PATH"] = env["INSTANCE_PATH"]
+    try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
                           "SECRET_KEY": env["SECRET_KEY"], "STORAGE_URL": env["STORAGE_URL"]})
         with app.app_context():
             upgrade()
             db.engine.dispose()
+    finally:
+        if before is None:
+            del os.environ["INSTANCE_PATH"]
+        else:
+            os.environ["INSTANCE_PATH"] = before
     return env

@@ -1,7 +1,10 @@
+import zlib
 from datetime import timedelta
 
+from sqlalchemy import select, update
+
 from compartilha.extensions import db
-from compartilha.models import Session, User
+from compartilha.models import File, Session, User
 from compartilha.models.columns import utcnow
 
 
@@ -35,3 +38,18 @@ def test_cleanup_removes_only_long_expired_sessions(runner, app, auth):
     with app.app_context():
         assert [s.jti for s in db.session.query(Session)] == [live_jti]
     assert account.token
+
+
+def test_files_crc32_fills_in_missing_crcs(runner, app, auth):
+    account = auth.user()
+    assert auth.upload(account, b"abc", "a.txt", "text/plain").status_code == 201
+    with app.app_context():
+        db.session.execute(update(File).values(crc32=None))
+        db.session.commit()
+    result = runner.invoke(args=["files", "crc32", "--batch", "10"])
+    assert result.exit_code == 0, result.output
+    assert "filled 1 files, skipped 0" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(File.crc32)) == zlib.crc32(b"abc")
+    again = runner.invoke(args=["files", "crc32"])
+    assert "filled 0 files" in again.output

@@ -59,3 +59,35 @@ def test_rates():
     assert parse_rate("100 per hour") == Rate(100, 3600)
     assert parse_rate("1/5 minutes") == Rate(1, 300)
     assert parse_rate(" 20 PER DAY ") == Rate(20, 86400)
+
+
+def test_a_worker_keeps_its_database_connections_under_load(tmp_path):
+    """16 requests at once (a benchmark's share of one worker) open 16 connections once;
+    with SQLAlchemy's default pool they were closed again and reopened (issue 14)."""
+    import threading
+
+    from sqlalchemy import event, text
+
+    from compartilha.extensions import db
+
+    app = create_app({"SECRET_KEY": "k" * 32, "STORAGE_URL": f"file://{tmp_path / 'files'}",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    with app.app_context():
+        engine = db.engine
+    opened: list[int] = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    for _ in range(3):
+        barrier = threading.Barrier(16)
+
+        def one(barrier=barrier) -> None:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                barrier.wait(timeout=10)  # all 16 hold a connection at once
+
+        threads = [threading.Thread(target=one) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(opened) == 16
+    engine.dispose()

@@ -2,8 +2,9 @@
 
 import hashlib
 import io
+import zlib
 
-from compartilha.hashing import CHUNK, HashPipe, hashed_chunks
+from compartilha.hashing import CHUNK, BackgroundDigest, Digest, HashPipe, hashed_chunks
 from compartilha.http.bodies import BodyReader
 from tests.http.test_bodies import ReadOnly
 
@@ -37,3 +38,21 @@ def test_a_request_body_without_readinto_is_read_not_copied_into_buffers():
     assert data == DATA[:-5] and digest == hashlib.sha256(DATA[:-5]).hexdigest()
     assert body.complete
     assert not BodyReader({"wsgi.input": io.BytesIO(DATA)}, 1).readinto_copies
+
+
+def test_a_digest_is_the_sha256_and_the_crc32_of_the_same_bytes():
+    digest = Digest()
+    for start in range(0, len(DATA), 70_000):
+        digest.update(memoryview(DATA)[start:start + 70_000])
+    assert digest.hexdigest() == hashlib.sha256(DATA).hexdigest()
+    assert digest.crc32 == zlib.crc32(DATA)
+
+
+def test_a_background_digest_hashes_large_files_on_its_thread():
+    data = DATA * 8  # past INLINE_BYTES: the helper thread takes over
+    assert len(data) > BackgroundDigest.INLINE_BYTES
+    digest = BackgroundDigest()
+    for start in range(0, len(data), 65_536):
+        digest.update(data[start:start + 65_536])
+    assert digest.crc32 == zlib.crc32(data)
+    assert digest.hexdigest() == hashlib.sha256(data).hexdigest()

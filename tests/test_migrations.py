@@ -195,3 +195,30 @@ def test_finished_and_partial_upload_columns_keep_rows_and_go_back(empty_databas
             assert rows(conn, "SELECT COUNT(*) FROM arquivos") == [(1,)]
         upgrade()
         db.engine.dispose()
+
+
+def test_notification_tables_and_a_links_options_keep_rows_and_go_back(empty_database,
+                                                                        tmp_path, monkeypatch):
+    _, url = empty_database
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            for statement in OLD_ROWS:
+                conn.execute(sa.text(statement))
+        upgrade(revision="0011")
+        with db.engine.connect() as conn:
+            # an existing link sends no mail until its owner asks; its receipts stay
+            assert rows(conn, "SELECT notificar_download, aviso_expira_em, aviso_esgotado_em "
+                              "FROM compartilhamentos") in ([(0, None, None)],
+                                                            [(False, None, None)])
+            assert rows(conn, "SELECT COUNT(*) FROM acessos") == [(1,)]
+        downgrade(revision="0008")
+        with db.engine.connect() as conn:
+            tables = columns_of(conn)
+            assert "notificar_download" not in tables["compartilhamentos"]
+            assert not {"notificacoes", "webhooks", "entregas_webhook"} & set(tables)
+            assert rows(conn, "SELECT COUNT(*) FROM acessos") == [(1,)]
+        upgrade()
+        db.engine.dispose()

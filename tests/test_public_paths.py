@@ -18,7 +18,8 @@ def test_tokens_are_masked_wherever_they_stand():
     assert masked("/s/abc/download") == "/s/[link]/download"
     assert masked("/s/abc") == "/s/[link]"
     assert masked("/files/1") == "/files/1"
-    assert PREFIXES == ("/s/",)
+    assert masked("/r/abc/files") == "/r/[link]/files"
+    assert PREFIXES == ("/s/", "/r/")
 
 
 def test_a_share_page_is_not_cached_and_its_token_is_not_logged(client, auth, caplog):

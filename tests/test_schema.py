@@ -13,7 +13,7 @@ REQUEST_COLUMNS = {
 
 
 # Technical words that stay as they are in Portuguese column names (docs/architecture.md).
-TECHNICAL = {"id", "email", "sha256", "ip", "jti", "token"}
+TECHNICAL = {"id", "email", "sha256", "crc32", "ip", "jti", "token", "webhook_id"}
 
 
 def test_every_column_is_portuguese_and_mapped_explicitly():
@@ -97,4 +97,5 @@ def test_emails_compare_byte_for_byte_on_mysql(app):
     assert {(r[0], r[1]): r[2] for r in rows} == {
         ("usuarios", "email"): "utf8mb4_bin", ("usuarios", "email_esqueleto"): "utf8mb4_bin",
         ("compartilhamentos", "destinatario_email"): "utf8mb4_bin",
-        ("contadores", "chave"): "utf8mb4_bin"}
+        ("contadores", "chave"): "utf8mb4_bin", ("tokens_conta", "email"): "utf8mb4_bin",
+        ("codigos_destinatario", "email"): "utf8mb4_bin"}

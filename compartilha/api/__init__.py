@@ -4,7 +4,18 @@ from apiflask import APIBlueprint
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 
-from . import accounts, files, health, shares, tus, tus_document  # noqa: E402,F401  (routes register on bp)
+from . import (  # noqa: E402,F401  (routes register on bp)
+    accounts,
+    file_requests,
+    files,
+    folders,
+    health,
+    notifications,
+    shares,
+    tus,
+    tus_document,
+    webhooks,
+)
 
 # The tus operations' headers and bodies, which APIFlask cannot express, go into the document.
 bp.record_once(lambda state: tus_document.register(state.app))

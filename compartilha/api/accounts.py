@@ -2,7 +2,7 @@
 
 from flask import current_app, jsonify, request
 
-from ..http import rate_limits
+from ..http import languages, rate_limits
 from ..http.identity import (
     BEARER,
     clear_session_cookies,
@@ -12,14 +12,18 @@ from ..http.identity import (
     require_user,
     set_session_cookies,
 )
-from ..services import accounts
+from ..services import accounts, verification
 from . import bp
 from .schemas import (
     DeleteAccountIn,
     LoginIn,
+    MailedTokenIn,
     PasswordIn,
     ProfileIn,
+    RegisteredEnvelope,
     RegisterIn,
+    ResetConfirmIn,
+    ResetRequestIn,
     SessionList,
     TokenOut,
     UserEnvelope,
@@ -37,13 +41,58 @@ def _signed_out():
 @bp.post("/auth/register")
 @rate_limits.register
 @bp.input(RegisterIn)
-@bp.output(UserEnvelope, status_code=201)
-@bp.doc(responses={409: "email taken", 422: "invalid field",
+@bp.output(RegisteredEnvelope, status_code=201)
+@bp.doc(responses={422: "invalid field",
                    429: "too many accounts from this address (RATELIMIT_REGISTER)"})
 def register(json_data):
-    """Create an account."""
-    user = accounts.register(json_data["name"], json_data["email"], json_data["password"])
-    return {"user": user_json(user)}
+    """Create an account and mail it a verification link. An address that already has an
+    account gets the same answer (its owner is mailed instead): log in to continue."""
+    done = accounts.sign_up(json_data["name"], json_data["email"], json_data["password"],
+                            languages.preferred())
+    return {"user": {"name": done.name, "email": done.email, "verified": False}}
+
+
+@bp.post("/auth/verify")
+@bp.input(MailedTokenIn)
+@bp.output({}, status_code=204)
+@bp.doc(responses={404: "unknown, used or expired token (invalid_token)"})
+def verify(json_data):
+    """Prove an address: the token of the mailed verification link."""
+    verification.verify(json_data["token"])
+    return ""
+
+
+@bp.post("/auth/verify/resend")
+@login_required
+@bp.output({}, status_code=204)
+@bp.doc(security=BEARER, responses={429: "throttled (RATELIMIT_VERIFY_RESEND)"})
+def resend_verification():
+    """Mail my address another verification link (nothing when it is verified)."""
+    verification.resend(require_user())
+    return ""
+
+
+@bp.post("/auth/password-reset")
+@rate_limits.password_reset
+@bp.input(ResetRequestIn)
+@bp.output({}, status_code=202)
+@bp.doc(responses={429: "throttled (RATELIMIT_PASSWORD_RESET)"})
+def request_password_reset(json_data):
+    """Mail a password reset link, if an account has this address: the answer is the same
+    either way."""
+    verification.request_reset(json_data["email"])
+    return "", 202
+
+
+@bp.post("/auth/password-reset/confirm")
+@bp.input(ResetConfirmIn)
+@bp.output({}, status_code=204)
+@bp.doc(responses={404: "unknown, used or expired token (invalid_token)",
+                   422: "invalid new password"})
+def confirm_password_reset(json_data):
+    """Set a new password with the token of the mailed link; every session ends."""
+    verification.confirm_reset(json_data["token"], json_data["new_password"])
+    return ""
 
 
 @bp.post("/auth/login")
@@ -83,11 +132,15 @@ def me():
 @login_required
 @bp.input(ProfileIn)
 @bp.output(UserEnvelope)
-@bp.doc(security=BEARER, responses={409: "email taken", 422: "invalid field"})
+@bp.doc(security=BEARER, responses={403: "password missing (password_needed) or wrong "
+                                         "(wrong_password): a new email needs it",
+                                    409: "email taken", 422: "invalid field",
+                                    429: "throttled"})
 def update_me(json_data):
-    """Change my name, my email, or both."""
+    """Change my name, my email (with my password; the new address is verified again and
+    the old one told), or both."""
     user = accounts.update_profile(require_user(), json_data.get("name"),
-                                   json_data.get("email"))
+                                   json_data.get("email"), json_data.get("password"))
     return {"user": user_json(user)}
 
 

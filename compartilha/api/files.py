@@ -9,9 +9,9 @@ from ..http import rate_limits
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
 from ..http.sending import accel_redirect, presigned_redirect, send_file_record
-from ..services import files
+from ..services import files, folder_paths, folders
 from . import bp
-from .schemas import FileEnvelope, FileList, PageIn, UploadIn
+from .schemas import FileChangeIn, FileEnvelope, FileFilterIn, FileList, UploadIn
 from .serializers import file_json, file_listed
 
 
@@ -19,27 +19,39 @@ from .serializers import file_json, file_listed
 @rate_limits.upload
 @accepts_upload
 @login_required
-@bp.input(UploadIn, location="files")
+@bp.input(UploadIn, location="form_and_files", arg_name="files_data")
 @bp.output(FileEnvelope, status_code=201)
-@bp.doc(security=BEARER, responses={413: "larger than MAX_UPLOAD_BYTES",
-                                    422: "no file, or a refused type",
+@bp.doc(security=BEARER, responses={404: "no such folder of mine (`folder_id`)",
+                                    413: "larger than MAX_UPLOAD_BYTES",
+                                    422: "no file, a refused type, or a wrong `path`",
                                     429: "too many uploads (RATELIMIT_UPLOAD)",
                                     507: "no room left in storage"})
 def upload(files_data):
-    """Upload one file (multipart, field `file`)."""
-    part = files_data["file"]
-    record = files.store(require_user().id, part.filename, part.mimetype, part.stream)
+    """Upload one file (multipart, field `file`), into a folder (`folder_id`) and with
+    the folders of its relative `path`."""
+    part, user_id = files_data["file"], require_user().id
+    folder_id, name = folder_paths.destination(user_id, files_data.get("folder_id"),
+                                          files_data.get("path"), part.filename)
+    record = files.store(user_id, name, part.mimetype, part.stream, folder_id)
     return {"file": file_json(record)}
 
 
 @bp.get("/files")
 @login_required
-@bp.input(PageIn, location="query")
+@bp.input(FileFilterIn, location="query")
 @bp.output(FileList)
-@bp.doc(security=BEARER)
+@bp.doc(security=BEARER, responses={404: "no such folder of mine (`folder_id`)"})
 def list_files(query_data):
-    """My files, newest first, paginated."""
-    page = files.list_rows(require_user().id, query_data["page"], query_data["per_page"])
+    """My files, newest first, paginated; of one folder (`folder_id`), or whose names
+    contain `q` (in every folder)."""
+    user_id, folder_id, q = require_user().id, query_data.get("folder_id"), query_data.get("q")
+    if folder_id is None and q is None:
+        page = files.list_rows(user_id, query_data["page"], query_data["per_page"])
+    else:
+        if folder_id:
+            folders.get_owned(user_id, folder_id)
+        page = files.find_rows(user_id, folder_id, q, query_data["page"],
+                               query_data["per_page"])
     # Already plain JSON values: a Response skips the output schema's per-row work.
     return jsonify({"files": [file_listed(row) for row in page.items],
                     "pagination": {"page": page.page, "per_page": page.per_page,
@@ -54,6 +66,22 @@ def list_files(query_data):
 def get_file(file_id):
     """One file's metadata."""
     return {"file": file_json(files.get_owned(require_user().id, file_id))}
+
+
+@bp.patch("/files/<id:file_id>")
+@login_required
+@bp.input(FileChangeIn)
+@bp.output(FileEnvelope)
+@bp.doc(security=BEARER, responses={404: "no such file (or folder) of mine",
+                                    422: "a refused name"})
+def change_file(file_id, json_data):
+    """Rename the file (`name`) and/or move it to a folder (`folder_id`, null: the root)."""
+    user_id = require_user().id
+    folder = None
+    if "folder_id" in json_data:
+        folder = (folders.owned_or_root(user_id, json_data["folder_id"], "folder_id"),)
+    record = files.change(user_id, file_id, json_data.get("name"), folder)
+    return {"file": file_json(record)}
 
 
 # The bytes come with the file's own stored type as Content-Type, whatever it is (`*/*`);

@@ -4,12 +4,21 @@ import numbers
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import AwareDateTime, Boolean, DateTime, File, Integer, String
-from apiflask.validators import Length, Range
+from apiflask.fields import AwareDateTime, Boolean, DateTime, Dict, File, Integer, List, String
+from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow.fields import Nested
 
-from ..services.shares import MAX_DOWNLOADS_LIMIT, SHARE_PASSWORD_MAX, SHARE_PASSWORD_MIN
+from ..http.converters import ID_MAX, ID_SCHEMA
+from ..models.shares import MESSAGE_MAX, TITLE_MAX
+from ..services.file_requests import MAX_FILES_LIMIT as REQUEST_MAX_FILES
+from ..services.link_options import LINK_PASSWORD_MAX, LINK_PASSWORD_MIN
+from ..services.notifications import KINDS as NOTIFICATION_KINDS
+from ..services.recipients import MAX_RECIPIENTS
+from ..services.share_items import MAX_ITEMS as SHARE_ITEMS_MAX
+from ..services.shares import MAX_DOWNLOADS_LIMIT
 from ..services.validation import PASSWORD_MAX, PASSWORD_MIN
+from ..services.webhooks import EVENTS as WEBHOOK_EVENTS
+from ..services.webhooks import MAX_ATTEMPTS as WEBHOOK_ATTEMPTS
 
 
 class WholeNumber(Integer):
@@ -29,6 +38,18 @@ class UserOut(Schema):
     name = String()
     email = String()
     created_at = DateTime()
+    verified = Boolean(metadata={"description": "the address was proven by a mailed link"})
+
+
+class RegisteredOut(Schema):
+    # No id: the answer is the same whether the address was free or had an account.
+    name = String()
+    email = String()
+    verified = Boolean()
+
+
+class RegisteredEnvelope(Schema):
+    user = Nested(RegisteredOut)
 
 
 class UserEnvelope(Schema):
@@ -81,7 +102,25 @@ class ProfileIn(Schema):
         "description": "1 to 255 characters, not only spaces and control characters"})
     email = String(validate=Length(3, 255), metadata={
         "format": "email", "pattern": EMAIL_PATTERN,
-        "description": "a new address; as at registration"})
+        "description": "a new address; as at registration. Needs `password`; the new "
+                       "address is unverified until its mailed link is opened, and the old "
+                       "one is told"})
+    password = String(validate=Length(1, PASSWORD_MAX), metadata={
+        "description": "the account's password, required to change `email` (403 if wrong)"})
+
+
+class MailedTokenIn(Schema):
+    token = String(required=True, validate=Length(1, 100),
+                   metadata={"description": "the token of the mailed link (after its `#`)"})
+
+
+class ResetRequestIn(Schema):
+    email = String(required=True, validate=Length(1, 1024))
+
+
+class ResetConfirmIn(Schema):
+    token = String(required=True, validate=Length(1, 100))
+    new_password = String(required=True, validate=Length(PASSWORD_MIN, PASSWORD_MAX))
 
 
 class DeleteAccountIn(Schema):
@@ -108,10 +147,70 @@ class FileOut(Schema):
     size = Integer()
     sha256 = String()
     created_at = DateTime()
+    folder_id = Integer(allow_none=True, metadata={"description": "null: at the root"})
 
 
 class FileEnvelope(Schema):
     file = Nested(FileOut)
+
+
+def _id_field(description: str, **options: Any) -> WholeNumber:
+    return WholeNumber(validate=Range(min=1, max=ID_MAX),
+                       metadata=ID_SCHEMA | {"description": description}, **options)
+
+
+class FileChangeIn(Schema):
+    name = String(validate=Length(1, 1024), metadata={
+        "description": "a new name; one taken in the folder becomes `name (2).ext`"})
+    folder_id = _id_field("move it here; null: to the root", allow_none=True)
+
+
+class FolderOut(Schema):
+    id = Integer()
+    name = String()
+    parent_id = Integer(allow_none=True, metadata={"description": "null: at the root"})
+    created_at = DateTime()
+
+
+class FolderEnvelope(Schema):
+    folder = Nested(FolderOut)
+
+
+class FolderList(Schema):
+    folders = Nested(FolderOut, many=True)
+
+
+class FolderContent(Schema):
+    folder = Nested(FolderOut)
+    path = Nested(FolderOut, many=True, metadata={
+        "description": "the breadcrumbs: the folders from the root down to this one"})
+    folders = Nested(FolderOut, many=True)
+    files = Nested(FileOut, many=True)
+
+
+# No slash or backslash, and more than spaces and dots (services.folders.clean_name).
+FOLDER_NAME_PATTERN = r"^[^/\\]*[^/\\\s.][^/\\]*$"
+FOLDER_NAME = {"minLength": 1, "maxLength": 255, "pattern": FOLDER_NAME_PATTERN,
+               "description": "no / or \\; a name taken beside it becomes `name (2)`"}
+
+
+class FolderIn(Schema):
+    name = String(required=True, validate=[Length(1, 1024), Regexp(FOLDER_NAME_PATTERN)],
+                  metadata=FOLDER_NAME)
+    parent_id = _id_field("the folder to create it in; absent or null: the root",
+                          load_default=None, allow_none=True)
+
+
+class FolderChangeIn(Schema):
+    name = String(validate=[Length(1, 1024), Regexp(FOLDER_NAME_PATTERN)],
+                  metadata=FOLDER_NAME)
+    parent_id = _id_field("move it here; null: to the root (never into itself or below)",
+                          allow_none=True)
+
+
+class FolderFilterIn(Schema):
+    parent_id = Integer(validate=Range(min=1, max=ID_MAX),
+                        metadata=ID_SCHEMA | {"description": "whose folders; absent: the root's"})
 
 
 class PageIn(Schema):
@@ -131,8 +230,31 @@ class FileList(Schema):
     pagination = Nested(Pagination)
 
 
+class FileFilterIn(PageIn):
+    # No load_default=None on query and form fields: it would document them as nullable,
+    # and a query string or a form cannot send a null.
+    folder_id = Integer(validate=Range(min=0, max=ID_MAX), metadata={
+        "description": "only the files of this folder; 0: the root; absent: all my files"})
+    q = String(validate=Length(1, 255), metadata={
+        "description": "only names containing this, in any case, in every folder"})
+
+
+# An uploaded relative path as services.folder_paths.split_path takes it: 1 to 33 parts
+# separated by "/", none empty, blank, "." or "..", no drive ("C:") in the first.
+_SEGMENT = r"[^/\\]*[^/\\\s.][^/\\]*"
+_FIRST = r"[^/\\:]*[^/\\\s.:][^/\\:]*"
+UPLOAD_PATH_PATTERN = rf"^{_FIRST}(/{_SEGMENT}){{0,32}}$"
+
+
 class UploadIn(Schema):
     file = File(required=True, metadata={"description": "the file's bytes"})
+    folder_id = Integer(validate=Range(min=1, max=ID_MAX), metadata={
+        "description": "the folder to upload into; absent: the root"})
+    path = String(validate=[Length(1, 4096), Regexp(UPLOAD_PATH_PATTERN)], metadata={
+        "pattern": UPLOAD_PATH_PATTERN,
+        "description": "the relative path including the file name (`x/y/z.txt`, as "
+                       "`webkitRelativePath`): its folders are made below `folder_id` "
+                       "where missing; `..`, empty parts and absolute paths: 422"})
 
 
 class ShareIn(Schema):
@@ -141,22 +263,78 @@ class ShareIn(Schema):
     max_downloads = WholeNumber(load_default=None, allow_none=True,
                                 metadata={"minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT})
     password = String(load_default=None, allow_none=True, load_only=True,
-                      metadata={"minLength": SHARE_PASSWORD_MIN,
-                                "maxLength": SHARE_PASSWORD_MAX})
+                      metadata={"minLength": LINK_PASSWORD_MIN,
+                                "maxLength": LINK_PASSWORD_MAX})
     # Checked by the service (email-validator, the canonical form), like every email.
     recipient_email = String(load_default=None, allow_none=True,
                              metadata={"format": "email", "maxLength": 255, "description":
-                                       "a registered user's email (or a future one)"})
+                                       "the link opens only for this address, verified "
+                                       "(an account's, or a code mailed to it)"})
+    message = String(load_default=None, allow_none=True, metadata={
+        "maxLength": MESSAGE_MAX, "description": "shown on the link's page and in its mail"})
+    recipients = List(String(metadata={"format": "email", "maxLength": 255}),
+                      load_default=None, allow_none=True, metadata={
+        "minItems": 1, "maxItems": MAX_RECIPIENTS, "description":
+        "send by email: one personal link per address (duplicates, in any case, once), "
+        "each mailed with the message; the answer is then {\"shares\": [...]}"})
+    notify_on_download = Boolean(load_default=False, metadata={
+        "description": "email me (and list in my notifications) each completed download"})
+
+
+def _ids(what: str, **options: Any) -> List:
+    return List(WholeNumber(validate=Range(min=1, max=ID_MAX), metadata=ID_SCHEMA),
+                metadata={"maxItems": SHARE_ITEMS_MAX, "uniqueItems": True, "description": what},
+                **options)
+
+
+TITLE = {"maxLength": TITLE_MAX, "description": "the link's name on its page and in its mail"}
+
+
+class SharesIn(ShareIn):
+    file_ids = _ids("files of mine to share (one file and no folder: a one-file link, as "
+                    "POST /files/{id}/shares makes)", load_default=None, allow_none=True)
+    folder_ids = _ids("folders of mine to share, live: what they hold when the link is "
+                      "opened", load_default=None, allow_none=True)
+    title = String(load_default=None, allow_none=True, metadata=TITLE)
+
+
+class ShareChangeIn(Schema):
+    """Only the fields given change; null removes an option."""
+
+    notify_on_download = Boolean(metadata={
+        "description": "email me (and list in my notifications) each completed download"})
+    expires_at = AwareDateTime(allow_none=True, metadata={
+        "description": "ISO 8601 with a time zone, in the future; null: no expiry"})
+    max_downloads = WholeNumber(allow_none=True, metadata={
+        "minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT, "description": "null: no limit"})
+    password = String(allow_none=True, load_only=True, metadata={
+        "minLength": LINK_PASSWORD_MIN, "maxLength": LINK_PASSWORD_MAX,
+        "description": "a new password (visitors unlock again); null: no password"})
+    title = String(allow_none=True, metadata=TITLE)
+    message = String(allow_none=True, metadata={"maxLength": MESSAGE_MAX})
+    file_ids = _ids("the link's files from now on (not given: as they are)", allow_none=True)
+    folder_ids = _ids("the link's folders from now on (not given: as they are)",
+                      allow_none=True)
+
+
+class ShareItemOut(Schema):
+    kind = String(metadata={"enum": ["file", "folder"]})
+    id = Integer()
+    name = String()
+    size = Integer(metadata={"description": "a folder's: all it holds now"})
 
 
 class ShareOut(Schema):
     id = Integer()
     token = String()
     url = String()
-    file_id = Integer()
-    file_name = String()
-    file_size = Integer()
-    file_type = String()
+    file_id = Integer(allow_none=True, metadata={"description": "null: a link to several things"})
+    file_name = String(allow_none=True)
+    file_size = Integer(allow_none=True)
+    file_type = String(allow_none=True)
+    title = String(allow_none=True)
+    items = Nested(ShareItemOut, many=True, metadata={
+        "description": "what the link holds (a one-file link: its file)"})
     created_at = DateTime()
     expires_at = DateTime(allow_none=True)
     max_downloads = Integer(allow_none=True)
@@ -164,12 +342,20 @@ class ShareOut(Schema):
     last_download_at = DateTime(allow_none=True)
     has_password = Boolean()
     recipient_email = String(allow_none=True)
+    message = String(allow_none=True)
     revoked_at = DateTime(allow_none=True)
     state = String(metadata={"enum": ["active", "expired", "used_up", "revoked"]})
+    notify_on_download = Boolean()
 
 
 class ShareEnvelope(Schema):
     share = Nested(ShareOut)
+
+
+class ShareCreated(Schema):
+    share = Nested(ShareOut, metadata={"description": "the link (no `recipients` given)"})
+    shares = Nested(ShareOut, many=True, metadata={
+        "description": "one personal link per recipient (`recipients` given)"})
 
 
 class ShareList(Schema):
@@ -180,9 +366,11 @@ class SharedOut(Schema):
     id = Integer()
     token = String()
     url = String()
-    file_name = String()
-    file_size = Integer()
-    file_type = String()
+    file_name = String(metadata={"description": "a link to several things: its title or "
+                                                "first item's name"})
+    file_size = Integer(metadata={"description": "a link to several things: all it holds"})
+    file_type = String(allow_none=True)
+    title = String(allow_none=True)
     owner_name = String()
     created_at = DateTime()
     expires_at = DateTime(allow_none=True)
@@ -211,3 +399,158 @@ class AccessList(Schema):
 
 class Health(Schema):
     status = String()
+
+
+class NotificationOut(Schema):
+    id = Integer()
+    kind = String(metadata={"enum": list(NOTIFICATION_KINDS)})
+    created_at = DateTime()
+    read_at = DateTime(allow_none=True, metadata={"description": "null while unread"})
+    data = Dict(metadata={"description": "share_id, file_name; a download's at, user_name; "
+                                         "a link's expires_at"})
+
+
+class NotificationList(Schema):
+    notifications = Nested(NotificationOut, many=True)
+    unread = Integer(metadata={"description": "how many of mine are unread, in all"})
+
+
+class NotificationFilterIn(Schema):
+    unread = Boolean(load_default=False, metadata={"description": "only the unread ones"})
+
+
+class MarkReadIn(Schema):
+    ids = List(Integer(validate=Range(min=1, max=ID_MAX), metadata=ID_SCHEMA),
+               validate=Length(max=1000), metadata={
+        "description": "the notifications to mark read; absent: all of mine"})
+
+
+class UnreadOut(Schema):
+    unread = Integer()
+
+
+# What is always accepted (a host name that resolves to public addresses only); the
+# service decides, resolving the name.
+WEBHOOK_URL_PATTERN = (r"^https://([a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?\.){1,3}[a-z]{2,10}"
+                       r"(/[A-Za-z0-9._~-]{1,30}){0,3}$")
+
+
+class WebhookIn(Schema):
+    url = String(required=True, metadata={
+        "format": "uri", "maxLength": 2048, "pattern": WEBHOOK_URL_PATTERN,
+        "description": "http(s) URL whose host resolves to public addresses only (unless "
+                       "WEBHOOK_ALLOW_PRIVATE=1); this pattern is always accepted then"})
+    events = List(String(validate=OneOf(WEBHOOK_EVENTS)), load_default=None, metadata={
+        "description": "the events to send; absent or empty: all", "uniqueItems": True})
+
+
+class DeliverySummary(Schema):
+    id = Integer()
+    event = String()
+    status = String(metadata={"enum": ["pending", "delivered", "failed"]})
+    attempts = Integer(metadata={"description": f"at most {WEBHOOK_ATTEMPTS}"})
+    last_status_code = Integer(allow_none=True)
+    last_error = String(allow_none=True)
+    created_at = DateTime()
+    last_attempt_at = DateTime(allow_none=True)
+
+
+class WebhookOut(Schema):
+    id = Integer()
+    url = String()
+    events = List(String())
+    created_at = DateTime()
+    last_delivery = Nested(DeliverySummary, allow_none=True)
+    secret = String(metadata={"description": "`whsec_…`: only in the answer that creates it"})
+
+
+class WebhookEnvelope(Schema):
+    webhook = Nested(WebhookOut)
+
+
+class WebhookList(Schema):
+    webhooks = Nested(WebhookOut, many=True)
+
+
+class DeliveryOut(DeliverySummary):
+    message_id = String(metadata={"description": "the `webhook-id` header"})
+
+
+class DeliveryList(Schema):
+    deliveries = Nested(DeliveryOut, many=True)
+
+
+class FileRequestIn(Schema):
+    title = String(required=True, validate=Length(1, 1024), metadata={
+        "minLength": 1, "maxLength": 255,
+        "description": "shown to the uploader, and the name of the link's own folder"})
+    message = String(load_default=None, allow_none=True, metadata={"maxLength": MESSAGE_MAX})
+    folder_id = WholeNumber(load_default=None, allow_none=True,
+                            validate=Range(min=1, max=ID_MAX), metadata={
+        **ID_SCHEMA, "description": "one of my folders; none: a new folder "
+                                    "Recebidos/<title>"})
+    expires_at = AwareDateTime(load_default=None, allow_none=True)
+    max_files = WholeNumber(load_default=None, allow_none=True,
+                            metadata={"minimum": 1, "maximum": REQUEST_MAX_FILES})
+    max_file_bytes = WholeNumber(load_default=None, allow_none=True, metadata={
+        "minimum": 1, "description": "each file's size; at most MAX_UPLOAD_BYTES"})
+    max_total_bytes = WholeNumber(load_default=None, allow_none=True, metadata={"minimum": 1})
+    password = String(load_default=None, allow_none=True, load_only=True,
+                      metadata={"minLength": LINK_PASSWORD_MIN,
+                                "maxLength": LINK_PASSWORD_MAX})
+    require_name = Boolean(load_default=False)
+    require_email = Boolean(load_default=False)
+    show_uploads = Boolean(load_default=True, metadata={
+        "description": "the uploader's page lists what they sent during their visit"})
+    notify = Boolean(load_default=False, metadata={
+        "description": "email me when files arrive (one mail per upload session)"})
+
+
+class FileRequestChangeIn(Schema):
+    title = String(validate=Length(1, 1024), metadata={"minLength": 1, "maxLength": 255})
+    message = String(allow_none=True, metadata={"maxLength": MESSAGE_MAX})
+    folder_id = WholeNumber(validate=Range(min=1, max=ID_MAX), metadata=ID_SCHEMA)
+    expires_at = AwareDateTime(allow_none=True)
+    max_files = WholeNumber(allow_none=True, metadata={"minimum": 1,
+                                                       "maximum": REQUEST_MAX_FILES})
+    max_file_bytes = WholeNumber(allow_none=True, metadata={"minimum": 1})
+    max_total_bytes = WholeNumber(allow_none=True, metadata={"minimum": 1})
+    password = String(allow_none=True, load_only=True, metadata={
+        "minLength": LINK_PASSWORD_MIN, "maxLength": LINK_PASSWORD_MAX,
+        "description": "null removes the password"})
+    require_name = Boolean()
+    require_email = Boolean()
+    show_uploads = Boolean()
+    notify = Boolean()
+
+
+class FileRequestOut(Schema):
+    id = Integer()
+    token = String()
+    url = String()
+    folder_id = Integer()
+    title = String()
+    message = String(allow_none=True)
+    created_at = DateTime()
+    expires_at = DateTime(allow_none=True)
+    revoked_at = DateTime(allow_none=True)
+    max_files = Integer(allow_none=True)
+    max_file_bytes = Integer(allow_none=True)
+    max_total_bytes = Integer(allow_none=True)
+    has_password = Boolean()
+    require_name = Boolean()
+    require_email = Boolean()
+    show_uploads = Boolean()
+    notify = Boolean()
+    files_received = Integer()
+    bytes_received = Integer()
+    last_upload_at = DateTime(allow_none=True)
+    state = String(metadata={"enum": ["active", "expired", "full", "revoked"]})
+
+
+class FileRequestEnvelope(Schema):
+    request = Nested(FileRequestOut)
+
+
+class FileRequestList(Schema):
+    requests = Nested(FileRequestOut, many=True)

@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, request
 
-from ..errors import TusError
+from ..errors import InvalidField, TusError
 from ..http import rate_limits
 from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
 from ..http.urls import external_url
-from ..services import concatenation, tus
+from ..services import concatenation, folder_paths, tus
 from ..services.tus import CHECKSUMS
 from . import bp
 
@@ -69,6 +69,17 @@ def _metadata() -> dict[str, str]:
             raise TusError(400, "invalid_header", f"Upload-Metadata {key!r} is not "
                            "base64 of UTF-8 text.") from exc
     return pairs
+
+
+def _destination(meta: dict[str, str], name: str | None) -> tuple[int | None, str | None]:
+    """The folder and file name of Upload-Metadata `folder_id` and `path`, as a
+    multipart upload's fields are read (folders of the path made where missing)."""
+    raw = meta.get("folder_id") or None
+    if raw is not None and not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31):
+        raise InvalidField("Upload-Metadata folder_id must be a folder's id.",
+                           field="folder_id")
+    return folder_paths.destination(require_user().id, int(raw) if raw else None,
+                               meta.get("path"), name)
 
 
 def _checksum() -> tuple[str, bytes] | None:
@@ -135,20 +146,24 @@ def tus_options(token: str | None = None):
     413: "Upload-Length over Tus-Max-Size", 422: "a refused file type",
     429: "throttled, or too many unfinished uploads"})
 def tus_create():
-    """Create an upload (Upload-Length, Upload-Metadata `filename`, `filetype`);
-    bytes may follow in the same request."""
+    """Create an upload (Upload-Length, Upload-Metadata `filename`, `filetype`, and
+    `folder_id`, `path` as a multipart upload's fields); bytes may follow in the same
+    request."""
     _check_version()
     meta = _metadata()
     name = meta.get("filename") or meta.get("name")
     filetype = meta.get("filetype") or meta.get("type")
     concat = request.headers.get("Upload-Concat", "").strip()
-    if concat.startswith("final;"):
-        return _join(concat, name, filetype)
-    if concat not in ("", "partial"):
+    if concat not in ("", "partial") and not concat.startswith("final;"):
         raise TusError(400, "invalid_header", "Upload-Concat is `partial` or `final;<URLs>`.")
+    folder_id = None
+    if concat != "partial":
+        folder_id, name = _destination(meta, name)
+    if concat.startswith("final;"):
+        return _join(concat, name, filetype, folder_id)
     length = _int_header("Upload-Length")
     upload = tus.create(require_user().id, length or 0, name, filetype,
-                        partial=concat == "partial")
+                        partial=concat == "partial", folder_id=folder_id)
     response = Response(status=201, headers={
         "Location": external_url("api.tus_status", token=upload.token)})
     sent = request.content_length or 0
@@ -160,7 +175,8 @@ def tus_create():
     return response
 
 
-def _join(concat: str, name: str | None, filetype: str | None) -> Response:
+def _join(concat: str, name: str | None, filetype: str | None,
+          folder_id: int | None) -> Response:
     """A final upload: its partials' URLs (absolute or paths) after `final;`."""
     if request.content_length:
         raise TusError(400, "invalid_header", "A final upload carries no bytes.")
@@ -171,7 +187,7 @@ def _join(concat: str, name: str | None, filetype: str | None) -> Response:
             raise TusError(400, "invalid_header", "Upload-Concat names an URL that is not "
                            "an upload of this server.")
         tokens.append(match[1])
-    final, record = concatenation.join(require_user().id, tokens, name, filetype)
+    final, record = concatenation.join(require_user().id, tokens, name, filetype, folder_id)
     return Response(status=201, headers={
         "Location": external_url("api.tus_status", token=final.token),
         "Upload-Offset": str(record.size), FILE_ID_HEADER: str(record.id),

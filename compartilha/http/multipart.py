@@ -69,7 +69,9 @@ class UploadRequest(Request):
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
                          content_length: int | None = None) -> IO[bytes]:
-        writer = get_storage().writer(max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+        # A route may lower the limit for this request (an upload link's limits).
+        limit = g.get("upload_max_bytes", current_app.config["MAX_UPLOAD_BYTES"])
+        writer = get_storage().writer(max_bytes=limit)
         g.setdefault("upload_writers", []).append(writer)
         return writer  # type: ignore[return-value]
 

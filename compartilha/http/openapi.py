@@ -21,7 +21,7 @@ BAD_REQUEST = {"description": "a malformed request: JSON that does not parse, a 
                "content": ERROR}
 CHALLENGE = {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}
 SKIPPED = {"HEAD", "OPTIONS"}
-ID_PARAMETERS = {"file_id", "share_id"}  # `<id:…>` in the routes (http.converters)
+ID_PARAMETERS = {"file_id", "share_id", "webhook_id"}  # `<id:…>` in the routes (http.converters)
 
 
 def _operations(app: APIFlask, spec: dict[str, Any]):
@@ -33,6 +33,13 @@ def _operations(app: APIFlask, spec: dict[str, Any]):
                 yield rule.endpoint, operation
 
 
+# What one field's schema cannot say: a new link holds at least one file or folder.
+SCHEMA_RULES = {"SharesIn": {"anyOf": [
+    {"type": "object", "required": [name], "properties": {name: {
+        "type": "array", "minItems": 1, "items": {"type": "integer"}}}}
+    for name in ("file_ids", "folder_ids")]}}
+
+
 def _body_required(spec: dict[str, Any], operation: dict[str, Any]) -> None:
     """A body with required fields is itself required (an empty request gets 422)."""
     body = operation.get("requestBody")
@@ -40,8 +47,9 @@ def _body_required(spec: dict[str, Any], operation: dict[str, Any]) -> None:
         return
     for media in body.get("content", {}).values():
         ref = media.get("schema", {}).get("$ref", "")
-        schema = spec.get("components", {}).get("schemas", {}).get(ref.rpartition("/")[2], {})
-        if schema.get("required"):
+        name = ref.rpartition("/")[2]
+        schema = spec.get("components", {}).get("schemas", {}).get(name, {})
+        if schema.get("required") or name in SCHEMA_RULES:
             body["required"] = True
 
 
@@ -65,4 +73,6 @@ def init_app(app: APIFlask) -> None:
             for endpoint, operation in _operations(app, spec):
                 _complete(endpoint, operation)
                 _body_required(spec, operation)
+            for name, rules in SCHEMA_RULES.items():
+                spec.get("components", {}).get("schemas", {}).get(name, {}).update(rules)
         return spec

@@ -32,3 +32,4 @@ def limited(rule: str, subject: Callable[[], str] = client_address,
 register = limited("register")
 upload = limited("upload")
 share_create = limited("share-create")
+password_reset = limited("password-reset")

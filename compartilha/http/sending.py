@@ -4,6 +4,7 @@ sandboxed previews. (Share downloads, counted, are `share_sending`'s.)"""
 from __future__ import annotations
 
 import unicodedata
+from typing import BinaryIO
 from urllib.parse import quote
 
 from flask import current_app, redirect, request
@@ -35,9 +36,10 @@ def content_disposition(name: str, disposition: str = "attachment") -> str:
 
 
 def send_file_record(record: File, *, ranges: bool = True, inline: bool = False,
-                     mimetype: str | None = None) -> Response:
-    """Stream the file's bytes; gunicorn turns the file wrapper into sendfile()."""
-    handle = files.open_bytes(record)
+                     mimetype: str | None = None, handle: BinaryIO | None = None) -> Response:
+    """Stream the file's bytes (from `handle`, the record's opened bytes, if given);
+    gunicorn turns the file wrapper into sendfile()."""
+    handle = handle or files.open_bytes(record)
     # The server's own wrapper (gunicorn's, for sendfile) cannot seek: a Range would be read
     # from the first byte and discarded up to its start, and on S3 every byte read is fetched.
     body = FileWrapper(handle, CHUNK) if ranges and request.range else \

@@ -20,6 +20,11 @@ def external_url(endpoint: str, **values: Any) -> str:
     return request.host_url.rstrip("/") + path
 
 
+def request_url(token: str) -> str:
+    """The public page of an upload link."""
+    return external_url("web.request_page", token=token)
+
+
 def share_url(token: str) -> str:
     """The public link of a share."""
     return external_url("web.share_page", token=token)

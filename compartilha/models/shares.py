@@ -8,7 +8,11 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from ..extensions import Model
 from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
 from .files import File
+from .folders import Folder
 from .users import User
+
+MESSAGE_MAX = 2000
+TITLE_MAX = 255
 
 
 class Share(Model):
@@ -21,8 +25,9 @@ class Share(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    file_id: Mapped[int] = mapped_column(
-        "arquivo_id", ForeignKey("arquivos.id", ondelete="CASCADE")
+    # A one-file link (as before folders); None: a link to several things, its `items`.
+    file_id: Mapped[int | None] = mapped_column(
+        "arquivo_id", ForeignKey("arquivos.id", ondelete="CASCADE"), default=None
     )
     user_id: Mapped[int] = mapped_column(
         "usuario_id", ForeignKey("usuarios.id", ondelete="CASCADE")
@@ -48,12 +53,70 @@ class Share(Model):
     recipient_email: Mapped[str | None] = mapped_column(
         "destinatario_email", case_sensitive_string(255), default=None
     )
+    # The owner's words to the people the link is for (shown on its page and in its mail).
+    message: Mapped[str | None] = mapped_column("mensagem", String(MESSAGE_MAX), default=None)
+    title: Mapped[str | None] = mapped_column("titulo", String(TITLE_MAX), default=None)
+    # Notifications (services.notifications): mail the owner on each counted download; and
+    # when the "expiring soon" and "used up" notices were given, so each is given once.
+    notify_on_download: Mapped[bool] = mapped_column("notificar_download", default=False)
+    expiry_notice_at: Mapped[datetime | None] = mapped_column("aviso_expira_em", UTCDateTime(),
+                                                              default=None)
+    used_up_notice_at: Mapped[datetime | None] = mapped_column(
+        "aviso_esgotado_em", UTCDateTime(), default=None)
 
     # `File.shares` comes from this backref: declared here, files.py needs no import of
-    # this module (which imports it), and a file's links go with it.
-    file: Mapped[File] = relationship(backref=backref(
+    # this module (which imports it), and a file's links go with it. None: a link to
+    # several things, its `items`.
+    file: Mapped[File | None] = relationship(backref=backref(
         "shares", cascade="all, delete-orphan", passive_deletes=True))
     owner: Mapped[User] = relationship()
+    items: Mapped[list[ShareItem]] = relationship(
+        order_by="ShareItem.position", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def label(self) -> str:
+        """What the link is called on pages and in mail: its title, its file's name, or
+        that of its first item."""
+        if self.title:
+            return self.title
+        if self.file is not None:
+            return self.file.name
+        for item in self.items:
+            thing = item.file or item.folder
+            if thing is not None:
+                return thing.name
+        return ""
+
+    @property
+    def item_count(self) -> int:
+        """How many things the link points to (1 for a one-file link)."""
+        return 1 if self.file_id is not None else len(self.items)
+
+
+class ShareItem(Model):
+    """One file or one folder (live: its content as it is now) of a link to several things."""
+
+    __tablename__ = "itens_compartilhamento"
+    __table_args__ = (
+        Index("ix_itens_compartilhamento_compartilhamento_id", "compartilhamento_id"),
+        Index("ix_itens_compartilhamento_arquivo_id", "arquivo_id"),
+        Index("ix_itens_compartilhamento_pasta_id", "pasta_id"),
+        TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    share_id: Mapped[int] = mapped_column(
+        "compartilhamento_id", ForeignKey("compartilhamentos.id", ondelete="CASCADE"))
+    # Exactly one of the two is set; deleting the file or folder removes the item.
+    file_id: Mapped[int | None] = mapped_column(
+        "arquivo_id", ForeignKey("arquivos.id", ondelete="CASCADE"), default=None)
+    folder_id: Mapped[int | None] = mapped_column(
+        "pasta_id", ForeignKey("pastas.id", ondelete="CASCADE"), default=None)
+    # The order the owner chose (the page's and the ZIP's order).
+    position: Mapped[int] = mapped_column("posicao", Integer, default=0)
+
+    file: Mapped[File | None] = relationship()
+    folder: Mapped[Folder | None] = relationship()
 
 
 class Access(Model):
@@ -86,5 +149,8 @@ class Access(Model):
     # bytes flow; a cut one until then too, so its ticket can resume it (services.counting).
     held_until: Mapped[datetime | None] = mapped_column("vaga_ate", UTCDateTime(),
                                                         default=None)
+    # What it sends (services.counting.Target): None, a one-file link's file; a file's id
+    # or "zip" on a link to several things. A client resuming with no cookie resumes that.
+    target: Mapped[str | None] = mapped_column("alvo", String(20), default=None)
 
     user: Mapped[User | None] = relationship()

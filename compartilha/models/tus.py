@@ -17,6 +17,8 @@ class Upload(Model):
     __table_args__ = (
         Index("ix_envios_usuario_id", "usuario_id"),
         Index("ix_envios_expira_em", "expira_em"),
+        Index("ix_envios_pasta_id", "pasta_id"),
+        Index("ix_envios_pedido_id", "pedido_id"),
         TABLE_ARGS,
     )
 
@@ -34,9 +36,20 @@ class Upload(Model):
     handle: Mapped[str] = mapped_column("armazenamento", String(255))
     created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column("expira_em", UTCDateTime())
+    # The folder the file will be in (None: the root); deleting the folder drops the upload.
+    folder_id: Mapped[int | None] = mapped_column(
+        "pasta_id", ForeignKey("pastas.id", ondelete="CASCADE"), default=None)
     # A partial upload (tus concatenation) is never a file: a final upload joins it with
     # others and it goes; when its last byte lands it simply stays, until it expires.
     partial: Mapped[bool] = mapped_column("parcial", Boolean, default=False)
+    # An upload through an upload link (None: the owner's own) and who said they sent
+    # it, from where: the file's provenance once its last byte lands.
+    request_id: Mapped[int | None] = mapped_column(
+        "pedido_id", ForeignKey("pedidos.id", ondelete="CASCADE"), default=None)
+    sender_name: Mapped[str | None] = mapped_column("remetente_nome", String(255), default=None)
+    sender_email: Mapped[str | None] = mapped_column("remetente_email", String(255),
+                                                     default=None)
+    sender_ip: Mapped[str | None] = mapped_column("remetente_ip", String(45), default=None)
     # A PATCH holds the upload until `locked_until`; it renews the lease while it reads.
     lock: Mapped[str | None] = mapped_column("trava", String(32), default=None)
     locked_until: Mapped[datetime | None] = mapped_column(

@@ -25,10 +25,40 @@ class User(Model):
                                                 unique=True)
     password_hash: Mapped[str] = mapped_column("senha", String(255))
     created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
+    # When the address was proven (a mailed link opened, a password reset, an operator's
+    # `flask users verify`); None: unverified. A new address makes it None again.
+    verified_at: Mapped[datetime | None] = mapped_column("verificado_em", UTCDateTime(),
+                                                         default=None)
+    # The language of the mail the account receives ("pt_BR" or "en").
+    language: Mapped[str] = mapped_column("idioma", String(8), default="pt_BR",
+                                          server_default="pt_BR")
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+class AccountToken(Model):
+    """A mailed single-use token (verify an address, reset a password): only its SHA-256
+    is stored, so a database leak opens no account."""
+
+    __tablename__ = "tokens_conta"
+    __table_args__ = (Index("ix_tokens_conta_usuario_id", "usuario_id"),
+                      Index("ix_tokens_conta_expira_em", "expira_em"), TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        "usuario_id", ForeignKey("usuarios.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column("finalidade", String(16))  # "verify" or "reset"
+    token_hash: Mapped[str] = mapped_column("hash", case_sensitive_string(64), unique=True)
+    # The address the token was mailed to: a verification proves that one only.
+    email: Mapped[str] = mapped_column("email", case_sensitive_string(255))
+    created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column("expira_em", UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column("usado_em", UTCDateTime(), default=None)
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.expires_at > now
 
 
 class Session(Model):

@@ -16,6 +16,7 @@ from ..errors import (
     EmailTaken,
     InvalidCredentials,
     NotAuthenticated,
+    PasswordNeeded,
     SessionNotFound,
     WrongPassword,
 )
@@ -23,7 +24,7 @@ from ..extensions import db, rowcount
 from ..logs import event, mask_email
 from ..models import Session, User
 from ..models.columns import utcnow
-from . import files, throttle, tus, validation
+from . import files, mail, throttle, tus, validation, verification
 
 
 @dataclass
@@ -57,17 +58,54 @@ def _commit_claim() -> None:
         raise EmailTaken(field="email") from exc
 
 
-def register(name: str, email: str, password: str) -> User:
+def register(name: str, email: str, password: str, language: str = "pt_BR") -> User:
+    """Create an account (the operator's `flask create-user`; sign-up goes through
+    `sign_up`, which does not say whether an address is taken)."""
     values = validation.check_all({"name": lambda: validation.name(name),
                                    "email": lambda: validation.email(email),
                                    "password": lambda: validation.password(password)})
-    user = User(name=values["name"], password_hash="")
+    language = language if language in mail.LANGUAGES else mail.DEFAULT_LANGUAGE
+    user = User(name=values["name"], password_hash="", language=language)
     _claim_email(user, email)
     user.password_hash = crypto.hash_password(password, _cost())
     db.session.add(user)
     _commit_claim()
     event("account.registered", user_id=user.id, email=mask_email(user.email))
     return user
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a sign-up answers: the same whether the address was free or taken."""
+
+    name: str
+    email: str
+
+
+def sign_up(name: str, email: str, password: str, language: str) -> Registration:
+    """Create an account and mail it a verification link; for an address that has an
+    account, create nothing and mail its owner instead. Both cost one password hash and
+    answer alike, so sign-up tells nobody which addresses have accounts."""
+    values = validation.check_all({"name": lambda: validation.name(name),
+                                   "email": lambda: validation.email(email),
+                                   "password": lambda: validation.password(password)})
+    try:
+        user = register(name, email, password, language)
+    except EmailTaken:
+        crypto.burn_time(password, _cost())
+        owner = user_at(values["email"]) or _look_alike(values["email"])
+        if owner is not None:
+            mail.send(owner.email, "account_exists", lang=owner.language,
+                      context={"name": owner.name, "url": mail.link("/forgot")})
+            event("account.signup_taken", user_id=owner.id, email=mask_email(owner.email))
+    else:
+        verification.send_verification(user)
+    return Registration(values["name"], values["email"])
+
+
+def _look_alike(canonical: str) -> User | None:
+    skeleton = validation.skeleton(canonical)
+    return db.session.scalar(select(User).where(User.email_skeleton == skeleton))
 
 
 def set_email(user_id: int, email: str) -> User:
@@ -81,15 +119,28 @@ def set_email(user_id: int, email: str) -> User:
     return user
 
 
-def update_profile(user: User, name: str | None = None, email: str | None = None) -> User:
+def update_profile(user: User, name: str | None = None, email: str | None = None,
+                   password: str | None = None) -> User:
     """Change the account's name, its address, or both (`PATCH /me`); either is optional.
-    An address already held by an account, or one that looks like it, is refused (409)."""
+    A new address needs the account's password (403 when wrong), is unverified until its
+    mailed link is opened, and the old address is told. An address already held by an
+    account, or one that looks like it, is refused (409)."""
     if name is not None:
         user.name = validation.name(name)
-    if email is not None and validation.email(email) != user.email:
-        _claim_email(user, email)
-        event("account.email_changed", user_id=user.id, email=mask_email(user.email))
+    old = user.email
+    changing = email is not None and validation.email(email) != user.email
+    if changing:
+        if not password:
+            raise PasswordNeeded(field="password")
+        _check_password(user, password, "password")
+        _claim_email(user, email or "")
+        user.verified_at = None
     _commit_claim()
+    if changing:
+        event("account.email_changed", user_id=user.id, email=mask_email(user.email))
+        mail.send(old, "email_changed", lang=user.language,
+                  context={"name": user.name, "new_email": user.email})
+        verification.send_verification(user)
     return user
 
 

@@ -21,7 +21,6 @@ unfinished upload that expires (or, published, that fsck or cleanup records).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterator
 
@@ -30,19 +29,21 @@ from sqlalchemy import delete, select, update
 
 from ..errors import NotPartial, PartialUnfinished, TooLarge, UploadExpired, UploadNotFound
 from ..extensions import db
+from ..hashing import Digest
 from ..models import File, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
-from . import files, leases, upload_endings
+from . import file_names, leases, upload_endings
 from .tus import expiry
 
 
 def join(user_id: int, tokens: list[str], name: str | None,
-         declared_type: str | None) -> tuple[Upload, File]:
-    """The final upload of `tokens`' partial uploads, in that order, and its file."""
+         declared_type: str | None, folder_id: int | None = None) -> tuple[Upload, File]:
+    """The final upload of `tokens`' partial uploads, in that order, and its file (in
+    `folder_id`, checked by the caller)."""
     if not tokens or len(set(tokens)) != len(tokens):
         raise NotPartial("List each partial upload once in Upload-Concat.")
-    clean = files.accepted_name(name)
+    clean = file_names.accepted_name(name)
     partials = [_partial(user_id, token) for token in tokens]
     length = sum(p.length for p in partials)
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
@@ -50,7 +51,7 @@ def join(user_id: int, tokens: list[str], name: str | None,
     lease = leases.new()
     try:
         _hold(user_id, tokens, lease)
-        final = _final_row(user_id, clean, declared_type, length, lease)
+        final = _final_row(user_id, clean, declared_type, length, lease, folder_id)
         return final, _assemble(final, partials, lease)
     finally:
         leases.forget(lease)
@@ -89,11 +90,11 @@ def _let_go(lease: str) -> None:
 
 
 def _final_row(user_id: int, name: str, declared_type: str | None, length: int,
-               lease: str) -> Upload:
+               lease: str, folder_id: int | None) -> Upload:
     final = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=name,
-                   type=files.clean_type(declared_type, name), length=length, offset=0,
+                   type=file_names.clean_type(declared_type, name), length=length, offset=0,
                    handle=get_storage().start_upload(), expires_at=expiry(), lock=lease,
-                   locked_until=utcnow() + leases.LEASE)
+                   locked_until=utcnow() + leases.LEASE, folder_id=folder_id)
     try:
         db.session.add(final)
         db.session.commit()
@@ -106,7 +107,7 @@ def _final_row(user_id: int, name: str, declared_type: str | None, length: int,
 
 
 def _assemble(final: Upload, partials: list[Upload], lease: str) -> File:
-    storage, whole = get_storage(), hashlib.sha256()
+    storage, whole = get_storage(), Digest()
     handles = [p.handle for p in partials]
     final_id, final_handle = final.id, final.handle
 
@@ -127,7 +128,7 @@ def _assemble(final: Upload, partials: list[Upload], lease: str) -> File:
     db.session.execute(delete(Upload).where(Upload.token.in_([p.token for p in partials]),
                                             Upload.lock == lease)
                        .execution_options(synchronize_session=False))
-    record = upload_endings.settle(final, lease, key, whole.hexdigest())
+    record = upload_endings.settle(final, lease, key, whole)
     upload_endings.abort_all(handles)
     return record
 

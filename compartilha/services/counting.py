@@ -32,8 +32,12 @@ from ..extensions import db, rowcount
 from ..logs import event
 from ..models import Access, Share, User
 from ..models.columns import utcnow
-from . import shares
+from . import events, shares
 from .validation import clean_text
+
+# What a download sends: None, the file of a one-file link; a file id, one file of a link
+# to several things; "zip", the whole of one as a ZIP.
+Target = int | str | None
 
 HOLD = timedelta(minutes=30)  # a cut download keeps its slot this long for its resumption
 RENEW_SECONDS = 60.0  # a running download renews its hold this often
@@ -42,9 +46,9 @@ BUSY_RETRY_MAX = 60  # Retry-After of a busy link, at most: a running download m
 
 
 def begin(share: Share, viewer: User | None, ip: str, user_agent: str, *,
-          hold: bool = False) -> Access:
-    """Reserve a slot (ShareBusy when the remaining ones are held, the link's 410 when it
-    ended); with `hold`, the slot outlives the request, as a ticket."""
+          hold: bool = False, target: Target = None) -> Access:
+    """Reserve a slot for sending `target` (ShareBusy when the remaining ones are held, the
+    link's 410 when it ended); with `hold`, the slot outlives the request, as a ticket."""
     now = utcnow()
     _release_expired(share.id)
     reserved = rowcount(db.session.execute(
@@ -65,7 +69,7 @@ def begin(share: Share, viewer: User | None, ip: str, user_agent: str, *,
         raise shares.GONE[current]()
     access = Access(share_id=share.id, user_id=viewer.id if viewer else None, at=now,
                     ip=ip[:45], user_agent=clean_text(user_agent)[:255],
-                    held_until=now + HOLD if hold else None)
+                    held_until=now + HOLD if hold else None, target=_stored(target))
     db.session.add(access)
     db.session.commit()
     event("share.download_started", share_id=share.id, access_id=access.id,
@@ -98,6 +102,8 @@ def finish(access_id: int, share_id: int, bytes_sent: int, completed: bool,
     db.session.commit()
     event("share.download_finished", share_id=share_id, access_id=access_id,
           bytes_sent=bytes_sent, completed=completed, counted=counted)
+    if counted:
+        events.download_counted(share_id, access_id)
 
 
 def pause(access_id: int, bytes_sent: int) -> None:
@@ -117,32 +123,53 @@ def renew(access_id: int) -> None:
     pause(access_id, 0)
 
 
-def ticket(access: Access) -> str:
-    """The URL-safe, signed name of a download, bound to its link."""
-    return _signer().dumps([access.share_id, access.id])
+def ticket(access: Access, target: Target = None) -> str:
+    """The URL-safe, signed name of a download, bound to its link and to what it sends."""
+    if target is None:
+        return _signer().dumps([access.share_id, access.id])
+    return _signer().dumps([access.share_id, access.id, target])
 
 
-def resume(share: Share, name: str, start: int | None) -> Access | None:
-    """The ticket's download if it can go on from byte `start` (None: no Range)."""
+def target_of(name: str) -> Target:
+    """What a ticket downloads (None also for a name that is no ticket: `resume` refuses it)."""
     try:
-        share_id, access_id = _signer().loads(name)
+        loaded = _signer().loads(name)
+    except BadSignature:
+        return None
+    return loaded[2] if isinstance(loaded, list) and len(loaded) == 3 else None
+
+
+def resume(share: Share, name: str, start: int | None, size: int | None = None,
+           target: Target = None) -> Access | None:
+    """The ticket's download of `target` (`size` bytes; None: the one-file link's file)
+    if it can go on from byte `start` (None: no Range)."""
+    try:
+        share_id, access_id, *rest = _signer().loads(name)
     except (BadSignature, ValueError, TypeError):
         return None
-    if share_id != share.id:
+    if share_id != share.id or (rest[0] if rest else None) != target:
         return None
-    return _usable(Access.id == access_id, share, start)
+    return _usable(Access.id == access_id, share, start, size)
 
 
 def held_by(share: Share, viewer: User | None, ip: str, user_agent: str,
-            start: int) -> Access | None:
+            start: int, size: int | None = None, target: Target = None) -> Access | None:
     """A client resuming without its ticket (plain `curl -C -` on the link, which keeps no
-    cookie): the download it started from the same address and program."""
+    cookie): its download of the same `target` from the same address and program."""
     same_user = Access.user_id == viewer.id if viewer else Access.user_id.is_(None)
+    stored = _stored(target)
+    same_target = Access.target == stored if stored is not None else Access.target.is_(None)
     return _usable(and_(Access.ip == ip[:45], Access.user_agent == clean_text(user_agent)[:255],
-                        same_user), share, start)
+                        same_user, same_target), share, start, size)
 
 
-def _usable(which: ColumnElement[bool], share: Share, start: int | None) -> Access | None:
+def _stored(target: Target) -> str | None:
+    """A target as `acessos.alvo` keeps it."""
+    return None if target is None else str(target)
+
+
+def _usable(which: ColumnElement[bool], share: Share, start: int | None,
+            size: int | None) -> Access | None:
     now = utcnow()
     access = db.session.scalar(
         select(Access).where(which, Access.share_id == share.id, or_(
@@ -154,7 +181,8 @@ def _usable(which: ColumnElement[bool], share: Share, start: int | None) -> Acce
     if access.completed is None:
         renew(access.id)
         return access
-    size = share.file.size
+    if size is None:
+        size = share.file.size if share.file is not None else 0
     allowance = min(LOST_MAX, 2 * min(size, LOST_MAX) - max(0, access.bytes_sent - size))
     return access if start and 0 < start < size and size - start <= allowance else None
 

@@ -2,106 +2,47 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import mimetypes
-import posixpath
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Generic, TypeVar
 
-from flask_uploads import extension
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import FileNotFound, UploadRefused
-from ..extensions import db, upload_set
+from ..extensions import db
+from ..hashing import Digest
 from ..models import File
 from ..storage import Writer, get_storage
-from . import reconcile
-from .validation import clean_text
+from . import events, file_names, reconcile
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MIME_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
-NAME_MAX = 255
-COPY_RE = re.compile(r"^(.+) \((\d+)\)$")  # "foto (2)": a copy's stem and number
-
-
-def clean_name(raw: str | None) -> str:
-    """The user's file name without path parts or control characters, at most 255 characters."""
-    name = clean_text(raw or "").replace("\\", "/")
-    name = posixpath.basename(name).strip().strip(".") or "file"
-    name = " ".join(name.split())
-    if len(name) > NAME_MAX:
-        _, dot, ext = name.rpartition(".")
-        if dot and 0 < len(ext) <= 16:  # keep a real extension, shorten the stem
-            name = name[: NAME_MAX - len(ext) - 1].rstrip() + "." + ext
-        else:
-            name = name[:NAME_MAX]
-    return name
-
-
-def clean_type(declared: str | None, name: str) -> str:
-    declared = (declared or "").split(";")[0].strip().lower()
-    if declared and declared != "application/octet-stream" and len(declared) <= 50 \
-            and MIME_RE.match(declared):
-        return declared
-    guessed, _ = mimetypes.guess_type(name, strict=False)
-    return guessed if guessed and len(guessed) <= 50 else "application/octet-stream"
-
-
-def accepted_name(raw: str | None) -> str:
-    """The cleaned name, if files of its type are accepted here (UPLOADED_FILES_DENY)."""
-    name = clean_name(raw)
-    if not upload_set.extension_allowed(extension(name.lower())):
-        raise UploadRefused("Files of this type are not accepted here.", field="file")
-    return name
-
-
-def free_name(user_id: int, name: str) -> str:
-    """`name`, or the first of "name (2).ext", "name (3).ext"… that the user has no file
-    with (docs/design.md: duplicate names keep both files, as Nextcloud does).
-
-    Names compare exactly, in Python: the query's LIKE only narrows the candidates, and
-    it finds a superset of them on every database (SQLite ignores ASCII case, MariaDB's
-    collation case and accents), so the answer is the same on both."""
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        stem, ext = name, ""
-    else:
-        ext = "." + ext
-    copy = COPY_RE.match(stem)
-    base = copy.group(1) if copy else stem
-    taken = set(db.session.scalars(select(File.name).where(
-        File.user_id == user_id, File.name.startswith(base, autoescape=True))))
-    if name not in taken:
-        return name
-    number = 2
-    while True:
-        suffix = f" ({number}){ext}"
-        candidate = base[: NAME_MAX - len(suffix)].rstrip() + suffix
-        if candidate not in taken:
-            return candidate
-        number += 1
 
 
 def new_record(user_id: int, name: str, declared_type: str | None, key: str, size: int,
-               sha256: str, upload_token: str | None = None) -> File:
+               sha256: str, upload_token: str | None = None, *,
+               crc32: int | None = None, folder_id: int | None = None) -> File:
     """A file row for committed bytes, added to the session; the caller commits. A name
-    the user already has becomes "name (2).ext" (`free_name`)."""
-    name = free_name(user_id, name)
-    record = File(name=name, type=clean_type(declared_type, name), key=key, user_id=user_id,
-                  size=size, sha256=sha256, upload_token=upload_token)
+    the folder already has becomes "name (2).ext" (`file_names.free_name`)."""
+    name = file_names.free_name(user_id, name, folder_id)
+    record = File(name=name, type=file_names.clean_type(declared_type, name), key=key,
+                  user_id=user_id, size=size, sha256=sha256, crc32=crc32, upload_token=upload_token,
+                  folder_id=folder_id)
     db.session.add(record)
     return record
 
 
-def store(user_id: int, name: str | None, declared_type: str | None, writer: Writer) -> File:
-    """Commit the writer's bytes and record them; if the row fails, the bytes go too."""
+def store(user_id: int, name: str | None, declared_type: str | None, writer: Writer,
+          folder_id: int | None = None, *,
+          before_commit: Callable[[File], None] | None = None) -> File:
+    """Commit the writer's bytes and record them (in `folder_id`, None: the root, which
+    the caller checked is the user's); if the row fails, the bytes go too.
+    `before_commit(record)` runs in the row's transaction (an upload link counts the file
+    there); if it raises, nothing is kept."""
     try:
-        name = accepted_name(name)
+        name = file_names.accepted_name(name)
     except UploadRefused:
         writer.abort()
         raise
@@ -109,12 +50,16 @@ def store(user_id: int, name: str | None, declared_type: str | None, writer: Wri
     try:
         # free_name reads the database: if that fails nothing was committed, so no row can
         # hold these bytes and they go now.
-        record = new_record(user_id, name, declared_type, key, writer.size, writer.sha256)
+        record = new_record(user_id, name, declared_type, key, writer.size, writer.sha256,
+                            crc32=writer.crc32, folder_id=folder_id)
+        if before_commit is not None:
+            before_commit(record)
     except BaseException:
         db.session.rollback()
         get_storage().delete(key)
         raise
     commit_recording(key)
+    events.file_uploaded(record)
     return record
 
 
@@ -146,13 +91,14 @@ def commit_recording(key: str) -> None:
         raise
 
 
-def stored_sha256(key: str) -> str:
-    """The sha256 of stored bytes, read back (for uploads whose running hash was lost)."""
-    digest = hashlib.sha256()
+def stored_digest(key: str) -> Digest:
+    """The sha256 and CRC-32 of stored bytes, read back (for uploads whose running hash
+    was lost, fsck --verify, and `flask files crc32`)."""
+    digest = Digest()
     with get_storage().open(key) as fh:
         while chunk := fh.read(1024 * 1024):
             digest.update(chunk)
-    return digest.hexdigest()
+    return digest
 
 
 @dataclass
@@ -163,21 +109,41 @@ class Page(Generic[T]):
     per_page: int
 
 
-def _mine(user_id: int, page: int, per_page: int, *columns: Any) -> tuple[list[Any], int]:
+def _narrowed(user_id: int, folder_id: int | None, q: str | None) -> list[Any]:
+    """The conditions of "my files" in one folder (`ROOT`: the root) and/or whose names
+    contain `q`, ignoring case (LIKE: ASCII case on SQLite, case and accents by MariaDB's
+    collation)."""
+    where: list[Any] = [File.user_id == user_id]
+    if folder_id is not None:
+        where.append(File.folder_id.is_(None) if folder_id == ROOT
+                     else File.folder_id == folder_id)
+    if q:
+        where.append(func.lower(File.name).contains(q.lower(), autoescape=True))
+    return where
+
+
+def _mine(page: int, per_page: int, where: list[Any], *columns: Any) -> tuple[list[Any], int]:
     """One page of the user's files, newest first (index `(usuario_id, id)`), and the total."""
-    query = (select(*columns).where(File.user_id == user_id).order_by(File.id.desc())
+    query = (select(*columns).where(*where).order_by(File.id.desc())
              .limit(per_page).offset((page - 1) * per_page))
     rows = list(db.session.execute(query).all())
-    total = db.session.scalar(select(func.count(File.id)).where(File.user_id == user_id))
+    total = db.session.scalar(select(func.count(File.id)).where(*where))
     return rows, total or 0
 
 
-def list_for(user_id: int, page: int = 1, per_page: int = 50) -> Page[File]:
-    rows, total = _mine(user_id, page, per_page, File)
+ROOT = 0  # `folder_id` of a listing: the files at the root
+
+
+def list_for(user_id: int, page: int = 1, per_page: int = 50, folder_id: int | None = None,
+             q: str | None = None) -> Page[File]:
+    """My files, all of them or narrowed as `find_rows` does."""
+    rows, total = _mine(page, per_page, _narrowed(user_id, folder_id, q), File)
     return Page([row[0] for row in rows], total, page, per_page)
 
 
-LISTED = (File.id, File.name, File.type, File.size, File.sha256, File.created_at)
+# In this order: `api.serializers.file_listed` unpacks the rows by position.
+LISTED = (File.id, File.name, File.type, File.size, File.sha256, File.created_at,
+          File.folder_id)
 # The listing as Core statements built once: no ORM entities, and no statement to build and
 # no cache key to compute per request (~0.3 ms of ~0.6 ms per request, issue 14).
 _FILES = File.__table__
@@ -192,13 +158,38 @@ def list_rows(user_id: int, page: int = 1, per_page: int = 50) -> Page[Row[Any]]
     """`list_for` as rows of the listed columns, no ORM objects, which were most of the
     cost of a listing under load (bench/README.md): the API's listing."""
     offset = (page - 1) * per_page
-    rows = list(db.session.execute(_PAGE, {"user_id": user_id, "limit": per_page,
+    # One row more than the page: without it, a page that ends exactly at the last file
+    # (100 files, 100 per page) could not tell that it is the last and had to count.
+    rows = list(db.session.execute(_PAGE, {"user_id": user_id, "limit": per_page + 1,
                                            "offset": offset}).all())
-    if rows and len(rows) < per_page or not rows and page == 1:
+    if 0 < len(rows) <= per_page or not rows and page == 1:
         total = offset + len(rows)  # the last page: the count is known without counting
     else:
         total = db.session.execute(_COUNT, {"user_id": user_id}).scalar_one()
+    return Page(rows[:per_page], total, page, per_page)
+
+
+def find_rows(user_id: int, folder_id: int | None = None, q: str | None = None,
+              page: int = 1, per_page: int = 50) -> Page[Row[Any]]:
+    """`list_rows` narrowed to one folder (`ROOT`: the root; the caller checked it is the
+    user's) and/or to names containing `q` in any folder."""
+    rows, total = _mine(page, per_page, _narrowed(user_id, folder_id, q), *LISTED)
     return Page(rows, total, page, per_page)
+
+
+def change(user_id: int, file_id: int, name: str | None = None,
+           folder: tuple[int | None] | None = None) -> File:
+    """Rename and/or move a file (`folder`: a 1-tuple of the checked folder id, None for
+    the root). A name taken in the target folder becomes "name (2).ext"; a new name is
+    checked like an upload's (a refused type stays refused)."""
+    record = get_owned(user_id, file_id)
+    target = folder[0] if folder is not None else record.folder_id
+    clean = file_names.accepted_name(name) if name is not None else record.name
+    if (clean, target) != (record.name, record.folder_id):
+        record.name = file_names.free_name(user_id, clean, target, exclude_id=record.id)
+        record.folder_id = target
+    db.session.commit()
+    return record
 
 
 def get_owned(user_id: int, file_id: int) -> File:

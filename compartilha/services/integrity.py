@@ -6,11 +6,11 @@ staging (`Storage.unfinished_uploads`) or, once published, `upload_key(handle)`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from ..extensions import db
 from ..models import File, Upload
@@ -42,7 +42,7 @@ class Report:
 
 
 def _sha256(key: str) -> str:
-    return files.stored_sha256(key)
+    return files.stored_digest(key).hexdigest()
 
 
 def check(verify_hashes: bool = False) -> Report:
@@ -116,3 +116,44 @@ def repair(report: Report) -> None:
         storage.remove_partial(name)
     for handle in report.orphan_uploads:
         storage.abort_upload(handle)
+
+
+@dataclass
+class Backfill:
+    filled: int = 0
+    # (file id, key): bytes gone or not the recorded sha256; fsck tells which
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def fill_crc32(batch: int = 100, progress: Callable[[int], None] | None = None) -> Backfill:
+    """Give files recorded without a CRC-32 (uploaded before it was kept) theirs, read
+    from their bytes, in id order, committing every `batch` files: a run stopped halfway
+    keeps what it did, and the next one goes on from there. Bytes whose sha256 is not the
+    recorded one get none (a ZIP would carry a CRC of other bytes)."""
+    result, after = Backfill(), 0
+    while rows := _without_crc32(after, batch):
+        for file_id, key, sha in rows:
+            after = file_id
+            try:
+                digest = files.stored_digest(key)
+            except OSError:
+                digest = None
+            if digest is None or digest.hexdigest() != sha:
+                result.skipped.append((file_id, key))
+                continue
+            db.session.execute(update(File).where(File.id == file_id, File.crc32.is_(None))
+                               .values(crc32=digest.crc32)
+                               .execution_options(synchronize_session=False))
+            result.filled += 1
+        db.session.commit()
+        if progress is not None:
+            progress(result.filled)
+    return result
+
+
+def _without_crc32(after: int, batch: int) -> Sequence[Any]:
+    rows = db.session.execute(select(File.id, File.key, File.sha256)
+                              .where(File.crc32.is_(None), File.id > after)
+                              .order_by(File.id).limit(batch)).all()
+    db.session.rollback()  # no read snapshot held while the bytes are read
+    return rows

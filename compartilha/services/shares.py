@@ -1,50 +1,27 @@
-"""Share links: create with options, list, revoke, resolve a public token, count downloads."""
+"""Share links, the owner's side: create with options, list, change, revoke, their state."""
 
 from __future__ import annotations
 
-import re
-import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
-from flask import current_app
-from sqlalchemy import ColumnElement, and_, bindparam, delete, not_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, and_, delete, not_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from .. import crypto
 from ..errors import (
     InvalidField,
-    PasswordRequired,
     ShareExpired,
     ShareNotFound,
     ShareRevoked,
     ShareUsedUp,
-    WrongSharePassword,
 )
 from ..extensions import db
 from ..logs import event
 from ..models import Access, File, Share, User
 from ..models.columns import utcnow
-from . import files, throttle, validation
+from . import events, files, link_options, share_items, validation
 
-TOKEN_BYTES = 32  # 256 bits from `secrets`
-TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 MAX_DOWNLOADS_LIMIT = 1_000_000
-SHARE_PASSWORD_MIN, SHARE_PASSWORD_MAX = 4, 1024
-
-
-def _check_expiry(expires_at: datetime | None) -> datetime | None:
-    if expires_at is None:
-        return None
-    if expires_at.tzinfo is None:
-        raise InvalidField("Give the expiry with a time zone.", field="expires_at")
-    now = utcnow()
-    if expires_at <= now:
-        raise InvalidField("The expiry must be in the future.", field="expires_at")
-    days = current_app.config["SHARE_MAX_DAYS"]
-    if expires_at > now + timedelta(days=days):
-        raise InvalidField("The expiry can be at most %(days)d days ahead.", field="expires_at",
-                           params={"days": days})
-    return expires_at
 
 
 def _check_limit(max_downloads: int | None) -> int | None:
@@ -54,40 +31,54 @@ def _check_limit(max_downloads: int | None) -> int | None:
     return max_downloads
 
 
-def _check_password(password: str | None) -> str | None:
-    if password is not None and len(password) < SHARE_PASSWORD_MIN:
-        raise InvalidField("The link password needs at least %(min)d characters.",
-                           field="password", params={"min": SHARE_PASSWORD_MIN})
-    if password is not None and len(password) > SHARE_PASSWORD_MAX:
-        raise InvalidField("The link password can have at most %(max)d characters.",
-                           field="password", params={"max": SHARE_PASSWORD_MAX})
-    return password
-
-
-def create(user_id: int, file_id: int, *, expires_at: datetime | None = None,
-           max_downloads: int | None = None, password: str | None = None,
-           recipient_email: str | None = None) -> Share:
-    record = files.get_owned(user_id, file_id)
+def build(user_id: int, file_id: int | None = None, *, file_ids: list[int] | None = None,
+          folder_ids: list[int] | None = None, title: str | None = None,
+          expires_at: datetime | None = None, max_downloads: int | None = None,
+          password: str | None = None, recipient_email: str | None = None,
+          message: str | None = None, notify_on_download: bool = False) -> Share:
+    """A new link with its options checked, added to the session but not committed: to
+    one file (`file_id`), or to several things (`file_ids` and `folder_ids`)."""
+    if file_id is not None:
+        files.get_owned(user_id, file_id)
+        chosen = []
+    else:  # not the owner's: 404 before any other answer
+        chosen = share_items.choose(user_id, file_ids or [], folder_ids or [])
     # Every option is checked, so one answer names every wrong one.
     checked = validation.check_all({
-        "expires_at": lambda: _check_expiry(expires_at),
+        "expires_at": lambda: link_options.expiry(expires_at),
         "max_downloads": lambda: _check_limit(max_downloads),
-        "password": lambda: _check_password(password),
+        "password": lambda: link_options.password(password),
         "recipient_email": lambda: None if recipient_email is None else validation.email(
             recipient_email, field="recipient_email"),
+        "message": lambda: link_options.message(message),
+        "title": lambda: link_options.title(title),
     })
-    expires_at, recipient_email = checked["expires_at"], checked["recipient_email"]
     share = Share(
-        file_id=record.id, user_id=user_id, token=secrets.token_urlsafe(TOKEN_BYTES),
-        expires_at=expires_at, max_downloads=max_downloads, recipient_email=recipient_email,
-        password_hash=(crypto.hash_password(password, current_app.config["SCRYPT_N"])
-                       if password is not None else None),
+        file_id=file_id, user_id=user_id, token=link_options.new_token(),
+        expires_at=checked["expires_at"], max_downloads=max_downloads,
+        recipient_email=checked["recipient_email"], message=checked["message"],
+        title=checked["title"], items=chosen,
+        password_hash=link_options.hashed(password),
+        notify_on_download=notify_on_download,
     )
     db.session.add(share)
+    return share
+
+
+def created(share: Share) -> None:
+    """Log a committed new link."""
+    event("share.created", share_id=share.id, file_id=share.file_id, user_id=share.user_id,
+          expires=share.expires_at is not None, max_downloads=share.max_downloads,
+          has_password=share.password_hash is not None,
+          has_recipient=share.recipient_email is not None)
+    events.share_created(share)
+
+
+def create(user_id: int, file_id: int | None = None, **options: Any) -> Share:
+    """One link (options: those of `build`)."""
+    share = build(user_id, file_id, **options)
     db.session.commit()
-    event("share.created", share_id=share.id, file_id=record.id, user_id=user_id,
-          expires=expires_at is not None, max_downloads=max_downloads,
-          has_password=password is not None, has_recipient=recipient_email is not None)
+    created(share)
     return share
 
 
@@ -100,9 +91,10 @@ def _active(now: datetime) -> ColumnElement[bool]:
 
 def list_for(user_id: int, *, ended: bool | None = None, name: str = "") -> list[Share]:
     """My links, newest first; `ended` False or True keeps the active or the ended ones,
-    `name` those whose file's name contains it (any case)."""
-    query = (select(Share).join(Share.file).where(Share.user_id == user_id)
-             .options(joinedload(Share.file)).order_by(Share.id.desc()))
+    `name` those whose file's name or title contains it (any case)."""
+    query = (select(Share).outerjoin(Share.file).where(Share.user_id == user_id)
+             .options(joinedload(Share.file), selectinload(Share.items))
+             .order_by(Share.id.desc()))
     if ended is not None:
         active = _active(utcnow())
         query = query.where(not_(active) if ended else active)
@@ -110,12 +102,16 @@ def list_for(user_id: int, *, ended: bool | None = None, name: str = "") -> list
     if name:
         # "/" escapes: a backslash means different things to MySQL's and SQLite's literals.
         pattern = name.replace("/", "//").replace("%", "/%").replace("_", "/_")
-        query = query.where(File.name.ilike(f"%{pattern}%", escape="/"))
+        query = query.where(or_(File.name.ilike(f"%{pattern}%", escape="/"),
+                                Share.title.ilike(f"%{pattern}%", escape="/")))
     return list(db.session.scalars(query))
 
 
 def shared_with(user: User) -> list[Share]:
-    """Active shares addressed to the user's email (registered before or after the share)."""
+    """Active shares addressed to the user's email (registered before or after the share),
+    once the address is verified: anyone can sign up with someone else's."""
+    if not verified(user):
+        return []
     now = utcnow()
     query = (
         select(Share)
@@ -135,12 +131,53 @@ def get_owned(user_id: int, share_id: int) -> Share:
     return share
 
 
+EDITABLE = ("expires_at", "max_downloads", "password", "title", "message",
+            "notify_on_download", "file_ids", "folder_ids")
+
+
+def change(user_id: int, share_id: int, **changes: Any) -> Share:
+    """Change a link's options (a key given as None removes that option) and its items;
+    its token stays, and its page and downloads follow at once. Each field is checked, so
+    one answer names every wrong one."""
+    share = get_owned(user_id, share_id)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    chosen = (share_items.replaced(share, changes.get("file_ids"), changes.get("folder_ids"))
+              if {"file_ids", "folder_ids"} & set(changes) else None)
+    checked = validation.check_all({
+        name: check for name, check in {
+            "expires_at": lambda: link_options.expiry(changes.get("expires_at")),
+            "max_downloads": lambda: _check_limit(changes.get("max_downloads")),
+            "password": lambda: link_options.password(changes.get("password")),
+            "title": lambda: link_options.title(changes.get("title")),
+            "message": lambda: link_options.message(changes.get("message")),
+        }.items() if name in changes})
+    if "expires_at" in checked:
+        share.expires_at, share.expiry_notice_at = checked["expires_at"], None
+    if "max_downloads" in checked:
+        share.max_downloads, share.used_up_notice_at = checked["max_downloads"], None
+    if "password" in checked:
+        share.password_hash = link_options.hashed(checked["password"])
+    for name in ("title", "message"):
+        if name in checked:
+            setattr(share, name, checked[name])
+    if changes.get("notify_on_download") is not None:
+        share.notify_on_download = changes["notify_on_download"]
+    if chosen is not None:
+        share_items.put(share, *chosen)
+    db.session.commit()
+    event("share.changed", share_id=share.id, user_id=user_id, fields=sorted(changes))
+    return share
+
+
 def revoke(user_id: int, share_id: int) -> None:
     share = get_owned(user_id, share_id)
     if share.revoked_at is None:
         share.revoked_at = utcnow()
         db.session.commit()
         event("share.revoked", share_id=share.id, user_id=user_id)
+        events.share_revoked(share)
 
 
 def accesses(user_id: int, share_id: int) -> list[Access]:
@@ -164,43 +201,9 @@ def state(share: Share, now: datetime | None = None) -> str:
 GONE = {"revoked": ShareRevoked, "expired": ShareExpired, "used_up": ShareUsedUp}
 
 
-# Built once: every view of a share page runs it (issue 14).
-_BY_TOKEN = (select(Share).where(Share.token == bindparam("token"))
-             .options(joinedload(Share.file)))
-
-
-def resolve(token: str, viewer: User | None = None, *, used_up_ok: bool = False) -> Share:
-    """The share behind a public token, if it still grants access to this viewer
-    (`used_up_ok`: a used-up link too, for the resumption of its last download)."""
-    # The format check keeps odd input (and MySQL's trailing-space padding) away from the query.
-    if not TOKEN_RE.fullmatch(token):
-        raise ShareNotFound()
-    share = db.session.scalar(_BY_TOKEN, {"token": token})
-    if share is None or share.token != token:
-        raise ShareNotFound()
-    # A link addressed to someone does not exist for anyone else.
-    addressed = share.recipient_email
-    if addressed is not None and (viewer is None or viewer.email != addressed):
-        raise ShareNotFound()
-    current = state(share)
-    if current != "active" and not (used_up_ok and current == "used_up"):
-        raise GONE[current]()
-    return share
-
-
-def check_password(share: Share, password: str | None, client: str = "") -> None:
-    """Wrong passwords are counted per client and link and per link *before* the hash
-    runs, so concurrent guesses cannot get more checks than the limit (429 beyond it)."""
-    if share.password_hash is None:
-        return
-    if not password:
-        raise PasswordRequired()
-    with throttle.attempt(("share-password", f"{client}|{share.token}"),
-                          ("share-password-link", share.token),
-                          failures=(WrongSharePassword,)):
-        if not crypto.verify_password(password, share.password_hash):
-            event("share.password_failed", share_id=share.id)
-            raise WrongSharePassword(field="password")
+def verified(user: User) -> bool:
+    """Has the account proved that its address is its own (a verification mail)?"""
+    return user.verified_at is not None
 
 
 def purge_ended(retention: timedelta) -> int:

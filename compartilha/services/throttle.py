@@ -39,6 +39,12 @@ RULES = {
     "register": "RATELIMIT_REGISTER",
     "upload": "RATELIMIT_UPLOAD",
     "share-create": "RATELIMIT_SHARE",
+    "verify-resend": "RATELIMIT_VERIFY_RESEND",
+    "password-reset": "RATELIMIT_PASSWORD_RESET",
+    "password-reset-account": "RATELIMIT_PASSWORD_RESET_ACCOUNT",
+    "share-code": "RATELIMIT_SHARE_CODE",
+    "share-code-check": "RATELIMIT_SHARE_CODE_CHECK",
+    "share-code-client": "RATELIMIT_SHARE_CODE_CLIENT",
 }
 _RATE_RE = re.compile(r"\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*", re.I)
 _UNIT = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

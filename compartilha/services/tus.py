@@ -1,11 +1,12 @@
 """Resumable (tus) uploads: create, append at an offset, finish into a file, terminate, expire.
 
 The bytes go once, straight into storage (`Storage.append`); the database row of `envios`
-holds the offset the client may resume from. The sha256 of the whole file is kept across
-requests in a per-process cache of running hashers keyed by upload and offset: hashlib
-state cannot be serialised, so a PATCH that lands in another worker (or after a restart)
-rebuilds it by re-reading the stored prefix on the hashing thread, while the new bytes
-are already being received. A PATCH holds the upload through a lease (`leases`).
+holds the offset the client may resume from. The sha256 and CRC-32 of the whole file (a
+`hashing.Digest`) are kept across requests in a per-process cache of running hashers
+keyed by upload and offset: hashlib state cannot be serialised, so a PATCH that lands in
+another worker (or after a restart) rebuilds it by re-reading the stored prefix on the
+hashing thread, while the new bytes are already being received. A PATCH holds the upload
+through a lease (`leases`).
 
 How an upload ends, and how every state a crash leaves in between is completed:
 `upload_endings`.
@@ -36,12 +37,12 @@ from ..errors import (
     UploadOffsetMismatch,
 )
 from ..extensions import db, rowcount
-from ..hashing import HashPipe, Readable, hashed_chunks
+from ..hashing import Digest, HashPipe, Readable, hashed_chunks
 from ..models import File, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
 from ..storage.interface import upload_key
-from . import files, leases, quotas, upload_endings
+from . import file_names, files, leases, quotas, upload_endings
 from .upload_endings import abort_all  # (also for accounts)
 
 log = logging.getLogger(__name__)
@@ -127,16 +128,17 @@ def expiry() -> datetime:
 
 
 def create(user_id: int, length: int, name: str | None, declared_type: str | None,
-           *, partial: bool = False) -> Upload:
-    """A new empty upload; the size and type rules of every file apply before any byte
-    (a partial one's name and type are its final upload's business)."""
+           *, partial: bool = False, folder_id: int | None = None) -> Upload:
+    """A new empty upload (into `folder_id`, checked by the caller); the size and type
+    rules of every file apply before any byte (a partial one's name, type and folder are
+    its final upload's business)."""
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
         raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
-    clean = files.accepted_name(name) if not partial else "partial"
+    clean = file_names.accepted_name(name) if not partial else "partial"
     upload = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=clean,
-                    type=files.clean_type(declared_type, clean), length=length, offset=0,
+                    type=file_names.clean_type(declared_type, clean), length=length, offset=0,
                     handle=get_storage().start_upload(), expires_at=expiry(),
-                    partial=partial)
+                    partial=partial, folder_id=folder_id if not partial else None)
     try:
         quotas.hold_unfinished(user_id, length)
         db.session.add(upload)
@@ -258,12 +260,12 @@ def _receive(upload: Upload, lease: str, body: Body,
 
 def _store(upload: Upload, body: Body,
            checksum: tuple[str, bytes] | None) -> tuple[int, Any]:
-    """Append the body; how many bytes count, and the whole file's running sha256."""
+    """Append the body; how many bytes count, and the whole file's running Digest."""
     storage, offset = get_storage(), upload.offset
     whole = _take_hasher(upload.token, offset)
     prefix = None
     if whole is None:
-        whole = hashlib.sha256()
+        whole = Digest()
         prefix = storage.read_upload(upload.handle, offset) if offset else None
     part = CHECKSUMS[checksum[0]]() if checksum else None
     pipe = HashPipe([whole, part] if part else [whole], prefix)
@@ -304,8 +306,8 @@ def _acknowledge(upload: Upload, lease: str, written: int, whole: Any) -> Append
 
 
 def _settle(upload: Upload, lease: str, key: str, whole: Any | None) -> File:
-    sha256 = whole.hexdigest() if whole is not None else files.stored_sha256(key)
-    record = upload_endings.settle(upload, lease, key, sha256)
+    digest = whole if whole is not None else files.stored_digest(key)
+    record = upload_endings.settle(upload, lease, key, digest)
     with _hashers_lock:
         _hashers.pop(upload.token, None)
     return record

@@ -28,16 +28,17 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from ..extensions import db, rowcount
+from ..hashing import Digest
 from ..models import File, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
 from ..storage.interface import upload_key
-from . import files, leases
+from . import events, files, leases
 
 log = logging.getLogger(__name__)
 
 
-def settle(upload: Upload, lease: str, key: str, sha256: str) -> File:
+def settle(upload: Upload, lease: str, key: str, digest: Digest) -> File:
     """Record the published bytes as a file and drop the upload's row, in one transaction
     (while this request still holds the lease). If the commit fails, the bytes stay:
     the upload's row, or the file's if the commit landed after all, holds them."""
@@ -50,13 +51,16 @@ def settle(upload: Upload, lease: str, key: str, sha256: str) -> File:
     db.session.expunge(upload)
     try:
         record = files.new_record(upload.user_id, upload.name, upload.type, key,
-                                  upload.length, sha256, upload_token=upload.token)
+                                  upload.length, digest.hexdigest(),
+                                  upload_token=upload.token, crc32=digest.crc32,
+                                  folder_id=upload.folder_id)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         log.warning("upload %s published as %s but not recorded yet", upload.id, key)
         raise
     upload.offset = upload.length
+    events.file_uploaded(record)
     return record
 
 
@@ -73,7 +77,7 @@ def settle_published(upload_id: int) -> File | None:
             leases.release(upload_id, lease)
             return None
         key = upload_key(upload.handle)
-        return settle(upload, lease, key, files.stored_sha256(key))
+        return settle(upload, lease, key, files.stored_digest(key))
     except BaseException:
         leases.release(upload_id, lease)
         raise

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import StorageFull, TooLarge
-from ..hashing import BackgroundSha256
+from ..hashing import BackgroundDigest
 
 log = logging.getLogger(__name__)
 HANDLE_RE = re.compile(r"[0-9a-f]{32}")
+RANGE_PIECE = 1024 * 1024
 FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
@@ -40,6 +41,10 @@ def upload_key(handle: str) -> str:
     if not HANDLE_RE.fullmatch(handle):
         raise ValueError(f"invalid upload handle: {handle!r}")
     return f"{handle[:2]}/{handle}"
+
+
+class SizeChanged(OSError):
+    """Stored bytes whose size is not the one recorded: never served as if they were."""
 
 
 def is_full(exc: BaseException) -> bool:
@@ -62,12 +67,16 @@ class Writer(ABC):
         self.max_bytes = max_bytes
         self.size = 0
         # Hashed on a helper thread while the parser keeps receiving (compartilha.hashing).
-        self._hash = BackgroundSha256()
+        self._hash = BackgroundDigest()
         self.done = False
 
     @property
     def sha256(self) -> str:
         return self._hash.hexdigest()
+
+    @property
+    def crc32(self) -> int:
+        return self._hash.crc32
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
@@ -129,6 +138,14 @@ class Storage(ABC):
     @abstractmethod
     def open(self, key: str) -> BinaryIO:
         """A seekable binary reader of the key's bytes."""
+
+    @abstractmethod
+    def read_range(self, key: str, start: int, end: int,
+                   expect_size: int | None = None) -> Iterator[bytes]:
+        """The key's bytes [start, end), streamed in pieces of at most RANGE_PIECE (a
+        ZIP of many files reads only the parts it sends). OSError if the key is gone or
+        holds fewer than `end` bytes, or (checked where it costs nothing: the open file,
+        the GET's Content-Range) its size is not `expect_size`: `SizeChanged`."""
 
     @abstractmethod
     def size(self, key: str) -> int: ...

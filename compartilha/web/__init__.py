@@ -24,6 +24,16 @@ def _set_up(state: BlueprintSetupState) -> None:
     app.before_request(_forms_from_our_pages)
 
 
-from . import accounts, files, home, public, sessions, shares  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    accounts,
+    file_requests,
+    files,
+    home,
+    notifications,
+    public,
+    sessions,
+    shares,
+    verification,
+)
 
 __all__ = ["bp"]

@@ -46,9 +46,12 @@ def _page(errors: dict[str, str] | None = None, status: int = 200, error: AppErr
 def update_profile():
     form = {k: request.form.get(k, "") for k in ("name", "email")}
     try:
-        accounts.update_profile(require_user(), form["name"], form["email"])
+        accounts.update_profile(require_user(), form["name"], form["email"],
+                                request.form.get("profile_password", ""))
     except AppError as exc:
-        return _page({exc.field or "profile_form": for_error(exc)}, exc.status, exc, form)
+        # The delete form below has its own `password` field (and its errors).
+        field = "profile_password" if exc.field == "password" else exc.field
+        return _page({field or "profile_form": for_error(exc)}, exc.status, exc, form)
     flash(_("Your name and email were saved."), "success")
     return redirect(url_for("web.account"))
 

@@ -12,13 +12,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import CsrfFailed, NotAuthenticated
 from ..http.identity import csrf_for, load_user, require_user
-from ..services.shares import MAX_DOWNLOADS_LIMIT, SHARE_PASSWORD_MIN
+from ..models.shares import MESSAGE_MAX
+from ..services import notifications
+from ..services.link_options import LINK_PASSWORD_MIN
+from ..services.recipients import MAX_RECIPIENTS
+from ..services.shares import MAX_DOWNLOADS_LIMIT
 from ..services.validation import PASSWORD_MIN
 from . import messages
 
 # What the forms tell and check before sending: the services' own limits.
-LIMITS = {"password_min": PASSWORD_MIN, "share_password_min": SHARE_PASSWORD_MIN,
-          "max_downloads": MAX_DOWNLOADS_LIMIT}
+LIMITS = {"password_min": PASSWORD_MIN, "share_password_min": LINK_PASSWORD_MIN,
+          "max_downloads": MAX_DOWNLOADS_LIMIT, "max_recipients": MAX_RECIPIENTS,
+          "message_max": MESSAGE_MAX}
 
 
 def safe_next(value: str | None, default: str = "/files") -> str:
@@ -81,5 +86,10 @@ def page_context() -> dict[str, Any]:
     except SQLAlchemyError:  # the error page for a database outage must still render
         user = None
     token = csrf_for(g.session) if user is not None else ""
+    try:  # the header's count: a page still renders without it
+        unread = notifications.unread_count(user.id) if user is not None else 0
+    except SQLAlchemyError:
+        unread = 0
     return {"current_user": user, "csrf_token": token, "error_page": messages.error_page,
+            "unread_notifications": unread,
             "limits": LIMITS | {"share_max_days": current_app.config["SHARE_MAX_DAYS"]}}

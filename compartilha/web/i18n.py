@@ -7,11 +7,13 @@ from datetime import datetime
 from flask import Flask, request
 from flask_babel import Babel, format_datetime, format_decimal, get_locale
 
+from ..http.languages import LANG_COOKIE
 from .kinds import kind_of, kind_table
+
+__all__ = ["LANG_COOKIE", "LANGUAGES", "babel", "init_app"]
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}
 DEFAULT_LOCALE = "pt_BR"
-LANG_COOKIE = "compartilha_lang"
 UNITS = ("B", "KB", "MB", "GB", "TB")
 
 babel = Babel()

@@ -19,6 +19,11 @@ def for_error(exc: AppError) -> str:
         "wrong_password": lambda: _("The password you typed is wrong."),
         "too_many_requests": lambda: _("Too many attempts. Wait a few minutes and try again."),
         "session_not_found": lambda: _("That session has already ended."),
+        "password_needed": lambda: _("Type your password to change your email."),
+        "invalid_token": lambda: _(
+            "This link is invalid, was already used or has expired. Ask for a new one."),
+        "email_unverified": lambda: _(
+            "Confirm your email address before sending links by email."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()
@@ -51,7 +56,25 @@ def error_page(code: str, message: str) -> tuple[str, str, str]:
         "share_not_found": ("link", _("Link not found"),
                             _("Check that you copied the whole address. The link may also "
                               "have been deleted with its file.")),
+        "recipient_required": ("mail", _("This link was sent to someone"),
+                               _("Open the link's page to prove that it is you: a code is "
+                                 "emailed to the address it was sent to.")),
+        "share_empty": ("folder", _("Nothing is left behind this link"),
+                        _("Everything it pointed to was deleted. Ask its owner for a new "
+                          "link.")),
+        "share_item_not_found": ("folder", _("Not in this link"),
+                                 _("This link holds no such file or folder (any more).")),
         "file_not_found": ("file", _("File not found"), _("It may have been deleted.")),
+        "request_not_found": ("inbox", _("Upload link not found"),
+                              _("Check that you copied the whole address. The link may also "
+                                "have been deleted.")),
+        "request_expired": ("clock", _("This upload link has expired"),
+                            _("Ask the person who sent it for a new one.")),
+        "request_revoked": ("x", _("This upload link was closed"),
+                            _("Its owner turned it off. Ask them for a new one.")),
+        "request_full": ("inbox", _("This upload link is full"),
+                         _("It has received all the files it takes. Ask its owner for a "
+                           "new one.")),
         "csrf_failed": ("shield", _("Please try again"),
                         _("This form expired or came from another page. "
                           "Reload the page and send it again.")),

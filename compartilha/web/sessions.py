@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..errors import AppError, InvalidCredentials
@@ -19,6 +20,7 @@ from ..services import accounts
 from . import bp
 from .helpers import safe_next
 from .messages import errors_by_field, for_error
+from .verification import check_mail
 
 
 def _start(user_email: str, password: str, next_url: str):
@@ -51,12 +53,13 @@ def signup():
         return render_template("pages/signup.html", form={}, errors={})
     form = {k: request.form.get(k, "") for k in ("name", "email", "password")}
     try:
-        accounts.register(form["name"], form["email"], form["password"])
+        done = accounts.sign_up(form["name"], form["email"], form["password"],
+                                str(get_locale() or "pt_BR"))
     except AppError as exc:
         errors = errors_by_field(exc)
         return render_template("pages/signup.html", form=form, errors=errors), exc.status
-    flash(_("Welcome to Compartilha! Your account is ready."), "success")
-    return _start(form["email"], form["password"], url_for("web.my_files"))
+    # No session yet: a taken address must get this very answer (its owner is mailed).
+    return check_mail("signup", done.email)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

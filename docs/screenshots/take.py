@@ -40,6 +40,8 @@ FILES = [
     ("Relatório anual 2025.pdf", "application/pdf", b"%PDF-1.7\n" + bytes(2_400_000)),
 ]
 
+FOLDERS = ["Clientes", "Projetos 2026"]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -74,6 +76,9 @@ def populate(context) -> None:
     login = {"email": account["email"], "password": password}
     expect(context.request.post("/api/v1/auth/login", data=login), 200)
     csrf = next(c["value"] for c in context.cookies() if c["name"].endswith("compartilha_csrf"))
+    for name in FOLDERS:
+        expect(context.request.post("/api/v1/folders", headers={"X-CSRF-Token": csrf},
+                                    data={"name": name}), 201)
     for name, mime, data in FILES:
         expect(context.request.post(
             "/api/v1/files", headers={"X-CSRF-Token": csrf},

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.helpers import error_code
+from tests.mailbox import links_in, outbox
 
 
 def test_register_returns_user_without_password(client):
@@ -14,12 +15,24 @@ def test_register_returns_user_without_password(client):
 
 
 @pytest.mark.parametrize("email", ["ana@example.com", "ANA@EXAMPLE.COM", " Ana@example.com "])
-def test_register_email_taken_regardless_of_case(client, auth, email):
-    auth.register(email="ana@example.com")
+def test_a_taken_address_gets_the_answer_of_a_free_one_and_its_owner_a_mail(
+        app, client, auth, email):
+    auth.register(name="Ana", email="ana@example.com")
+    fresh = client.post("/api/v1/auth/register",
+                        json={"name": "Other", "email": "free@example.com", "password": "12345678"})
     rv = client.post("/api/v1/auth/register",
                      json={"name": "Other", "email": email, "password": "12345678"})
-    assert rv.status_code == 409
-    assert error_code(rv) == "email_taken"
+    assert rv.status_code == fresh.status_code == 201
+    assert rv.get_json() == {"user": {"name": "Other", "email": "ana@example.com",
+                                      "verified": False}}
+    assert fresh.get_json()["user"].keys() == rv.get_json()["user"].keys()
+    mails = {m["To"]: m for m in outbox(app)}
+    assert mails["ana@example.com"]["Subject"] == \
+        "Alguém tentou criar uma conta com o seu endereço"
+    assert links_in(mails["ana@example.com"]) == ["http://127.0.0.1:8000/forgot"]
+    # the owner's password still works, the newcomer's does not
+    assert client.post("/api/v1/auth/login", json={"email": "ana@example.com",
+                                                   "password": "12345678"}).status_code == 401
 
 
 @pytest.mark.parametrize(("payload", "field"), [
@@ -172,7 +185,7 @@ def test_patch_me_changes_name_and_email(client, auth):
     assert rv.status_code == 200
     assert rv.get_json()["user"]["name"] == "Ana Souza"
     rv = client.patch("/api/v1/me", headers=account.headers,
-                      json={"email": "Ana.Nova@Example.com"})
+                      json={"email": "Ana.Nova@Example.com", "password": account.password})
     assert rv.status_code == 200
     assert rv.get_json()["user"]["email"] == "ana.nova@example.com"
     me = client.get("/api/v1/me", headers=account.headers).get_json()["user"]
@@ -192,6 +205,8 @@ def test_patch_me_refuses_and_changes_nothing(client, auth, body, status, code):
     account = auth.user(name="Ana")
     other = auth.register(name="Rui")
     body = {k: other.email if v == "RUI_EMAIL" else v for k, v in body.items()}
+    if "email" in body:
+        body["password"] = account.password
     rv = client.patch("/api/v1/me", headers=account.headers, json=body)
     assert rv.status_code == status and error_code(rv) == code
     me = client.get("/api/v1/me", headers=account.headers).get_json()["user"]

@@ -1,8 +1,11 @@
 import hashlib
 import io
+import zlib
 
 import pytest
 
+from compartilha.extensions import db
+from compartilha.models import File
 from compartilha.storage import get_storage
 from tests.helpers import error_code
 
@@ -256,3 +259,14 @@ def test_a_duplicate_name_is_kept_as_name_2_by_form_and_by_tus(client, auth):
     assert meta["file"]["name"] == "notas (3).txt"
     listed = client.get("/api/v1/files", headers=account.headers).get_json()["files"]
     assert sorted(f["name"] for f in listed) == ["notas (2).txt", "notas (3).txt", "notas.txt"]
+
+
+@pytest.mark.parametrize("size", [0, 1000, 6 * 1024 * 1024 + 3])  # the last: hashed on a thread
+def test_an_upload_stores_the_crc32_of_its_bytes(app, auth, size):
+    app.config["MAX_UPLOAD_BYTES"] = 8 * 1024 * 1024
+    data = (b"crc \x00\xff" * (size // 6 + 1))[:size]
+    rv = auth.upload(auth.user(), data, "a.bin", "application/octet-stream")
+    assert rv.status_code == 201
+    with app.app_context():
+        record = db.session.get(File, rv.get_json()["file"]["id"])
+        assert record.crc32 == zlib.crc32(data)

@@ -41,6 +41,46 @@ def test_listing_is_two_statements_session_with_user_and_the_page(app, client, a
                                                                          "COMMIT", "ROLLBACK"))]
 
 
+def selects(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_page_ending_at_the_last_file_is_not_counted(app, client, auth):
+    # the benchmark's case: 100 files, 100 per page
+    account = auth.user()
+    for i in range(3):
+        auth.file(account, f"{i}".encode(), f"f{i}.txt")
+    with statements(app) as seen:
+        body = client.get("/api/v1/files?per_page=3", headers=account.headers).get_json()
+    assert [f["name"] for f in body["files"]] == ["f2.txt", "f1.txt", "f0.txt"]
+    assert body["pagination"] == {"page": 1, "per_page": 3, "total": 3, "pages": 1}
+    assert len(selects(seen)) == 2, seen
+    assert not [s for s in seen if "count(" in s.lower()], seen
+
+
+def test_a_share_page_is_the_counter_peek_and_one_lookup(app, client, auth):
+    """The share, its file and its owner's name come in one statement; with the peek at
+    the client's share-miss counter, an anonymous view makes two (issue 14)."""
+    account = auth.user(name="Owner Person")
+    share = auth.share(account, auth.file(account)["id"])
+    anonymous = app.test_client()
+    with statements(app) as seen:
+        rv = anonymous.get(f"/s/{share['token']}")
+    assert rv.status_code == 200
+    assert "Owner Person" in rv.get_data(as_text=True)
+    assert len(selects(seen)) == 2, seen
+    assert not [s for s in seen if not s.lstrip().upper().startswith(("SELECT", "BEGIN",
+                                                                         "COMMIT", "ROLLBACK"))]
+    # a signed-in viewer adds the session lookup and the header's unread-notification
+    # count, nothing more
+    viewer = auth.user()
+    with statements(app) as seen:
+        rv = client.get(f"/s/{share['token']}", headers=viewer.headers)
+    assert rv.status_code == 200
+    assert len(selects(seen)) == 4, seen
+    assert "notificacoes" in selects(seen)[-1], seen
+
+
 @pytest.mark.parametrize(("query", "names", "total"), [
     ("per_page=2", ["f4.txt", "f3.txt"], 5),  # a full page: counted
     ("per_page=5", ["f4.txt", "f3.txt", "f2.txt", "f1.txt", "f0.txt"], 5),  # full, last

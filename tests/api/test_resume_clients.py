@@ -85,3 +85,34 @@ def test_a_cut_download_of_a_limited_link_resumes_and_counts_once(app, client, l
     accesses = client.get(f"/api/v1/shares/{share['id']}/accesses",
                           headers=owner.headers).get_json()["accesses"]
     assert [a["completed"] for a in accesses] == [True]
+
+
+@pytest.mark.parametrize("download", [curl, wget, aria2c], ids=["curl", "wget", "aria2c"])
+def test_a_cut_zip_of_a_limited_link_to_several_things_resumes_and_counts_once(
+        app, client, live, tmp_path, download):
+    """The ZIP of a link to several things, cut twice: plain `curl -C -` (the link's URL,
+    no cookie: matched to its download of the ZIP), wget (the ticket's URL) and aria2c (the
+    link's URL with the ticket's cookie) resume it to identical bytes, counted once."""
+    import io
+    import zipfile
+
+    app.config["MAX_UPLOAD_BYTES"] = 2 * len(DATA)
+    auth = AuthActions(client)
+    owner = auth.user()
+    ids = [auth.upload(owner, DATA[:half], name).get_json()["file"]["id"]
+           for half, name in ((len(DATA) // 2, "a.bin"), (len(DATA), "b.bin"))]
+    share = client.post("/api/v1/shares", headers=owner.headers, json={
+        "file_ids": ids, "max_downloads": 1}).get_json()["share"]
+    out = tmp_path / "tudo.zip"
+    with cutting_proxy(live, CUT_AFTER, cuts=2, backpressure=True) as proxy:
+        download(f"http://127.0.0.1:{proxy.port}/s/{share['token']}/zip", str(out))
+        assert proxy.cuts_done == 2
+    archive = zipfile.ZipFile(io.BytesIO(out.read_bytes()))
+    assert archive.read("a.bin") == DATA[:len(DATA) // 2] and archive.read("b.bin") == DATA
+    deadline = time.monotonic() + 5
+    while True:
+        listed = client.get("/api/v1/shares", headers=owner.headers).get_json()["shares"][0]
+        if listed["download_count"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert listed["download_count"] == 1 and listed["state"] == "used_up"

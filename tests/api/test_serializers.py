@@ -7,14 +7,29 @@ import pytest
 
 from compartilha.api import schemas, serializers
 from compartilha.extensions import db
-from compartilha.models import Access, File, Session, Share, User
-from compartilha.services import files
+from compartilha.models import (
+    Access,
+    Delivery,
+    File,
+    Folder,
+    Notification,
+    Session,
+    Share,
+    User,
+    Webhook,
+)
+from compartilha.services import file_requests, files
 
 PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schemas.FileOut),
          (serializers.file_listed, schemas.FileOut), (serializers.share_json, schemas.ShareOut),
          (serializers.shared_json, schemas.SharedOut),
          (serializers.access_json, schemas.AccessOut),
-         (serializers.session_json, schemas.SessionOut)]
+         (serializers.session_json, schemas.SessionOut),
+         (serializers.notification_json, schemas.NotificationOut),
+         (serializers.webhook_json, schemas.WebhookOut),
+         (serializers.delivery_json, schemas.DeliveryOut),
+         (serializers.folder_json, schemas.FolderOut),
+         (serializers.request_json, schemas.FileRequestOut)]
 
 
 @pytest.fixture
@@ -27,12 +42,27 @@ def one_of_each(app, client, auth):
         db.session.add(Access(share_id=share.id, ip="", user_agent="", bytes_sent=0))
         db.session.commit()
         session = db.session.query(Session).one()
+        hook = Webhook(user_id=share.user_id, url="https://x.example/", secret="whsec_x",
+                       events="share.created")
+        db.session.add_all([hook, Folder(name="f", user_id=share.user_id),
+                            Notification(user_id=share.user_id, kind="share.expiring",
+                                         data={})])
+        db.session.flush()
+        db.session.add(Delivery(webhook_id=hook.id, message_id="msg_1", event="share.created",
+                                payload="{}"))
+        db.session.commit()
+        delivery = db.session.query(Delivery).one()
         yield {serializers.user_json: (db.session.query(User).one(),),
                serializers.file_json: (db.session.get(File, file_id),),
                serializers.file_listed: (files.list_rows(share.user_id).items[0],),
                serializers.share_json: (share,), serializers.shared_json: (share,),
                serializers.access_json: (db.session.query(Access).one(),),
-               serializers.session_json: (session, session)}
+               serializers.session_json: (session, session),
+               serializers.notification_json: (db.session.query(Notification).one(),),
+               serializers.webhook_json: (hook, delivery, True),
+               serializers.delivery_json: (delivery,),
+               serializers.folder_json: (db.session.query(Folder).one(),),
+               serializers.request_json: (file_requests.create(share.user_id, title="t"),)}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])

@@ -70,3 +70,33 @@ def test_exactly_n_of_50_concurrent_downloads_succeed(app, client, live):
     accesses = client.get(f"/api/v1/shares/{share['id']}/accesses",
                           headers=owner.headers).get_json()["accesses"]
     assert sum(1 for a in accesses if a["completed"]) == LIMIT
+
+
+@pytest.mark.parametrize("what", ["zip", "file"])
+def test_a_link_to_several_things_counts_exactly_under_50_downloads(app, client, live, what):
+    """Each complete ZIP, or each complete file of the link, counts one (issue 16)."""
+    auth = AuthActions(client)
+    owner = auth.user()
+    first = auth.upload(owner, DATA, "c.bin").get_json()["file"]["id"]
+    second = auth.upload(owner, DATA[:1000], "d.bin").get_json()["file"]["id"]
+    share = client.post("/api/v1/shares", headers=owner.headers, json={
+        "file_ids": [first, second], "max_downloads": LIMIT}).get_json()["share"]
+    path = f"/s/{share['token']}/" + ("zip" if what == "zip" else f"files/{first}")
+    barrier = threading.Barrier(CLIENTS)
+
+    def one(_):
+        barrier.wait()
+        return fetch(live, path)
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        results = list(pool.map(one, range(CLIENTS)))
+    complete = [body for status, body in results if status == 200]
+    assert len(complete) == LIMIT and len(set(complete)) == 1
+    assert {status for status, _ in results} <= {200, 410, 503}
+    deadline = time.monotonic() + 5
+    while True:
+        listed = client.get("/api/v1/shares", headers=owner.headers).get_json()["shares"][0]
+        if listed["download_count"] == LIMIT or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert listed["download_count"] == LIMIT and listed["state"] == "used_up"

@@ -256,16 +256,21 @@ def test_password_guessing_is_throttled_per_client(client, owner):
     assert other.status_code == 200
 
 
-def test_recipient_link_needs_that_users_session(app, client, auth, owner):
+def test_recipient_link_needs_that_verified_users_session(app, client, auth, owner, verified):
     share = make_share(client, owner, recipient_email="Later@Example.com")
     token = share["token"]
     anonymous = app.test_client()
-    assert anonymous.get(f"/s/{token}").status_code == 404
+    page = anonymous.get(f"/s/{token}")  # asks for the address, says nothing of the file
+    assert page.status_code == 200 and "grande.bin" not in page.get_data(as_text=True)
     assert anonymous.get(f"/s/{token}/download").status_code == 404
     stranger = auth.user(email="stranger@example.com")
-    assert client.get(f"/s/{token}", headers=stranger.headers).status_code == 404
-    # the recipient registers after the link was made, with another case
+    verified.add("stranger@example.com")
+    assert client.get(f"/s/{token}/download", headers=stranger.headers).status_code == 404
+    # the recipient registers after the link was made, with another case: once the
+    # address is verified, the link opens
     later = auth.user(email="later@EXAMPLE.com")
+    assert client.get(f"/s/{token}/download", headers=later.headers).status_code == 404
+    verified.add("later@example.com")
     assert client.get(f"/s/{token}", headers=later.headers).status_code == 200
     rv = client.get(f"/s/{token}/download", headers=later.headers)
     assert rv.status_code == 200 and rv.data == BIG
@@ -295,8 +300,10 @@ def test_receipts_are_for_the_owner_only(app, client, auth, owner):
     assert rv.status_code == 404
 
 
-def test_shared_with_me_lists_active_shares_addressed_to_me(app, client, auth, owner):
+def test_shared_with_me_lists_active_shares_addressed_to_me(app, client, auth, owner,
+                                                            verified):
     bia = auth.user(email="bia@example.com")
+    verified.add("bia@example.com")
     active = make_share(client, owner, recipient_email="bia@example.com")
     revoked = make_share(client, owner, recipient_email="bia@example.com")
     expired = make_share(client, owner, recipient_email="bia@example.com",

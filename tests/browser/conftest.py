@@ -1,27 +1,33 @@
 """Browser tests: Playwright drives Debian's Chromium against the app on a real server.
 
 The server is werkzeug's threaded WSGI server on 127.0.0.1 with a migrated SQLite file
-and a local storage folder in a temporary directory; it is stopped at the end.
+and a local storage folder in a temporary directory; it is stopped at the end. A module
+that overrides `browser_context_args` with `on_both_databases` runs again on a server of
+its own on MariaDB, and once more with its files on S3 (SeaweedFS).
 Screenshots go to test-artifacts/screenshots (printed at the end of the run).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from babel.messages.frontend import CommandLineInterface
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from compartilha import create_app
 from compartilha.extensions import db
-from tests.conftest import base_config
+from tests.conftest import MYSQL_SERVER, base_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -45,33 +51,115 @@ class LiveServer:
     app: object
 
 
+_DATABASES = itertools.count()
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    """A new empty database: a SQLite file in `folder`, or one on MariaDB, dropped after."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'live.db'}"
+        return
+    name = f"compartilha_live_{os.getpid()}_{next(_DATABASES)}"
+    engine = sa.create_engine(MYSQL_SERVER + "/", connect_args={"connect_timeout": 3})
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 "
+                                 "COLLATE utf8mb4_unicode_ci"))
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        if os.environ.get("REQUIRE_MYSQL") == "1":
+            pytest.fail(f"MySQL is required (REQUIRE_MYSQL=1) but unreachable: {exc}")
+        pytest.skip("MySQL/MariaDB not reachable")
+    try:
+        yield f"{MYSQL_SERVER}/{name}?charset=utf8mb4"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        engine.dispose()
+
+
+@contextmanager
+def serving(kind: str, folder: Path, **config) -> Iterator[LiveServer]:
+    """The app on werkzeug's threaded server on 127.0.0.1, on a migrated new database of
+    `kind` and a local storage folder in `folder`; stopped at the end."""
+    compile_catalogs()
+    previous = os.environ.get("INSTANCE_PATH")
+    os.environ["INSTANCE_PATH"] = str(folder / "instance")
+    with database(kind, folder) as url:
+        try:
+            app = create_app(base_config(folder, url)
+                             | {"MAX_UPLOAD_BYTES": 32 * 1024 * 1024,
+                                # Every browser test signs up from 127.0.0.1 on one server.
+                                "RATELIMIT_REGISTER": "1000 per hour"} | config)
+        finally:
+            if previous is None:
+                os.environ.pop("INSTANCE_PATH", None)
+            else:
+                os.environ["INSTANCE_PATH"] = previous
+        with app.app_context():
+            upgrade()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+            with app.app_context():
+                db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    compile_catalogs()
-    tmp = tmp_path_factory.mktemp("live")
-    previous = os.environ.get("INSTANCE_PATH")
-    os.environ["INSTANCE_PATH"] = str(tmp / "instance")
+    with serving("sqlite", tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+def context_args(url: str) -> dict:
+    # Reduced motion: the site's CSS then ends every transition at once, so axe never
+    # measures a colour half-way through a theme change (a flake on a loaded machine).
+    return {"base_url": url, "locale": "pt-BR", "accept_downloads": True,
+            "viewport": {"width": 1280, "height": 800}, "reduced_motion": "reduce"}
+
+
+@contextmanager
+def s3_environment(s3) -> Iterator[dict]:
+    """The app config of a storage on SeaweedFS `s3`, its credentials in the environment
+    (where boto3 reads them) until the end."""
+    previous = {name: os.environ.get(name) for name in s3.env()}
+    os.environ.update(s3.env())
     try:
-        app = create_app(base_config(tmp, f"sqlite:///{tmp / 'live.db'}")
-                         | {"MAX_UPLOAD_BYTES": 32 * 1024 * 1024,
-                            # Every browser test signs up from 127.0.0.1 on this one server.
-                            "RATELIMIT_REGISTER": "1000 per hour"})
+        yield {"STORAGE_URL": s3.storage_url(), "S3_ENDPOINT_URL": s3.endpoint}
     finally:
-        if previous is None:
-            os.environ.pop("INSTANCE_PATH", None)
-        else:
-            os.environ["INSTANCE_PATH"] = previous
-    with app.app_context():
-        upgrade()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="module", params=["sqlite", "mysql", "mysql-s3"])
+def on_both_databases(request, live_server, tmp_path_factory):
+    """Context arguments for a server on SQLite and a local folder (the session's), then on
+    MariaDB (this module's own), then on MariaDB with its files on S3 (SeaweedFS): a module
+    overrides `browser_context_args` with it to run on each."""
+    if request.param == "sqlite":
+        yield context_args(live_server.url)
+        return
+    folder = tmp_path_factory.mktemp(f"live-{request.param}")
+    if request.param == "mysql":
+        with serving("mysql", folder) as server:
+            yield context_args(server.url)
+        return
+    s3 = request.getfixturevalue("seaweedfs")
+    with s3_environment(s3) as config, serving("mysql", folder, **config) as server:
+        yield context_args(server.url)
+        prefix = config["STORAGE_URL"].removeprefix(f"s3://{s3.bucket}/")
+        stored = s3.client().list_objects_v2(Bucket=s3.bucket, Prefix=prefix)
+        assert stored.get("KeyCount", 0) > 0, "the module's files never reached S3"
 
 
 @pytest.fixture(scope="session")
@@ -86,8 +174,7 @@ def browser_type_launch_args():
 
 @pytest.fixture(scope="session")
 def browser_context_args(live_server):
-    return {"base_url": live_server.url, "locale": "pt-BR", "accept_downloads": True,
-            "viewport": {"width": 1280, "height": 800}}
+    return context_args(live_server.url)
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +202,15 @@ def shoot(page, folder: Path, name: str, sizes=VIEWPORTS, full_page: bool = True
 
 def axe_violations(page) -> list[dict]:
     """Run axe-core (WCAG 2.x A/AA rules) on the page; it runs outside the page's CSP."""
+    # Colours are judged at rest: a transition started by a colour-scheme switch (or a
+    # hover) is jumped to its end first. Under load the page's clock may not have moved
+    # since the switch, and axe would read the old background under the new text colour.
+    # getAnimations() flushes pending style changes, so transitions just triggered are
+    # in it; endless animations cannot finish and are left alone.
+    page.evaluate(
+        """() => { for (const a of document.getAnimations()) {
+                       try { a.finish(); } catch (e) { /* infinite: leave it */ } } }"""
+    )
     if not page.evaluate("() => !!window.axe"):
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
     result = page.evaluate(

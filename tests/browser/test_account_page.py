@@ -56,6 +56,7 @@ def test_sessions_name_email_and_delete_form(browser, browser_context_args, scre
     # Name and email
     page.get_by_role("textbox", name="Nome", exact=True).fill("Ana Souza")
     page.get_by_role("textbox", name="E-mail", exact=True).fill(f"nova-{email}")
+    page.get_by_label("Senha (para alterar o e-mail)").fill(PASSWORD)  # a new address needs it
     page.get_by_role("button", name="Salvar nome e e-mail").click()
     expect(page.locator(".flash-success")).to_contain_text("Seu nome e e-mail foram salvos.")
     expect(page.locator(".page-head")).to_contain_text(f"Ana Souza · nova-{email}")

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import Verifier
+
 from .conftest import axe_violations, shoot, wait_until
 from .test_flows import log_in, sign_up
 
@@ -100,7 +102,7 @@ def check(page, screenshots, name: str) -> None:
 
 
 ANONYMOUS = ["home", "login", "signup", "share-public", "share-password", "share-revoked",
-             "not-found"]
+             "not-found", "forgot", "reset", "verify"]
 
 
 @pytest.mark.parametrize("name", ANONYMOUS)
@@ -108,7 +110,8 @@ def test_anonymous_pages(browser, browser_context_args, site, screenshots, name)
     paths = {"home": "/", "login": "/login", "signup": "/signup",
              "share-public": f"/s/{site['public']['token']}",
              "share-password": f"/s/{site['locked']['token']}",
-             "share-revoked": f"/s/{site['revoked']['token']}", "not-found": "/nada-aqui"}
+             "share-revoked": f"/s/{site['revoked']['token']}", "not-found": "/nada-aqui",
+             "forgot": "/forgot", "reset": "/reset", "verify": "/verify"}
     context = browser.new_context(**browser_context_args)
     page = context.new_page()
     response = page.goto(paths[name])
@@ -121,7 +124,8 @@ def test_anonymous_pages(browser, browser_context_args, site, screenshots, name)
 
 
 @pytest.mark.parametrize("name", ["files", "links", "shared", "account", "logout"])
-def test_signed_in_pages(site, screenshots, name):
+def test_signed_in_pages(live_server, site, screenshots, name):
+    Verifier(live_server.app).add(site["email"])  # "Shared with me" needs a verified address
     page = site["context"].new_page()
     page.goto(f"/{name}")
     expect(page.locator("h1")).to_be_visible()
@@ -216,6 +220,10 @@ def test_keyboard_only(browser, browser_context_args, site):
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/files$"))
+    # The page's scripts have run (module scripts, before "load"): on a loaded machine an
+    # Enter pressed earlier reached a button with no handler yet.
+    page.wait_for_load_state("load")
+    wait_until(page, "() => document.documentElement.classList.contains('js')")
     share_button = page.locator(".file-row").first.get_by_role("button", name="Compartilhar")
     share_button.focus()
     assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"

@@ -9,6 +9,8 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import Verifier
+
 from .conftest import axe_violations, shoot
 from .test_flows import log_out, sign_up
 from .test_pages import share, upload
@@ -32,7 +34,7 @@ LABELS = """() => [...document.querySelectorAll('.file-actions .btn')]
 
 
 @pytest.fixture(scope="module")
-def people(browser, browser_context_args):
+def people(browser, browser_context_args, live_server):
     suffix = secrets.token_hex(3)
     friend = browser.new_context(**browser_context_args)
     sign_up(friend.new_page(), "Rui", f"rui-{suffix}@example.com", PASSWORD)
@@ -40,6 +42,7 @@ def people(browser, browser_context_args):
     page = context.new_page()
     email = f"ana-{suffix}@example.com"
     sign_up(page, "Ana", email, PASSWORD)
+    Verifier(live_server.app).add(email)  # a link addressed to her opens once verified
     upload(context, "foto.png", "image/png", page.screenshot())  # previewable: 4 buttons
     upload(context, "planilha-de-custos-do-segundo-semestre.xlsx",
            "application/vnd.ms-excel", b"x" * 2000)  # not previewable: 3 buttons

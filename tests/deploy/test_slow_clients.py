@@ -1,6 +1,8 @@
 """Slow clients starve nobody: 64 connections sending their headers, or JSON bodies to the
 login, one byte every 2 s, against `make run` (gunicorn.conf.py as shipped) and behind
-docs/nginx.conf; meanwhile /healthz and a signed-in listing answer in under a second.
+docs/nginx.conf; meanwhile /healthz and a signed-in listing keep answering: 95% of them in
+under half a second and every one in under 3 s (a starved request would wait for the attack
+to end). The worst case is printed; one outlier on a busy CI machine is not starvation.
 
 The attack lasts SLOW_CLIENTS_SECONDS (10 here; the figures in docs/deploy.md were
 measured with 30). The attacker connects from 127.0.0.2, the honest client from
@@ -99,30 +101,33 @@ def signed_in(base: str, context: ssl.SSLContext | None) -> str:
     return json.loads(answers[0].body)["access_token"]
 
 
-def worst_latency(base: str, context: ssl.SSLContext | None, token: str) -> dict[str, float]:
-    """Honest requests, each on a new connection, for SECONDS; the slowest of each."""
-    worst = {"/healthz": 0.0, "/api/v1/files": 0.0}
+def latencies(base: str, context: ssl.SSLContext | None, token: str) -> dict[str, list[float]]:
+    """Honest requests, each on a new connection, for SECONDS; every latency, sorted."""
+    taken: dict[str, list[float]] = {"/healthz": [], "/api/v1/files": []}
     deadline = time.monotonic() + SECONDS
     while time.monotonic() < deadline:
-        for path in worst:
+        for path, times in taken.items():
             started = time.monotonic()
             with connect(base, context, timeout=30) as sock:
                 sock.sendall(raw("GET", path, {"Authorization": f"Bearer {token}"}))
                 answer = Reader(sock).answer()
-            worst[path] = max(worst[path], time.monotonic() - started)
+            times.append(time.monotonic() - started)
             assert answer is not None and answer.status == 200, (path, answer)
         time.sleep(0.2)
-    return worst
+    return {path: sorted(times) for path, times in taken.items()}
 
 
 def attack(base: str, context: ssl.SSLContext | None, mode: str) -> None:
     token = signed_in(base, context)
     with Slowloris(base, context, mode) as slow:
         time.sleep(STEP + 0.5)  # every connection open and sending
-        worst = worst_latency(base, context, token)
+        taken = latencies(base, context, token)
+    p95 = {path: times[int(len(times) * 0.95) - 1] for path, times in taken.items()}
+    worst = {path: times[-1] for path, times in taken.items()}
     print(f"\n{base} {mode}: {COUNT} slow connections ({slow.opened} opened) for "
-          f"{SECONDS:.0f} s; worst latency {worst}")
-    assert max(worst.values()) < 1.0, worst
+          f"{SECONDS:.0f} s; 95th percentile {p95}, worst {worst}")
+    assert max(p95.values()) < 0.5, taken
+    assert max(worst.values()) < 3.0, taken
 
 
 @pytest.fixture(scope="module")

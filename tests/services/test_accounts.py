@@ -5,6 +5,7 @@ from compartilha.errors import (
     InvalidCredentials,
     InvalidField,
     NotAuthenticated,
+    PasswordNeeded,
     SessionNotFound,
     WrongPassword,
 )
@@ -57,11 +58,16 @@ def test_the_profile_changes_name_and_email_and_refuses_a_taken_address(user):
     accounts.register("Rui", "rui@example.com", PASSWORD)
     accounts.update_profile(user, name="  Ana   Souza ")
     assert (user.name, user.email) == ("Ana Souza", "ana@example.com")
-    accounts.update_profile(user, email="Ana.Souza@Example.com")
+    with pytest.raises(PasswordNeeded):  # a new address needs the password
+        accounts.update_profile(user, email="Ana.Souza@Example.com")
+    with pytest.raises(WrongPassword):
+        accounts.update_profile(user, email="Ana.Souza@Example.com", password="wrong one")
+    assert user.email == "ana@example.com"
+    accounts.update_profile(user, email="Ana.Souza@Example.com", password=PASSWORD)
     assert user.email == "ana.souza@example.com"  # canonical, as at sign-up
     assert accounts.login("ana.souza@example.com", PASSWORD).token
     with pytest.raises(EmailTaken):
-        accounts.update_profile(user, email="rúi@example.com")  # looks like Rui's
+        accounts.update_profile(user, email="rúi@example.com", password=PASSWORD)  # Rui-like
     with pytest.raises(InvalidField):
         accounts.update_profile(user, name=" ")
     assert accounts.user_at("ana.souza@example.com").name == "Ana Souza"

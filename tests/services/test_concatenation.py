@@ -1,5 +1,6 @@
 import hashlib
 import io
+import zlib
 
 import pytest
 
@@ -48,3 +49,10 @@ def test_refusals_change_nothing(user):
         Upload.lock.is_not(None))) == 0
     _, record = concatenation.join(user.id, [mine], "a.txt", None)
     assert record.size == 5
+
+
+@pytest.mark.both_storages
+def test_a_joined_file_stores_the_crc32_of_all_its_parts(user):
+    parts = [b"x" * 7000, b"", b"yz" * 100]
+    _, record = concatenation.join(user.id, [partial(user.id, p) for p in parts], "j.bin", None)
+    assert record.crc32 == zlib.crc32(b"".join(parts))

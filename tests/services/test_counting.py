@@ -64,3 +64,18 @@ def test_an_expired_ticket_is_released_by_the_next_download(user):
     counting.begin(share, None, "10.0.0.2", "wget", hold=True)
     share = shares.get_owned(user.id, share.id)
     assert (share.download_count, share.reserved) == (0, 1)
+
+
+def test_a_resumption_without_its_ticket_finds_the_download_of_the_same_thing(user):
+    """A link to several things: a cookie-less `curl -C -` on its ZIP resumes the ZIP's
+    download from that address and program, never a member file's, and the reverse."""
+    share = shares.create(user.id, stored(user.id).id, max_downloads=2)
+    zipped = counting.begin(share, None, "10.0.0.1", "curl/8", hold=True, target="zip")
+    one = counting.begin(share, None, "10.0.0.1", "curl/8", hold=True, target=7)
+    counting.pause(zipped.id, 1)
+    counting.pause(one.id, 1)
+    assert counting.held_by(share, None, "10.0.0.1", "curl/8", 1, 100, "zip").id == zipped.id
+    assert counting.held_by(share, None, "10.0.0.1", "curl/8", 1, 100, 7).id == one.id
+    assert counting.held_by(share, None, "10.0.0.1", "curl/8", 1, 100, 8) is None
+    assert counting.held_by(share, None, "10.0.0.1", "curl/8", 1, 100) is None  # the link's file
+    assert db.session.get(type(zipped), zipped.id).target == "zip"

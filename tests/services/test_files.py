@@ -1,61 +1,48 @@
+"""Files of a user (services.files): stored whole and recorded, or nothing kept."""
+
+import hashlib
+import zlib
+
 import pytest
 
-from compartilha.services import accounts
-from compartilha.services.files import clean_name, clean_type
+from compartilha.errors import FileNotFound, InvalidField
+from compartilha.models import File
+from compartilha.services import accounts, files
+from compartilha.storage import get_storage
 
 from .conftest import PASSWORD, stored
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("C:\\Users\\ana\\foto.png", "foto.png"),
-    ("/etc/passwd", "passwd"),
-    ("  relatório  final .pdf ", "relatório final .pdf"),
-    ("e\u0301.txt", "é.txt"),  # NFC
-    ("\u2066x\u2069.txt", "x.txt"),
-    ("...", "file"),
-    (None, "file"),
-    ("a" * 400, "a" * 255),
-])
-def test_clean_name(raw, clean):
-    assert clean_name(raw) == clean
+def test_a_stored_file_is_recorded_with_its_digests_and_read_back(user):
+    record = stored(user.id, b"ola, mundo", "notas.txt")
+    assert (record.size, record.type) == (10, "text/plain")
+    assert record.sha256 == hashlib.sha256(b"ola, mundo").hexdigest()
+    assert record.crc32 == zlib.crc32(b"ola, mundo")
+    with files.open_bytes(record) as fh:
+        assert fh.read() == b"ola, mundo"
 
 
-@pytest.mark.parametrize(("declared", "name", "kept"), [
-    ("image/png", "a.png", "image/png"),
-    ("text/plain; charset=utf-8", "a.txt", "text/plain"),
-    ("", "a.pdf", "application/pdf"),
-    ("application/octet-stream", "a.pdf", "application/pdf"),
-    ("not a type", "blob", "application/octet-stream"),
-    ("x/" + "y" * 60, "blob", "application/octet-stream"),
-])
-def test_clean_type(declared, name, kept):
-    assert clean_type(declared, name) == kept
+def test_a_refusal_before_the_commit_leaves_no_row_and_no_bytes(user):
+    writer = get_storage().writer()
+    writer.write(b"x" * 100)
+
+    def refuse(record: File) -> None:
+        raise InvalidField("no", field="file")
+
+    with pytest.raises(InvalidField):
+        files.store(user.id, "a.txt", "text/plain", writer, before_commit=refuse)
+    assert files.keys_of(user.id) == [] and list(get_storage().keys()) == []
 
 
-def test_a_duplicate_name_keeps_both_files_as_name_2(user):
-    first = stored(user.id, name="foto.png")
-    second = stored(user.id, name="foto.png")
-    third = stored(user.id, name="foto.png")
-    assert (first.name, second.name, third.name) == ("foto.png", "foto (2).png", "foto (3).png")
-
-
-@pytest.mark.parametrize(("existing", "uploaded", "kept"), [
-    (["notas"], "notas", "notas (2)"),  # no extension
-    (["foto.png", "foto (2).png"], "foto (2).png", "foto (3).png"),  # a copy of a copy
-    (["foto.png"], "foto (2).png", "foto (2).png"),  # free: kept as sent
-    (["Foto.png"], "foto.png", "foto.png"),  # names compare exactly, on every database
-    (["relatório.pdf"], "relatorio.pdf", "relatorio.pdf"),
-    (["50%_a.txt"], "50%_a.txt", "50%_a (2).txt"),  # LIKE wildcards are escaped
-    (["archive.tar.gz"], "archive.tar.gz", "archive.tar (2).gz"),
-    (["a" * 251 + ".txt"], "a" * 251 + ".txt", "a" * 247 + " (2).txt"),  # stays <= 255
-])
-def test_free_name(user, existing, uploaded, kept):
-    for name in existing:
-        stored(user.id, name=name)
-    assert stored(user.id, name=uploaded).name == kept
-
-
-def test_another_users_file_does_not_count(user):
+def test_rename_and_delete_only_my_own(user):
+    record = stored(user.id, name="a.txt")
+    stored(user.id, name="b.txt")
+    assert files.change(user.id, record.id, name="b.txt").name == "b (2).txt"
     other = accounts.register("Rui", "rui@example.com", PASSWORD)
-    stored(other.id, name="foto.png")
-    assert stored(user.id, name="foto.png").name == "foto.png"
+    with pytest.raises(FileNotFound):
+        files.change(other.id, record.id, name="c.txt")
+    with pytest.raises(FileNotFound):
+        files.delete(other.id, record.id)
+    key = record.key
+    files.delete(user.id, record.id)
+    assert key not in files.keys_of(user.id) and key not in set(get_storage().keys())

@@ -4,25 +4,11 @@ import pytest
 
 from compartilha.errors import (
     InvalidField,
-    PasswordRequired,
     ShareExpired,
-    ShareNotFound,
-    ShareRevoked,
-    WrongSharePassword,
 )
 from compartilha.models.columns import utcnow
-from compartilha.services import accounts, shares
+from compartilha.services import accounts, share_access, shares
 from tests.services.conftest import PASSWORD, stored
-
-
-def test_a_link_resolves_until_it_is_revoked(user):
-    share = shares.create(user.id, stored(user.id).id)
-    assert shares.resolve(share.token) == share and shares.state(share) == "active"
-    shares.revoke(user.id, share.id)
-    with pytest.raises(ShareRevoked):
-        shares.resolve(share.token)
-    with pytest.raises(ShareNotFound):
-        shares.resolve("x" * 43)
 
 
 def test_options_are_checked(user):
@@ -35,25 +21,7 @@ def test_options_are_checked(user):
     assert shares.state(share, utcnow() + timedelta(days=2)) == "expired"
     share.expires_at = utcnow() - timedelta(seconds=1)
     with pytest.raises(ShareExpired):
-        shares.resolve(share.token)
-
-
-def test_a_password_is_asked_and_checked(user):
-    share = shares.create(user.id, stored(user.id).id, password="s3cret")
-    with pytest.raises(PasswordRequired):
-        shares.check_password(share, None)
-    with pytest.raises(WrongSharePassword):
-        shares.check_password(share, "wrong", "client")
-    shares.check_password(share, "s3cret", "client")
-
-
-def test_a_link_addressed_to_someone_exists_only_for_them(user):
-    share = shares.create(user.id, stored(user.id).id, recipient_email="Bia@Example.com")
-    with pytest.raises(ShareNotFound):
-        shares.resolve(share.token, user)
-    bia = accounts.register("Bia", "bia@example.com", PASSWORD)
-    assert shares.resolve(share.token, bia) == share
-    assert shares.shared_with(bia) == [share]
+        share_access.resolve(share.token)
 
 
 def test_my_links_filter_by_state_and_search_by_file_name(user):
@@ -80,3 +48,22 @@ def test_my_links_filter_by_state_and_search_by_file_name(user):
     assert ids(name="0%x") == [] and ids(name="_") == [expiring.id, open_link.id]
     assert ids(name="foto", ended=False) == []
     assert ids(name="  ") == ids()
+
+
+def test_change_edits_every_option_and_keeps_the_token(user):
+    first, second = stored(user.id, b"1", "1.txt"), stored(user.id, b"2", "2.txt")
+    share = shares.create(user.id, file_ids=[first.id, second.id], title="Dois")
+    token = share.token
+    changed = shares.change(user.id, share.id, title=None, message="oi", max_downloads=2,
+                            password="segredo", expires_at=utcnow() + timedelta(days=1))
+    assert changed.token == token and changed.title is None and changed.message == "oi"
+    assert changed.max_downloads == 2 and changed.password_hash and changed.expires_at
+    changed = shares.change(user.id, share.id, password=None, max_downloads=None,
+                            expires_at=None, file_ids=[second.id])
+    assert changed.password_hash is None and changed.max_downloads is None
+    assert changed.file_id == second.id and changed.items == []  # one file: a one-file link
+    changed = shares.change(user.id, share.id, file_ids=[first.id, second.id])
+    assert changed.file_id is None and [i.file_id for i in changed.items] == [first.id,
+                                                                             second.id]
+    with pytest.raises(InvalidField):
+        shares.change(user.id, share.id, title="t" * 256)

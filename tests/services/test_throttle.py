@@ -34,3 +34,20 @@ def test_an_attempt_counts_only_when_it_fails(ctx):
             throttle.attempt(("password-check", "7"), failures=(InvalidCredentials,)):
         raise InvalidCredentials()
     assert throttle.store().peek("password-check:7")[0] == 1
+
+
+def test_counts_leave_every_connection_waiting_for_the_disk_again(ctx):
+    # counter_stores._counting commits a count without an fsync on SQLite, then sets the
+    # connection back: an upload's row on it must still be durable before its 201.
+    from contextlib import ExitStack
+
+    from compartilha.extensions import db
+
+    for _ in range(3):
+        throttle.take("register", "10.0.0.3")
+    if db.engine.dialect.name != "sqlite":
+        return
+    with ExitStack() as stack:  # every pooled connection, the counters' among them
+        conns = [stack.enter_context(db.engine.connect()) for _ in range(db.engine.pool.size())]
+        assert {c.exec_driver_sql("PRAGMA synchronous").scalar() for c in conns} == {2}
+    assert throttle.store().peek("register:10.0.0.3")[0] == 3

@@ -1,5 +1,6 @@
 import hashlib
 import io
+import zlib
 
 import pytest
 
@@ -49,3 +50,15 @@ def test_limits_and_owners(user, ctx):
         tus.get_owned(user.id + 1, upload.token)
     tus.terminate(user.id, upload.token)
     assert tus.handles_of(user.id) == []
+
+
+@pytest.mark.both_storages
+@pytest.mark.parametrize("lost", [False, True])  # True: the running hash rebuilt from storage
+def test_a_finished_upload_stores_the_crc32_of_its_bytes(user, lost):
+    upload = tus.create(user.id, len(DATA), "a.bin", None)
+    tus.append(user.id, upload.token, 0, io.BytesIO(DATA[:4321]), 4321)
+    if lost:
+        tus._hashers.clear()  # another process takes the next PATCH
+    last = tus.append(user.id, upload.token, 4321, io.BytesIO(DATA[4321:]), len(DATA) - 4321)
+    assert last.file is not None and last.file.crc32 == zlib.crc32(DATA)
+    assert last.file.sha256 == hashlib.sha256(DATA).hexdigest()

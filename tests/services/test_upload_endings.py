@@ -1,4 +1,5 @@
 import io
+import zlib
 from datetime import timedelta
 
 from compartilha.models.columns import utcnow
@@ -22,3 +23,4 @@ def test_a_published_upload_whose_recording_was_cut_is_recorded(user):
     storage.finish_upload(handle)  # the process died before the database recorded it
     record = upload_endings.settle_published(upload.id)
     assert record is not None and record.size == 3 and tus.handles_of(user.id) == []
+    assert record.crc32 == zlib.crc32(b"abc")  # read back from the stored bytes

@@ -7,7 +7,7 @@ import pytest
 
 from compartilha.errors import TooLarge
 from compartilha.storage import from_url
-from compartilha.storage.interface import upload_key
+from compartilha.storage.interface import RANGE_PIECE, SizeChanged, upload_key
 from compartilha.storage.local import LocalStorage
 
 pytestmark = pytest.mark.both_storages  # local folder and S3
@@ -163,3 +163,23 @@ def test_an_upload_can_start_again_under_its_handle(storage):
     assert storage.append(handle, 0, [b"xy"]) == 2
     [(listed, age)] = storage.unfinished_uploads()
     assert listed == handle and -5 < age < 60
+
+
+def test_read_range_streams_only_the_bytes_asked_for(storage):
+    data = bytes(range(256)) * 9000  # 2.2 MiB: more than one piece
+    key = store(storage, data)
+    for start, end in ((0, len(data)), (5, 6), (1000, 1_500_000), (len(data) - 3, len(data)),
+                       (7, 7)):
+        pieces = list(storage.read_range(key, start, end, expect_size=len(data)))
+        assert b"".join(pieces) == data[start:end]
+        assert all(len(piece) <= RANGE_PIECE for piece in pieces)
+
+
+def test_read_range_refuses_bytes_that_are_not_the_recorded_size(storage):
+    key = store(storage, b"0123456789")
+    with pytest.raises(SizeChanged):
+        list(storage.read_range(key, 0, 4, expect_size=11))
+    with pytest.raises(OSError):  # past the end
+        list(storage.read_range(key, 5, 12))
+    with pytest.raises(OSError):
+        list(storage.read_range("ab/" + "0" * 32, 0, 1))

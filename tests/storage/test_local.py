@@ -1,3 +1,4 @@
+import ctypes
 import errno
 import hashlib
 import os
@@ -5,7 +6,7 @@ import os
 import pytest
 
 from compartilha.errors import StorageFull, TooLarge
-from compartilha.storage import from_url
+from compartilha.storage import from_url, local
 from compartilha.storage.local import LocalStorage
 
 pytestmark = pytest.mark.both_storages  # local folder and S3
@@ -139,3 +140,46 @@ def test_stored_files_are_readable_by_the_folders_group_only(tmp_path, way):
     path = storage.path(key)
     assert oct(path.stat().st_mode & 0o7777) == oct(0o640)
     assert oct(path.parent.stat().st_mode & 0o7777) == oct(0o2750)
+
+
+def test_a_long_append_starts_its_disk_writes_window_by_window(storage, monkeypatch):
+    """Write-behind: each WINDOW written is handed to the disk at once and the one
+    WINDOWS_BEHIND before it waited for, so the closing fdatasync has little left and
+    the dirty pages of one upload stay bounded."""
+    window = 64 * 1024
+    monkeypatch.setattr(local, "WINDOW", window)
+    real, calls = local._sync_file_range, []
+    assert real is not None  # Linux: glibc has it
+
+    def spy(fd, begin, length, flags):
+        calls.append((begin, length, flags))
+        return real(fd, begin, length, flags)
+
+    monkeypatch.setattr(local, "_sync_file_range", spy)
+    data = os.urandom(5 * window + 12_345)
+    handle = storage.start_upload()
+    storage.append(handle, 0, [data[:1000]])
+    # odd pieces from an odd offset: windows count from where this append starts
+    pieces = [data[i:i + 7_777] for i in range(1000, len(data), 7_777)]
+    assert storage.append(handle, 1000, pieces) == len(data) - 1000
+    write, wait = local.SYNC_FILE_RANGE_WRITE, (local.SYNC_FILE_RANGE_WAIT_BEFORE
+                                                | local.SYNC_FILE_RANGE_WRITE
+                                                | local.SYNC_FILE_RANGE_WAIT_AFTER)
+    starts = [1000 + i * window for i in range(5)]
+    assert [c for c in calls if c[2] == write] == [(s, window, write) for s in starts]
+    assert [c for c in calls if c[2] == wait] == [(s, window, wait) for s in starts[:3]]
+    assert calls.index((starts[0], window, wait)) > calls.index((starts[2], window, write))
+    assert b"".join(storage.read_upload(handle, len(data))) == data
+
+
+def test_a_failed_write_behind_fails_the_append(storage, monkeypatch):
+    monkeypatch.setattr(local, "WINDOW", 4096)
+
+    def failing(fd, begin, length, flags):
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    monkeypatch.setattr(local, "_sync_file_range", failing)
+    handle = storage.start_upload()
+    with pytest.raises(OSError, match="Input/output"):
+        storage.append(handle, 0, [b"x" * 10_000])

@@ -337,3 +337,72 @@ def test_fsck_leaves_the_final_upload_of_a_tus_upload_in_progress_alone(seaweedf
     assert storage.stale_partials(-60) == []  # the tus upload's expiry owns it, not fsck
     storage.abort_upload(handle)
     assert uploads_in_progress(seaweedfs, storage) == []
+
+
+def read_ahead_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "s3-read-ahead"]
+
+
+def test_reader_reads_ahead_on_a_thread_with_bounded_memory_in_odd_pieces(storage,
+                                                                           monkeypatch):
+    monkeypatch.setattr(reader, "FIRST_WINDOW", 100_000)
+    monkeypatch.setattr(reader, "READ_AHEAD_AFTER", 150_000)
+    monkeypatch.setattr(reader, "READ_AHEAD", 4 * reader.MIN_PIECE)
+    data = bytes(range(251)) * (3 * MIB // 251)
+    w = storage.writer()
+    w.write(data)
+    key = w.commit()
+    with storage.open(key) as fh:
+        got = [fh.read(70_001) for _ in range(9)]  # past READ_AHEAD_AFTER and two GETs
+        assert fh._ahead is not None and read_ahead_threads()
+        time.sleep(0.3)  # the thread fills its queue, then waits: bounded
+        assert fh._ahead.items.qsize() <= 4
+        got.append(fh.read(3))  # smaller than a piece: the rest is kept for the next read
+        got += list(iter(lambda: fh.read(100_003), b""))
+        assert b"".join(got) == data and fh.tell() == len(data)
+        fh.seek(1000)  # a seek stops the read-ahead and reads from there
+        assert fh._ahead is None and fh.read(10) == data[1000:1010]
+    assert read_ahead_threads() == []
+
+
+def test_a_cut_download_stops_the_read_ahead_and_frees_its_pieces(storage, monkeypatch):
+    monkeypatch.setattr(reader, "READ_AHEAD_AFTER", 1)
+    monkeypatch.setattr(reader, "READ_AHEAD", 4 * reader.MIN_PIECE)
+    data = b"x" * (16 * MIB)
+    w = storage.writer()
+    w.write(data)
+    key = w.commit()
+    fetched = []
+    real_get = storage.bucket.client.get_object
+    monkeypatch.setattr(storage.bucket.client, "get_object",
+                        lambda **kw: fetched.append(kw["Range"]) or real_get(**kw))
+    fh = storage.open(key)
+    assert fh.read(reader.FIRST_WINDOW) == data[:reader.FIRST_WINDOW]  # one GET, read out
+    assert fh.read(reader.MIN_PIECE) == data[:reader.MIN_PIECE]  # the read-ahead's first piece
+    ahead = fh._ahead
+    assert ahead is not None and ahead.thread.is_alive()
+    time.sleep(0.3)
+    fh.close()  # the client went away: gunicorn closes the body
+    assert not ahead.thread.is_alive() and ahead.items.qsize() == 0 and read_ahead_threads() == []
+    # it stopped at its bound: the second GET (1 MiB window) was not even read out
+    assert fetched == [f"bytes=0-{reader.FIRST_WINDOW - 1}",
+                       f"bytes={reader.FIRST_WINDOW}-{reader.FIRST_WINDOW * 5 - 1}"]
+
+
+def test_a_failing_get_on_the_read_ahead_thread_is_raised_to_the_reader(storage, monkeypatch):
+    monkeypatch.setattr(reader, "READ_AHEAD_AFTER", 1)
+    data = b"y" * (2 * MIB)
+    w = storage.writer()
+    w.write(data)
+    key = w.commit()
+    fh = storage.open(key)
+    assert fh.read(reader.FIRST_WINDOW) == data[:reader.FIRST_WINDOW]
+
+    def broken(**kw):
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "boom"}}, "GetObject")
+
+    monkeypatch.setattr(storage.bucket.client, "get_object", broken)
+    with pytest.raises(S3Error):
+        fh.read(MIB)
+    assert fh._ahead is None and read_ahead_threads() == []
+    fh.close()

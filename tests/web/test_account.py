@@ -83,13 +83,19 @@ def test_name_and_email_change_from_the_page(client, pages, auth):
     html = client.get("/account").get_data(as_text=True)
     assert 'name="name" type="text" value="Ana"' in html
     rv = client.post("/account/profile", data={"csrf_token": pages.csrf(), "name": "Ana Souza",
-                                               "email": taken.email})
+                                               "email": taken.email,
+                                               "profile_password": "correct horse"})
     assert rv.status_code == 409
     html = rv.get_data(as_text=True)
     assert "Já existe uma conta com este e-mail" in html
     assert 'value="Ana Souza"' in html  # what was typed stays
     rv = client.post("/account/profile", data={"csrf_token": pages.csrf(), "name": "Ana Souza",
                                                "email": "ana.souza@example.com"})
+    assert rv.status_code == 403  # a new address needs the password
+    assert "Digite sua senha para alterar o e-mail." in rv.get_data(as_text=True)
+    rv = client.post("/account/profile", data={"csrf_token": pages.csrf(), "name": "Ana Souza",
+                                               "email": "ana.souza@example.com",
+                                               "profile_password": "correct horse"})
     assert rv.status_code == 302
     me = client.get("/api/v1/me").get_json()["user"]
     assert (me["name"], me["email"]) == ("Ana Souza", "ana.souza@example.com")

@@ -87,18 +87,21 @@ def test_my_links_show_state_counters_and_revoke(client, pages, auth):
     assert "Este link foi revogado" in gone.get_data(as_text=True)
 
 
-def test_shared_with_me_lists_links_addressed_to_me(client, pages, auth):
+def test_shared_with_me_lists_links_addressed_to_me(client, pages, auth, verified):
     friend = auth.user(name="Rui")  # logging in through the API sets the client's cookie
     meta = auth.upload(friend, name="fotos.zip", content_type="application/zip"
                        ).get_json()["file"]
     client.post(f"/api/v1/files/{meta['id']}/shares",
                 json={"recipient_email": "bia@example.com"}, headers=friend.headers)
     pages.login(name="Bia", email="bia@example.com")
+    assert "fotos.zip" not in client.get("/shared").get_data(as_text=True)  # unverified
+    verified.add("bia@example.com")
     html = client.get("/shared").get_data(as_text=True)
     assert "fotos.zip" in html and "De Rui" in html
 
 
-def test_a_link_for_someone_else_offers_to_log_in(client, pages, auth):
+def test_a_link_for_someone_else_asks_for_the_address_or_to_log_in(client, pages, auth,
+                                                                   verified):
     owner = auth.user(name="Rui")
     meta = auth.upload(owner).get_json()["file"]
     token = client.post(f"/api/v1/files/{meta['id']}/shares",
@@ -106,8 +109,12 @@ def test_a_link_for_someone_else_offers_to_log_in(client, pages, auth):
                         headers=owner.headers).get_json()["share"]["token"]
     client.delete_cookie("compartilha_session")
     rv = client.get(f"/s/{token}")
-    assert rv.status_code == 404
+    assert rv.status_code == 200
     html = rv.get_data(as_text=True)
-    assert "entre para abri-lo" in html and f"/login?next=/s/{token}" in html
+    assert 'name="email"' in html and f"/login?next=/s/{token}" in html
+    assert client.get(f"/s/{token}/download").status_code == 404
     pages.login(name="Bia", email="bia@example.com")
-    assert client.get(f"/s/{token}").status_code == 200
+    assert 'name="email"' in client.get(f"/s/{token}").get_data(as_text=True)
+    verified.add("bia@example.com")
+    assert 'name="email"' not in client.get(f"/s/{token}").get_data(as_text=True)
+    assert client.get(f"/s/{token}/download").status_code == 200

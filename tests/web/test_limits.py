@@ -1,6 +1,7 @@
 """The limits a form shows and checks in the browser are the services' own."""
 
-from compartilha.services.shares import MAX_DOWNLOADS_LIMIT, SHARE_PASSWORD_MIN
+from compartilha.services.link_options import LINK_PASSWORD_MIN
+from compartilha.services.shares import MAX_DOWNLOADS_LIMIT
 from compartilha.services.validation import PASSWORD_MIN
 from compartilha.web import helpers
 
@@ -13,4 +14,4 @@ def test_forms_show_the_services_limits(client, pages, monkeypatch):
     pages.login()
     files = client.get("/files").get_data(as_text=True)
     assert f'max="{MAX_DOWNLOADS_LIMIT}"' in files
-    assert f"{SHARE_PASSWORD_MIN} caracteres" in files
+    assert f"{LINK_PASSWORD_MIN} caracteres" in files

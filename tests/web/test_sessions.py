@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.mailbox import outbox
+
 
 def test_pages_ask_to_log_in_and_remember_where_you_were(client):
     rv = client.get("/links?x=1")
@@ -53,12 +55,15 @@ def test_log_in_from_another_site_is_refused(client, auth):
     assert rv.status_code == 403
 
 
-def test_sign_up_logs_in_and_shows_my_files(client):
+def test_sign_up_asks_to_check_the_mail_and_starts_no_session(app, client):
     rv = client.post("/signup", data={"name": "Ana", "email": "ana@example.com",
-                                      "password": "uma senha longa"}, follow_redirects=True)
+                                      "password": "uma senha longa"})
     assert rv.status_code == 200
-    assert rv.request.path == "/files"
-    assert "Boas-vindas ao Compartilha!" in rv.get_data(as_text=True)
+    html = rv.get_data(as_text=True)
+    assert "Confira seu e-mail" in html and "ana@example.com" in html
+    assert "Set-Cookie" not in rv.headers
+    [message] = outbox(app)
+    assert message["Subject"] == "Confirme seu endereço de e-mail"
 
 
 @pytest.mark.parametrize(("form", "status", "message"), [
@@ -76,13 +81,17 @@ def test_sign_up_explains_each_field(client, form, status, message):
     assert 'aria-invalid="true"' in rv.get_data(as_text=True)
 
 
-def test_sign_up_with_a_taken_email(client, auth):
+def test_sign_up_with_a_taken_email_answers_as_with_a_free_one(app, client, auth):
     account = auth.register()
+    free = client.post("/signup", data={"name": "Outra", "email": "free@example.com",
+                                        "password": "uma senha longa"})
     rv = client.post("/signup", data={"name": "Outra", "email": account.email.upper(),
                                       "password": "uma senha longa"})
-    assert rv.status_code == 409
-    assert "Já existe uma conta com este e-mail, ou com um muito parecido." in \
-        rv.get_data(as_text=True)
+    assert rv.status_code == free.status_code == 200
+    assert rv.get_data(as_text=True) == free.get_data(as_text=True).replace(
+        "free@example.com", account.email)
+    assert "Set-Cookie" not in rv.headers
+    assert outbox(app)[-1]["To"] == account.email
 
 
 def test_log_out_needs_the_csrf_token(client, pages):

@@ -1,6 +1,8 @@
-// My files: uploads with progress, speed, time left and cancel; the list, kept in step
-// without reloading; sort, preview, share and delete.
+// My files, a folder browser: uploads (files and whole folders) into the current folder
+// with progress, speed, time left and cancel; the list, kept in step without reloading;
+// sort, preview, share, rename or move, delete, and the multi-select (folders.js).
 import { api, confirmAction, formatDate, formatSize, toLogin } from "./app.js";
+import { droppedFiles, setUpFolders } from "./folders.js";
 import { kindOf } from "./kinds.js";
 import { renderPreview } from "./preview.js";
 import { setUpShareDialog } from "./share.js";
@@ -10,6 +12,8 @@ const app = document.getElementById("files-app");
 const t = JSON.parse(app.dataset.i18n);
 const previewable = app.dataset.previewable.split(",");
 const list = app.querySelector("[data-file-list]");
+const folderList = app.querySelector("[data-folder-list]");
+const folderId = Number(app.dataset.folderId) || null;
 const uploads = app.querySelector("[data-upload-list]");
 const live = app.querySelector("[data-live]");
 const empty = app.querySelector("[data-empty]");
@@ -26,9 +30,11 @@ function canPreview(type) {
 }
 
 function updateCount() {
-  const n = list.children.length;
-  counter.textContent = n === 0 ? t.file_none : fill(n === 1 ? t.file_one : t.file_other, { n });
-  empty.classList.toggle("is-hidden", n > 0);
+  const n = list.children.length, folders = folderList.children.length;
+  const files = n === 0 ? t.file_none : fill(n === 1 ? t.file_one : t.file_other, { n });
+  const held = folders === 1 ? t.folder_one : fill(t.folder_other, { n: folders });
+  counter.textContent = folders && !new URLSearchParams(location.search).get("q") ? `${held} · ${files}` : files;
+  empty.classList.toggle("is-hidden", n + folderList.children.length > 0);
 }
 
 function fileOf(row) {
@@ -45,8 +51,13 @@ function iconFor(type) {
 }
 
 function addRow(file) {
+  if ((file.folder_id || null) !== folderId) return;  // it went into a folder below this one
   const row = rowTemplate.content.firstElementChild.cloneNode(true);
-  Object.assign(row.dataset, { id: file.id, name: file.name, type: file.type, size: file.size, date: file.created_at });
+  Object.assign(row.dataset, { id: file.id, name: file.name, type: file.type, size: file.size, date: file.created_at,
+                               folderId: file.folder_id || "" });
+  const check = row.querySelector("[data-select]");
+  check.value = file.id;
+  check.setAttribute("aria-label", `${check.getAttribute("aria-label")}${file.name}`);
   row.querySelector('[data-field="name"]').textContent = file.name;
   row.querySelector('[data-field="type"]').textContent = kindOf(file.type, kinds);
   row.querySelector('[data-field="size"]').textContent = formatSize(file.size);
@@ -60,6 +71,7 @@ function addRow(file) {
   list.prepend(row);
   sortList();
   updateCount();
+  browser.refreshSelection();
 }
 
 // Sorting
@@ -70,23 +82,34 @@ const keys = {
   size: (row) => Number(row.dataset.size),
   type: (row) => row.dataset.type,
 };
+// Folders stay above files; they have no size or type, so those sort them by name.
 function sortList() {
   const [key, direction] = sortSelect.value.split("-");
-  const sign = direction === "desc" ? -1 : 1;
   const collator = new Intl.Collator(document.documentElement.lang, { numeric: true });
-  const rows = [...list.children].sort((a, b) => {
-    const x = keys[key](a), y = keys[key](b);
-    const order = typeof x === "string" ? collator.compare(x, y) : x - y;
-    return sign * (order || Number(b.dataset.id) - Number(a.dataset.id));
-  });
-  list.append(...rows);
+  for (const ul of [folderList, list]) {
+    const folders = ul === folderList && (key === "size" || key === "type");
+    const by = folders ? keys.name : keys[key];
+    const sign = direction === "desc" && !folders ? -1 : 1;
+    const rows = [...ul.children].sort((a, b) => {
+      const x = by(a), y = by(b);
+      const order = typeof x === "string" ? collator.compare(x, y) : x - y;
+      return sign * (order || Number(b.dataset.id) - Number(a.dataset.id));
+    });
+    ul.append(...rows);
+  }
 }
 sortSelect.addEventListener("change", sortList);
+sortList();
 
 // Row actions
 const previewDialog = document.getElementById("preview-dialog");
 previewDialog.querySelector("[data-close]").addEventListener("click", () => previewDialog.close());
 previewDialog.addEventListener("close", () => previewDialog.querySelector("[data-preview-area]").replaceChildren());
+
+const browser = setUpFolders({
+  app, t, announce, folderId,
+  afterChange({ quiet } = {}) { if (quiet) updateCount(); else location.reload(); },
+});
 
 list.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-action]");
@@ -94,6 +117,7 @@ list.addEventListener("click", async (event) => {
   const row = button.closest(".file-row");
   const file = fileOf(row);
   if (button.dataset.action === "share") openShare(file);
+  if (button.dataset.action === "edit") browser.edit(row);
   if (button.dataset.action === "preview") {
     previewDialog.querySelector("[data-preview-title]").textContent = file.name;
     previewDialog.querySelector("[data-preview-download]").href = `/api/v1/files/${file.id}/download`;
@@ -109,6 +133,7 @@ list.addEventListener("click", async (event) => {
       await api(`/api/v1/files/${file.id}`, { method: "DELETE" });
       row.remove();
       updateCount();
+      browser.refreshSelection();
       announce(fill(t.deleted, { name: file.name }));
     } catch (error) {
       if (error.status === 401) return toLogin();
@@ -126,12 +151,15 @@ const uploader = createUploader({
     addRow(meta);
     announce(fill(t.uploaded, { name: meta.name }));
   },
+  onBatchDone() { browser.showNewFolders().then(updateCount).catch(() => {}); },
 });
-const start = (files) => uploader.start(files);
+const start = (files) => uploader.start(files, folderId);
 uploader.showPending(app.querySelector("[data-pending-uploads]"));
 
 const input = app.querySelector("[data-file-input]");
 input.addEventListener("change", () => { start(input.files); input.value = ""; });
+const folderInput = app.querySelector("[data-folder-input]");
+folderInput.addEventListener("change", () => { start(folderInput.files); folderInput.value = ""; });
 
 const zone = app.querySelector("[data-dropzone]");
 let depth = 0;
@@ -139,11 +167,11 @@ document.addEventListener("dragenter", (e) => { if (e.dataTransfer?.types.includ
 document.addEventListener("dragleave", () => { depth = Math.max(0, depth - 1); if (!depth) zone.classList.remove("is-over"); });
 document.addEventListener("dragover", (e) => { if (e.dataTransfer?.types.includes("Files")) e.preventDefault(); });
 document.addEventListener("drop", (e) => {
-  if (!e.dataTransfer?.files.length) return;
+  if (!e.dataTransfer?.files.length && !e.dataTransfer?.items?.length) return;
   e.preventDefault();
   depth = 0;
   zone.classList.remove("is-over");
-  start(e.dataTransfer.files);
+  droppedFiles(e.dataTransfer).then(start).catch((error) => announce(error.message));
 });
 
 app.dataset.ready = "1";

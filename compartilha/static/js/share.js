@@ -1,5 +1,6 @@
 // The share dialog: every option of POST /api/v1/files/{id}/shares, then the link,
-// a copy button and the server-made QR code.
+// a copy button and the server-made QR code; or, with addresses to send it to, the
+// list of people who got a link of their own by email.
 import { api, formatDate, setUpCopy, toLogin } from "./app.js";
 
 const dialog = document.getElementById("share-dialog");
@@ -68,6 +69,11 @@ export function setUpShareDialog(messages) {
     if (password) body.password = password;
     const recipient = String(data.get("recipient_email") || "").trim();
     if (recipient) body.recipient_email = recipient;
+    const addresses = String(data.get("recipients") || "").split(/[\s,;]+/).filter(Boolean);
+    if (addresses.length) body.recipients = addresses;
+    const message = String(data.get("message") || "").trim();
+    if (message) body.message = message;
+    if (data.get("notify_on_download")) body.notify_on_download = true;
     return body;
   }
 
@@ -77,8 +83,9 @@ export function setUpShareDialog(messages) {
     const submit = form.querySelector("[type=submit]");
     submit.disabled = true;
     try {
-      const { share } = await api(`/api/v1/files/${fileId}/shares`, { method: "POST", body: options() });
-      showResult(share);
+      const created = await api(`/api/v1/files/${fileId}/shares`, { method: "POST", body: options() });
+      if (created.shares) showSent(created.shares);
+      else showResult(created.share);
     } catch (error) {
       if (error.status === 401) return toLogin();
       showErrors(error);
@@ -87,9 +94,29 @@ export function setUpShareDialog(messages) {
     }
   });
 
-  function showResult(share) {
+  function showOne(one) {
     form.hidden = true;
     result.hidden = false;
+    const done = result.querySelector("[data-share-done]");
+    done.dataset.ready = done.dataset.ready || done.textContent;
+    done.textContent = one ? done.dataset.ready : done.dataset.sent;
+    for (const part of result.querySelectorAll("[data-one-link]")) part.hidden = !one;
+    result.querySelector("[data-share-sent]").hidden = one;
+  }
+
+  function showSent(shares) {
+    showOne(false);
+    const list = result.querySelector("[data-share-sent]");
+    list.replaceChildren(...shares.map((share) => {
+      const item = document.createElement("li");
+      item.textContent = share.recipient_email;
+      return item;
+    }));
+    result.querySelector(".dialog-actions a").focus();
+  }
+
+  function showResult(share) {
+    showOne(true);
     result.querySelector("[data-share-link]").value = share.url;
     const qr = result.querySelector("[data-share-qr]");
     qr.src = dialog.dataset.qrUrl.replace("/0/", `/${share.id}/`);
@@ -99,6 +126,7 @@ export function setUpShareDialog(messages) {
     if (share.max_downloads) facts.push(fill(messages.sum_limit, { n: share.max_downloads }));
     if (share.has_password) facts.push(messages.sum_password);
     if (share.recipient_email) facts.push(fill(messages.sum_recipient, { email: share.recipient_email }));
+    if (share.notify_on_download) facts.push(messages.sum_notify);
     result.querySelector("[data-share-summary]").textContent = facts.length ? facts.join(" · ") : messages.sum_open;
     result.querySelector("[data-copy]").focus();
   }

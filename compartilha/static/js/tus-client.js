@@ -8,6 +8,7 @@
 //                                                // upload: the server's offset)
 //     onRetry: (error) => { … },                  // the network dropped; it tries again
 //     signal: abortController.signal,
+//     metadata: { folder_id: "7", path: "x/y/z.txt" },  // more Upload-Metadata
 //   });                                          // → {id, name, type, size, sha256, created_at}
 //
 // The upload URL is remembered in localStorage (keyed by endpoint, name, size and
@@ -28,8 +29,11 @@ export class TusError extends Error {
   }
 }
 
-function storageKey(endpoint, file) {
-  return `tus:${endpoint}:${file.name}:${file.size}:${file.lastModified}`;
+// A file going elsewhere (another folder or path) is another upload: its place is in
+// the key, after the name (`rememberedUploads` reads the name up to it).
+function storageKey(endpoint, file, metadata = {}) {
+  const place = metadata.folder_id || metadata.path ? `\u0000${metadata.folder_id || ""}/${metadata.path || ""}` : "";
+  return `tus:${endpoint}:${file.name}${place}:${file.size}:${file.lastModified}`;
 }
 
 // Unfinished uploads this browser remembers: [{key, name, size, url}].
@@ -43,7 +47,7 @@ export function rememberedUploads(endpoint = "/api/v1/uploads") {
       const parts = key.slice(prefix.length).split(":");
       parts.pop();  // lastModified
       const size = Number(parts.pop());
-      found.push({ key, name: parts.join(":"), size, url: localStorage.getItem(key) });
+      found.push({ key, name: parts.join(":").split("\u0000")[0], size, url: localStorage.getItem(key) });
     }
   } catch { /* no storage: nothing remembered */ }
   return found;
@@ -145,8 +149,9 @@ function online(signal) {
   });
 }
 
-async function create(file, endpoint, headers, signal) {
-  const metadata = `filename ${b64(file.name)},filetype ${b64(file.type || "")}`;
+async function create(file, endpoint, headers, signal, extra = {}) {
+  const metadata = Object.entries({ filename: file.name, filetype: file.type || "", ...extra })
+    .map(([key, value]) => `${key} ${b64(value)}`).join(",");
   const xhr = await send("POST", endpoint, {
     headers: { ...headers, "Upload-Length": String(file.size), "Upload-Metadata": metadata },
     signal,
@@ -168,8 +173,8 @@ async function offsetOf(url, headers, signal) {
 
 export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = {},
                                         onProgress = () => {}, onRetry = () => {}, signal,
-                                        chunkSize = CHUNK_SIZE } = {}) {
-  const key = storageKey(endpoint, file);
+                                        chunkSize = CHUNK_SIZE, metadata = {} } = {}) {
+  const key = storageKey(endpoint, file, metadata);
   let url = remembered(key);
   let offset = null;
   let fileId = null;
@@ -179,7 +184,7 @@ export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = 
     try {
       if (url && offset === null) offset = await offsetOf(url, headers, signal);
       if (offset === null) {
-        ({ url, fileId } = await create(file, endpoint, headers, signal));
+        ({ url, fileId } = await create(file, endpoint, headers, signal, metadata));
         offset = 0;
         remember(key, url);
       }

@@ -12,7 +12,17 @@ const FORM_RETRIES = [1000, 2000, 4000, 8000, 15000];
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
 const networkError = (t) => Object.assign(new Error(t.network), { code: "network" });
 
-function xhrUpload(file, { onProgress, signal }, t) {
+// Where a file goes: the folder it was dropped into, and its path below it when it came
+// inside a folder (`relativePath`, set for dropped folders, or the picker's own).
+export function placement(file, folderId) {
+  const fields = {};
+  if (folderId) fields.folder_id = String(folderId);
+  const path = file.relativePath || file.webkitRelativePath || "";
+  if (path.includes("/")) fields.path = path;
+  return fields;
+}
+
+function xhrUpload(file, { onProgress, signal, fields = {} }, t) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     let dropped = false;  // going offline ends the request at once (it could hang for minutes)
@@ -37,6 +47,7 @@ function xhrUpload(file, { onProgress, signal }, t) {
     signal.addEventListener("abort", () => xhr.abort());
     onProgress(0, file.size);
     const body = new FormData();
+    for (const [key, value] of Object.entries(fields)) body.append(key, value);
     body.append("file", file, file.name);
     xhr.send(body);
   });
@@ -76,7 +87,8 @@ async function send(file, options, t) {
   if (file.size >= TUS_THRESHOLD) {
     const tus = await loadTus();
     if (tus) {
-      return tus.tusUpload(file, { endpoint: "/api/v1/uploads", headers: { "X-CSRF-Token": csrfToken() }, ...options });
+      return tus.tusUpload(file, { endpoint: "/api/v1/uploads", headers: { "X-CSRF-Token": csrfToken() },
+                                   metadata: options.fields, ...options });
     }
   }
   return formUpload(file, options, t);
@@ -120,8 +132,9 @@ function button(label, cls, aria) {
 
 // `list` receives the cards; `onUploaded(meta)` gets each stored file; `onShare(meta)`
 // opens the share dialog; `announce(text)` reads news out in the live region;
-// `maxBytes` is the server's limit per file; `clear` is the "clear finished" button.
-export function createUploader({ list, t, onUploaded, onShare, announce, maxBytes, clear }) {
+// `maxBytes` is the server's limit per file; `clear` is the "clear finished" button;
+// `onBatchDone()` runs when every upload started together has ended.
+export function createUploader({ list, t, onUploaded, onShare, announce, maxBytes, clear, onBatchDone }) {
   const refreshClear = () => { clear.hidden = !list.querySelector(".is-finished"); };
   clear.addEventListener("click", () => {
     list.querySelectorAll(".is-finished").forEach((item) => item.remove());
@@ -172,7 +185,7 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
     onUploaded(meta);
   }
 
-  function upload(file) {
+  function upload(file, folderId) {
     const ui = card(file);
     pending.settle(file);
     if (maxBytes && file.size > maxBytes) {  // refused here: not one byte is sent
@@ -201,7 +214,8 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
       if (controller.signal.aborted) return;
       ui.status.textContent = t.uploading;
       try {
-        stored(ui, file, await send(file, { onProgress, onRetry, signal: controller.signal }, t));
+        const fields = placement(file, folderId);
+        stored(ui, file, await send(file, { onProgress, onRetry, fields, signal: controller.signal }, t));
       } catch (error) {
         if (error.status === 401) return toLogin();
         ui.item.classList.remove("is-offline");
@@ -217,6 +231,7 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
       while (jobs.length) await jobs.shift()();
     });
     await Promise.all(workers);
+    onBatchDone?.();
   }
 
   const pending = { settle() {} };
@@ -252,8 +267,9 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
         box.hidden = !ul.children.length;
       };
     },
-    start(files) {
-      const jobs = [...files].map(upload).filter(Boolean);
+    // `folderId`: the folder they go into (none: the root).
+    start(files, folderId) {
+      const jobs = [...files].map((file) => upload(file, folderId)).filter(Boolean);
       if (jobs.length) runQueue(jobs);
     },
   };

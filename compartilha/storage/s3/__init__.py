@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 from ..interface import HANDLE_RE, Storage, upload_key
 from .bucket import PART_SIZE, Bucket, S3Error, s3_errors
-from .reader import S3Reader
+from .reader import S3Reader, read_range
 from .resumable import ResumableUploads
 from .writer import UPLOAD_CONCURRENCY, S3Writer, part_size_for
 
@@ -34,6 +34,10 @@ class S3Storage(Storage):
 
     def open(self, key: str) -> BinaryIO:
         return S3Reader(self.bucket, key, self.size(key))  # type: ignore[return-value]
+
+    def read_range(self, key: str, start: int, end: int,
+                   expect_size: int | None = None) -> Iterator[bytes]:
+        return read_range(self.bucket, key, start, end, expect_size)
 
     def size(self, key: str) -> int:
         return int(self.bucket.head(key)["ContentLength"])

@@ -1,0 +1,259 @@
+"""Upload links ("pedidos de arquivos"): an owner's link through which anyone, with no
+account, uploads into one of the owner's folders, within the link's limits.
+
+Exact limits without reservations: a received file's row and the link's counters are
+written in one transaction, the counters by one conditional UPDATE that only passes while
+the link is open and every limit still holds (`record_arrival`). However many uploads
+race, at most `max_files` rows are recorded and `max_total_bytes` is never passed; the
+uploads that lose the race are refused after their bytes arrived and leave nothing (their
+bytes are deleted with the failed transaction). `precheck` refuses what cannot fit before
+any byte is accepted, which is every case but a race.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..errors import (
+    InvalidField,
+    RequestEnded,
+    RequestNotFound,
+    TooLarge,
+)
+from ..extensions import db
+from ..logs import event
+from ..models import File, FileRequest
+from ..models.columns import utcnow
+from ..models.requests import TITLE_MAX
+from . import folder_paths, folders, link_options, validation
+
+MAX_FILES_LIMIT = 100_000
+INBOX = "Recebidos"  # the root folder that upload links' own folders go in
+_UNSET: Any = object()
+
+
+def _title(value: str | None) -> str:
+    title = " ".join(validation.clean_text(value or "").split())
+    if not title or len(title) > TITLE_MAX:
+        raise InvalidField("Give a title of 1 to %(max)d characters.", field="title",
+                           params={"max": TITLE_MAX})
+    return title
+
+
+def _positive(field: str, value: int | None, top: int) -> int | None:
+    if value is not None and not 1 <= value <= top:
+        raise InvalidField("Give a number from %(min)s to %(max)s.", field=field,
+                           params={"min": 1, "max": top})
+    return value
+
+
+def _new_folder(user_id: int, title: str) -> int:
+    """"Recebidos/<title>" ("<title> (2)"… when that name is taken): a link's own folder,
+    made as every folder is (a slash in the title would be a path: it becomes "-")."""
+    inbox = folder_paths.ensure_path(user_id, None, [INBOX])
+    name = title.replace("/", "-").replace("\\", "-")
+    return folders.create(user_id, name, inbox).id
+
+
+def _limits(max_files: int | None, max_file_bytes: int | None,
+            max_total_bytes: int | None) -> dict[str, Any]:
+    upload_max = current_app.config["MAX_UPLOAD_BYTES"]
+    return {
+        "max_files": lambda: _positive("max_files", max_files, MAX_FILES_LIMIT),
+        "max_file_bytes": lambda: _positive("max_file_bytes", max_file_bytes, upload_max),
+        "max_total_bytes": lambda: _positive("max_total_bytes", max_total_bytes, 2**62),
+    }
+
+
+def create(user_id: int, *, title: str, message: str | None = None,
+           folder_id: int | None = None, expires_at: datetime | None = None,
+           max_files: int | None = None, max_file_bytes: int | None = None,
+           max_total_bytes: int | None = None, password: str | None = None,
+           require_name: bool = False, require_email: bool = False,
+           show_uploads: bool = True, notify: bool = False) -> FileRequest:
+    """A new upload link; with no `folder_id`, into a folder of its own under "Recebidos"."""
+    checked = validation.check_all({
+        "title": lambda: _title(title),
+        "message": lambda: link_options.message(message),
+        "expires_at": lambda: link_options.expiry(expires_at),
+        "password": lambda: link_options.password(password),
+        "folder_id": lambda: None if folder_id is None else folders.get_owned(user_id,
+                                                                              folder_id).id,
+        **_limits(max_files, max_file_bytes, max_total_bytes),
+    })
+    folder_id = checked["folder_id"] or _new_folder(user_id, checked["title"])
+    link = FileRequest(
+        user_id=user_id, folder_id=folder_id, token=link_options.new_token(),
+        title=checked["title"], message=checked["message"], expires_at=checked["expires_at"],
+        max_files=max_files, max_file_bytes=max_file_bytes, max_total_bytes=max_total_bytes,
+        password_hash=link_options.hashed(password), require_name=require_name,
+        require_email=require_email, show_uploads=show_uploads, notify=notify)
+    db.session.add(link)
+    db.session.commit()
+    event("request.created", request_id=link.id, user_id=user_id, folder_id=folder_id,
+          has_password=password is not None, expires=expires_at is not None)
+    return link
+
+
+def list_for(user_id: int) -> list[FileRequest]:
+    return list(db.session.scalars(select(FileRequest).where(
+        FileRequest.user_id == user_id).order_by(FileRequest.id.desc())))
+
+
+def get_owned(user_id: int, request_id: int) -> FileRequest:
+    link = db.session.get(FileRequest, request_id)
+    if link is None or link.user_id != user_id:
+        raise RequestNotFound()
+    return link
+
+
+def change(user_id: int, request_id: int, **changes: Any) -> FileRequest:
+    """Change what is given (a `password` of None removes it); the token stays."""
+    link = get_owned(user_id, request_id)
+    checks: dict[str, Any] = {}
+    if "title" in changes:
+        checks["title"] = lambda: _title(changes["title"])
+    if "message" in changes:
+        checks["message"] = lambda: link_options.message(changes["message"])
+    if "expires_at" in changes:
+        checks["expires_at"] = lambda: link_options.expiry(changes["expires_at"])
+    if "password" in changes:
+        checks["password"] = lambda: link_options.password(changes["password"])
+    if "folder_id" in changes:
+        checks["folder_id"] = lambda: folders.get_owned(user_id, changes["folder_id"]).id
+    for field, check in _limits(changes.get("max_files"), changes.get("max_file_bytes"),
+                                changes.get("max_total_bytes")).items():
+        if field in changes:
+            checks[field] = check
+    checked = validation.check_all(checks)
+    for field, value in checked.items():
+        if field == "password":
+            link.password_hash = link_options.hashed(value)
+        else:
+            setattr(link, field, value)
+    for flag in ("require_name", "require_email", "show_uploads", "notify"):
+        if flag in changes:
+            setattr(link, flag, bool(changes[flag]))
+    db.session.commit()
+    event("request.changed", request_id=link.id, user_id=user_id, fields=sorted(changes))
+    return link
+
+
+def revoke(user_id: int, request_id: int) -> None:
+    link = get_owned(user_id, request_id)
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        db.session.commit()
+        event("request.revoked", request_id=link.id, user_id=user_id)
+
+
+def state(link: FileRequest, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at is not None and link.expires_at <= now:
+        return "expired"
+    if link.max_files is not None and link.files_received >= link.max_files:
+        return "full"
+    if link.max_total_bytes is not None and link.bytes_received >= link.max_total_bytes:
+        return "full"
+    return "active"
+
+
+def open_public(token: str) -> FileRequest:
+    """The link a visitor's token names: 404 for no such link, 410 once it is revoked,
+    expired or full (the routes throttle unknown tokens per client, as for share links)."""
+    link = None
+    # The format check keeps odd input (and MySQL's trailing-space padding) out.
+    if link_options.TOKEN_RE.fullmatch(token):
+        link = db.session.scalar(select(FileRequest).where(FileRequest.token == token))
+    if link is None or link.token != token:
+        raise RequestNotFound()
+    ended = state(link)
+    if ended != "active":
+        raise RequestEnded.because(ended)
+    return link
+
+
+def check_password(link: FileRequest, password: str | None, client: str) -> None:
+    """The link's password, if it has one (401 when missing or wrong; throttled like a
+    share link's, under a subject of its own)."""
+    link_options.check_password(link.password_hash, password, client, f"r:{link.token}",
+                                lambda: event("request.password_failed", request_id=link.id))
+
+
+def precheck(link: FileRequest, size: int | None) -> None:
+    """Refuse before any byte what cannot fit: 410 when no file more is taken, 413 when
+    `size` (declared, or None when unknown) is over a limit."""
+    if link.max_files is not None and link.files_received >= link.max_files:
+        raise RequestEnded.because("full")
+    if size is None:
+        return
+    if link.max_file_bytes is not None and size > link.max_file_bytes:
+        raise TooLarge.over(link.max_file_bytes)
+    if link.max_total_bytes is not None and link.bytes_received + size > link.max_total_bytes:
+        raise TooLarge(f"This link takes {link.max_total_bytes - link.bytes_received} "
+                       "more bytes.")
+
+
+def record_arrival(link: FileRequest, record: File, *, sender_name: str | None,
+                   sender_email: str | None, sender_ip: str) -> None:
+    """Count `record` against the link in the caller's transaction (before its commit), or
+    raise (410 full or ended, 413 over the total) so that the caller rolls back and drops
+    the bytes. One conditional UPDATE: exact under any concurrency, on SQLite (one writer
+    at a time) and MariaDB (the row's lock until commit)."""
+    now = utcnow()
+    row = FileRequest
+    counted = db.session.execute(
+        update(row).where(
+            row.id == link.id, row.revoked_at.is_(None),
+            row.expires_at.is_(None) | (row.expires_at > now),
+            row.max_files.is_(None) | (row.files_received < row.max_files),
+            row.max_total_bytes.is_(None)
+            | (row.bytes_received + record.size <= row.max_total_bytes),
+        ).values(files_received=row.files_received + 1,
+                 bytes_received=row.bytes_received + record.size, last_upload_at=now),
+        execution_options={"synchronize_session": False})
+    if counted.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.refresh(link)
+        ended = state(link, now)
+        if ended == "active":  # only the total was passed
+            raise TooLarge(f"This link takes {link.max_total_bytes or 0} bytes in all.")
+        raise RequestEnded.because(ended)
+    record.request_id, record.sender_ip = link.id, sender_ip[:45]
+    record.sender_name = sender_name
+    record.sender_email = sender_email
+
+
+def sender(link: FileRequest, name: str | None, email: str | None) -> tuple[str | None,
+                                                                            str | None]:
+    """The uploader's name and email as the link asks for them (422 when required and
+    missing or invalid); an email is kept in its canonical form."""
+    checked = validation.check_all({
+        "uploader_name": lambda: _optional_name(name, link.require_name),
+        "uploader_email": lambda: _optional_email(email, link.require_email),
+    })
+    return checked["uploader_name"], checked["uploader_email"]
+
+
+def _optional_name(value: str | None, required: bool) -> str | None:
+    value = " ".join(validation.clean_text(value or "").split())
+    if not value:
+        if required:
+            raise InvalidField("Tell the owner your name.", field="uploader_name")
+        return None
+    if len(value) > 255:
+        raise InvalidField("Enter a name of 1 to 255 characters.", field="uploader_name")
+    return value
+
+
+def _optional_email(value: str | None, required: bool) -> str | None:
+    if not (value or "").strip():
+        if required:
+            raise InvalidField("Tell the owner your email.", field="uploader_email")
+        return None
+    return validation.email(value or "", field="uploader_email")
