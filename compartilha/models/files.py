@@ -39,6 +39,9 @@ class File(Model):
     sender_email: Mapped[str | None] = mapped_column("remetente_email", String(255),
                                                      default=None)
     sender_ip: Mapped[str | None] = mapped_column("remetente_ip", String(45), default=None)
+    # The name it was sent with (set for arrivals only): the visitor's receipt says this,
+    # never `name`, which free_name may have changed to tell it apart in the folder.
+    sent_name: Mapped[str | None] = mapped_column("nome_enviado", String(255), default=None)
     # The folder the file is in; None: the owner's root.
     folder_id: Mapped[int | None] = mapped_column(
         "pasta_id", ForeignKey("pastas.id", ondelete="CASCADE"), default=None)

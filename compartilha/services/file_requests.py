@@ -201,7 +201,7 @@ def precheck(link: FileRequest, size: int | None) -> None:
 
 
 def record_arrival(link: FileRequest, record: File, *, sender_name: str | None,
-                   sender_email: str | None, sender_ip: str) -> None:
+                   sender_email: str | None, sender_ip: str, sent_name: str) -> None:
     """Count `record` against the link in the caller's transaction (before its commit), or
     raise (410 full or ended, 413 over the total) so that the caller rolls back and drops
     the bytes. One conditional UPDATE: exact under any concurrency, on SQLite (one writer
@@ -227,6 +227,7 @@ def record_arrival(link: FileRequest, record: File, *, sender_name: str | None,
     record.request_id, record.sender_ip = link.id, sender_ip[:45]
     record.sender_name = sender_name
     record.sender_email = sender_email
+    record.sent_name = sent_name
 
 
 def sender(link: FileRequest, name: str | None, email: str | None) -> tuple[str | None,

@@ -16,7 +16,7 @@ from ..http.identity import client_address
 from ..http.multipart import MULTIPART_OVERHEAD, accepts_upload
 from ..models import FileRequest, User
 from ..public_paths import UPLOAD_LINKS
-from ..services import events, file_requests, files, throttle
+from ..services import events, file_names, file_requests, files, throttle
 from ..storage import Writer
 from . import bp
 from .unlocking import Unlock, private
@@ -103,9 +103,10 @@ def request_upload(token: str):
                          link.folder_id,
                          before_commit=lambda record: file_requests.record_arrival(
                              link, record, sender_name=name, sender_email=email,
-                             sender_ip=client_address()))
+                             sender_ip=client_address(),
+                             sent_name=file_names.accepted_name(part.filename)))
     events.file_received(link.id, record.id)
-    receipt = {"name": record.name, "size": record.size, "type": record.type,
+    receipt = {"name": record.sent_name, "size": record.size, "type": record.type,
                "sha256": record.sha256, "created_at": record.created_at}
     if wants_json():
         return private(jsonify({"file": receipt})), 201

@@ -116,6 +116,7 @@ def _arrive(app, link_id: int, user_id: int, size: int, barrier: threading.Barri
         db.session.add(record)
         try:
             file_requests.record_arrival(link, record, sender_name="Ana", sender_email=None,
+                                         sent_name=record.name,
                                          sender_ip="192.0.2.1")
             db.session.commit()
             return True

@@ -113,3 +113,20 @@ def test_unknown_revoked_and_expired_links(app, client, owner):
     assert rv.status_code == 410 and error_code(rv) == "request_revoked"
     page = visitor.get(f"/r/{link['token']}")
     assert page.status_code == 410 and "Foto" not in page.get_data(as_text=True)
+
+
+def test_the_receipt_names_the_file_as_sent_never_as_the_folder_renamed_it(app, client, owner):
+    """A second "relatorio.pdf" is stored as "relatorio (2).pdf" beside the first; telling
+    the visitor so would tell them what the owner's folder already holds."""
+    link = make(client, owner)
+    assert send(app.test_client(), link["token"], b"one", name="relatorio.pdf").status_code == 201
+    rv = send(app.test_client(), link["token"], b"pdf", name="relatorio.pdf")
+    assert rv.status_code == 201 and rv.get_json()["file"]["name"] == "relatorio.pdf"
+    names = {f["name"] for f in client.get("/api/v1/files", headers=owner.headers,
+                                           query_string={"folder_id": link["folder_id"]})
+             .get_json()["files"]}
+    assert names == {"relatorio.pdf", "relatorio (2).pdf"}
+    page = app.test_client().post(f"/r/{link['token']}/files",
+                                  content_type="multipart/form-data",
+                                  data={"file": (io.BytesIO(b"x"), "relatorio.pdf", "a/b")})
+    assert page.status_code == 201 and "(3)" not in page.get_data(as_text=True)
