@@ -222,3 +222,31 @@ def test_notification_tables_and_a_links_options_keep_rows_and_go_back(empty_dat
             assert rows(conn, "SELECT COUNT(*) FROM acessos") == [(1,)]
         upgrade()
         db.engine.dispose()
+
+
+def test_roles_make_the_oldest_existing_account_the_admin_and_go_back(empty_database,
+                                                                      tmp_path, monkeypatch):
+    _, url = empty_database
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            for statement in OLD_ROWS:
+                conn.execute(sa.text(statement))
+            conn.execute(sa.text(
+                "INSERT INTO usuarios (id, nome, email, email_esqueleto, senha, created_at) "
+                "VALUES (2, 'm', 'm@b.c', 'm@b.c', 'h', '2026-02-01 00:00:00')"))
+        upgrade(revision="0018")
+        with db.engine.connect() as conn:
+            assert rows(conn, "SELECT id, papel, desativado_em, cota_bytes FROM usuarios "
+                              "ORDER BY id") == [(1, "admin", None, None),
+                                                 (2, "user", None, None)]
+            assert rows(conn, "SELECT nome_enviado FROM arquivos") == [(None,)]
+        downgrade(revision="0016")
+        with db.engine.connect() as conn:
+            tables = columns_of(conn)
+            assert "papel" not in tables["usuarios"] and "nome_enviado" not in tables["arquivos"]
+            assert rows(conn, "SELECT COUNT(*) FROM usuarios") == [(2,)]
+        upgrade()
+        db.engine.dispose()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -32,6 +32,17 @@ class User(Model):
     # The language of the mail the account receives ("pt_BR" or "en").
     language: Mapped[str] = mapped_column("idioma", String(8), default="pt_BR",
                                           server_default="pt_BR")
+
+    # "admin" or "user" (services.admin): the first account of an instance is the admin.
+    role: Mapped[str] = mapped_column("papel", String(8), default="user", server_default="user")
+    # A disabled account cannot sign in, its sessions are ended and its links answer 404
+    # until it is enabled again (None: enabled).
+    disabled_at: Mapped[datetime | None] = mapped_column("desativado_em", UTCDateTime(),
+                                                         default=None)
+    # The account's own byte quota; None: the instance's default (which may be none).
+    quota_bytes: Mapped[int | None] = mapped_column("cota_bytes", BigInteger, default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column("ultimo_login_em", UTCDateTime(),
+                                                           default=None)
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
