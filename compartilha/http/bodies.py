@@ -5,9 +5,12 @@ The server keeps the framing of the connection: whatever the application leaves 
 (an upload refused before its bytes arrived) is the server's to drain or to close on —
 gunicorn 27 drains up to 64 KiB for at most 5 s and otherwise closes the connection — so
 a body can never run into the next request on a keep-alive connection. The app does not
-drain a refused body itself: that could mean reading gigabytes for a 409, and closing is
-the server's call (gunicorn drops a `Connection: close` set by the app, a hop-by-hop
-header, and offers no other public way to ask for it), which it makes for large bodies.
+drain a large refused body itself: that could mean reading gigabytes for a 409, and
+closing is the server's call (gunicorn drops a `Connection: close` set by the app, a
+hop-by-hop header, and offers no other public way to ask for it). A short one (up to
+`DRAIN_REFUSED_BYTES`) it does read before answering under gunicorn: closing on unread
+bytes makes the kernel reset the connection, and a proxy in front (nginx) that had not
+yet read the answer then tells its client 502 instead of the 401 or 413 the app gave.
 
 How the bytes then move at line speed (large reads, pooled buffers, hashing on a second
 thread): `compartilha.hashing`.
@@ -15,6 +18,7 @@ thread): `compartilha.hashing`.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Flask, request
@@ -63,9 +67,33 @@ def _parse_json_once() -> None:
         request.get_json()  # malformed or too deep: 400
 
 
+DRAIN_REFUSED_BYTES = 1024 * 1024
+DRAIN_IDLE_SECONDS = 2.0
+
+
 def init_app(app: Flask) -> None:
     app.json = SafeJSONProvider(app)
     app.before_request(_parse_json_once)
+    app.after_request(_drain_refused)
+
+
+def _drain_refused(response: Any) -> Any:
+    """Read what is left of a short body the app refused, before answering (module doc).
+    Only under gunicorn, whose `wsgi.input` ends at the body's end; a client silent for
+    DRAIN_IDLE_SECONDS ends it (the server then closes, as it would have)."""
+    length = request.content_length
+    environ = request.environ
+    if (response.status_code < 400 or not length or length > DRAIN_REFUSED_BYTES
+            or "gunicorn.socket" not in environ):
+        return response
+    limit_idle_reads(environ, DRAIN_IDLE_SECONDS)
+    body = environ["wsgi.input"]
+    left = length
+    # Best effort: a body that breaks off is the server's to close on, as before.
+    with contextlib.suppress(Exception):
+        while left > 0 and (chunk := body.read(min(64 * 1024, left))):
+            left -= len(chunk)
+    return response
 
 
 def limit_idle_reads(environ: dict[str, Any], seconds: float) -> None:

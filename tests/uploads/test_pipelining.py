@@ -20,6 +20,7 @@ from tests.smuggling import (
     SMALL,
     TUS,
     Site,
+    attack,
     canary_alive,
     check,
     hidden_requests,
@@ -124,3 +125,16 @@ def test_a_chunked_patch_is_read_to_its_end_and_never_past_it(site):
         canary_alive(site, "chunked tus PATCH", 2000)
         offset = site.call("HEAD", path, site.attacker, TUS).headers["upload-offset"]
         assert offset == ("2000" if status == 204 else "0")
+
+
+@pytest.mark.parametrize("case", ["multipart anonymous", "multipart refused type",
+                                  "tus wrong offset", "tus unknown upload"])
+def test_a_short_refused_body_is_read_so_the_connection_answers_the_next_request(site, case):
+    """300 kB refused early: the app reads the rest before answering (gunicorn alone would
+    drain 64 KiB and close on the rest, a reset that nginx in front turns into a 502 when
+    it had not read the answer yet), so the connection stays open and answers the next."""
+    victim = raw("GET", "/api/v1/me", {"Authorization": f"Bearer {site.victim}"},
+                 host=site.host)
+    answers, closed = exchange(site.base, attack(site, case, LARGE) + victim, 2, linger=0.3)
+    assert [a.status for a in answers] == [CASES[case], 200], (case, answers)
+    assert json.loads(answers[1].body)["user"]["email"] == site.victim_email
