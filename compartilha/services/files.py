@@ -167,8 +167,8 @@ def list_rows(user_id: int, page: int = 1, per_page: int = 50) -> Page[Row[Any]]
     offset = (page - 1) * per_page
     # One row more than the page: without it, a page that ends exactly at the last file
     # (100 files, 100 per page) could not tell that it is the last and had to count.
-    rows = list(db.session.execute(_PAGE, {"user_id": user_id, "limit": per_page + 1,
-                                           "offset": offset}).all())
+    rows: list[Row[Any]] = list(db.session.execute(
+        _PAGE, {"user_id": user_id, "limit": per_page + 1, "offset": offset}).all())
     if 0 < len(rows) <= per_page or not rows and page == 1:
         total = offset + len(rows)  # the last page: the count is known without counting
     else:
