@@ -155,7 +155,7 @@ _REQUESTS = FileRequest.__table__
 _WITH_REQUEST = _FILES.outerjoin(_REQUESTS, _REQUESTS.c[FileRequest.id.expression.name]
                                  == _FILES.c[File.request_id.expression.name])
 _OWNER = _FILES.c[File.user_id.expression.name] == bindparam("user_id")
-_PAGE = (select(*(col.expression.label(col.key) for col in LISTED))
+_PAGE: Any = (select(*(col.expression.label(col.key) for col in LISTED))
          .select_from(_WITH_REQUEST).where(_OWNER).order_by(_FILES.c[File.id.expression.name].desc())
          .limit(bindparam("limit")).offset(bindparam("offset")))
 _COUNT = select(func.count()).select_from(_FILES).where(_OWNER)
@@ -167,8 +167,8 @@ def list_rows(user_id: int, page: int = 1, per_page: int = 50) -> Page[Row[Any]]
     offset = (page - 1) * per_page
     # One row more than the page: without it, a page that ends exactly at the last file
     # (100 files, 100 per page) could not tell that it is the last and had to count.
-    rows: list[Row[Any]] = list(db.session.execute(
-        _PAGE, {"user_id": user_id, "limit": per_page + 1, "offset": offset}).all())
+    rows = list(db.session.execute(_PAGE, {"user_id": user_id, "limit": per_page + 1,
+                                           "offset": offset}).all())
     if 0 < len(rows) <= per_page or not rows and page == 1:
         total = offset + len(rows)  # the last page: the count is known without counting
     else:
