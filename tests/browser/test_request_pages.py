@@ -57,6 +57,20 @@ def test_the_owner_creates_copies_edits_and_revokes_an_upload_link(
     expect(card.locator("input[readonly]")).to_have_value(url)  # the same link
 
     visitor = browser.new_context(**browser_context_args)
+    sent = visitor.request.post(url + "/files", headers={"Accept": "application/json"},
+                                multipart={"file": {"name": "praia.jpg", "mimeType": "image/jpeg",
+                                                    "buffer": b"\xff\xd8 praia"},
+                                           "uploader_name": "Rui Barbosa",
+                                           "password": "segredo123"})
+    assert sent.status == 201, sent.text()
+    card.get_by_role("link", name="Abrir a pasta").click()
+    row = page.locator(".file-row").filter(has_text="praia.jpg")
+    expect(row).to_contain_text("Enviado por Rui Barbosa · pedido Fotos")
+    expect(page.get_by_role("link", name="Pedir arquivos")).to_be_visible()
+    check(page, screenshots, "request-arrival-row")
+    page.goto("/requests")
+    card = page.locator(".link-card").filter(has_text="Fotos")
+    expect(card).to_contain_text("1 de 3")
     card.get_by_role("button", name=re.compile("Revogar")).click()
     page.locator("#confirm-dialog [data-confirm-ok]").click()
     expect(page.locator(".link-card").filter(has_text="Fotos")).to_contain_text("Revogado")
