@@ -8,7 +8,8 @@ import io
 import re
 
 from compartilha.extensions import db
-from compartilha.models import FileRequest
+from compartilha.models import FileRequest, User
+from compartilha.services import notifications
 
 EN = {"Accept-Language": "en"}
 
@@ -118,3 +119,19 @@ def test_the_folder_page_offers_request_files_and_shows_provenance(app, client, 
     assert f"/requests/new?folder={folder_id}" in html
     text = re.sub(r"<[^>]+>", "", html)
     assert re.search(r"Sent by Rui Barbosa\s*·\s*request Fotos do evento", text)
+
+
+def test_the_notifications_page_tells_who_sent_how_many_files(app, client, pages):
+    account = pages.login()
+    with app.app_context():
+        user = db.session.query(User).filter_by(email=account.email).one()
+        notifications.add(user.id, "request.received", {
+            "request_id": 1, "request_title": "Fotos", "folder_id": 7,
+            "sender_name": "Rui Barbosa", "sender_email": None, "count": 3, "bytes": 10})
+        notifications.add(user.id, "request.received", {
+            "request_id": 1, "request_title": "Fotos", "folder_id": 7,
+            "sender_name": None, "sender_email": None, "count": 1, "bytes": 1})
+    html = client.get("/notifications").get_data(as_text=True)
+    assert "Rui Barbosa enviou 3 arquivos para “Fotos”." in html
+    assert "Alguém enviou 1 arquivo para “Fotos”." in html
+    assert "/files?folder=7" in html
