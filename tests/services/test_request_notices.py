@@ -169,3 +169,14 @@ def test_a_deleted_link_or_no_arrival_tells_nothing(quiet, user):
     link.last_upload_at = utcnow()
     db.session.commit()
     assert received(user.id) == []
+
+
+def test_an_owner_who_reads_english_gets_the_mail_in_english(quiet, user):
+    user.language = "en"
+    db.session.commit()
+    link = file_requests.create(user.id, title="Photos", notify=True)
+    arrive(link, name=None, filename="beach.jpg")
+    run_due_checks()
+    [message] = outbox(quiet)
+    assert message["Subject"] == "1 file arrived through “Photos”"
+    assert "beach.jpg" in message.get_body(("plain",)).get_content()
