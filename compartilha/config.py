@@ -109,6 +109,9 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "JOBS_WORKERS": ("2", "threads of `flask jobs worker` (jobs run at once)"),
     "JOBS_LEASE_SECONDS": (
         "60", "a job whose worker stopped renewing it (killed) runs again after this long"),
+    "REQUEST_QUIET_SECONDS": (
+        "60", "an upload link's arrivals are told to its owner once it has had none for "
+        "this long: one notification per upload session"),
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
@@ -186,6 +189,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "MAIL_FROM": env("MAIL_FROM") or "",
         "JOBS_WORKERS": max(1, int(env("JOBS_WORKERS") or 2)),
         "JOBS_LEASE_SECONDS": float(env("JOBS_LEASE_SECONDS") or 60),
+        "REQUEST_QUIET_SECONDS": float(env("REQUEST_QUIET_SECONDS") or 60),
         # Links in mail when PUBLIC_URL is not set: the address `make run` serves.
         "LOCAL_URL": local_url(env("HOST") or "127.0.0.1", env("PORT") or "8000"),
         **{variable: env(variable) for variable in RATE_VARIABLES},

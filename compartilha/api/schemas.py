@@ -140,6 +140,15 @@ class SessionList(Schema):
     sessions = Nested(SessionOut, many=True)
 
 
+class ReceivedOut(Schema):
+    request_id = Integer(allow_none=True, metadata={
+        "description": "the upload link it came through; null once the link is deleted"})
+    request_title = String(allow_none=True)
+    sender_name = String(allow_none=True, metadata={"description": "as the sender gave it"})
+    sender_email = String(allow_none=True, metadata={"description": "as the sender gave it"})
+    at = DateTime(metadata={"description": "when it arrived"})
+
+
 class FileOut(Schema):
     id = Integer()
     name = String()
@@ -148,6 +157,8 @@ class FileOut(Schema):
     sha256 = String()
     created_at = DateTime()
     folder_id = Integer(allow_none=True, metadata={"description": "null: at the root"})
+    received = Nested(ReceivedOut, allow_none=True, metadata={
+        "description": "null: uploaded by the owner; else received through an upload link"})
 
 
 class FileEnvelope(Schema):

@@ -36,18 +36,34 @@ def session_json(session: Session, current: Session) -> dict[str, Any]:
             "user_agent": session.user_agent, "current": session.jti == current.jti}
 
 
+def received_json(request_id: int | None, title: str | None, name: str | None,
+                  email: str | None, at: Any) -> dict[str, Any]:
+    """A received file's provenance: the upload link (null once deleted), who said they
+    sent it, and when it arrived."""
+    return {"request_id": request_id, "request_title": title, "sender_name": name,
+            "sender_email": email, "at": at}
+
+
 def file_json(record: File) -> dict[str, Any]:
+    request = record.request
+    received = None if record.sender_ip is None else received_json(
+        record.request_id, request.title if request else None, record.sender_name,
+        record.sender_email, record.created_at)
     return {"id": record.id, "name": record.name, "type": record.type, "size": record.size,
             "sha256": record.sha256, "created_at": record.created_at,
-            "folder_id": record.folder_id}
+            "folder_id": record.folder_id, "received": received}
 
 
 def file_listed(row: Any) -> dict[str, Any]:
     """`file_json` of a row of `services.files.LISTED`, already in JSON values. Unpacked by
     position: a Row's attributes by name cost as much again (100 per listing, issue 14)."""
-    file_id, name, type_, size, sha256, created_at, folder_id = row
+    (file_id, name, type_, size, sha256, created_at, folder_id, request_id, title,
+     sender_name, sender_email, sender_ip) = row
+    at = created_at.isoformat()
     return {"id": file_id, "name": name, "type": type_, "size": size, "sha256": sha256,
-            "created_at": created_at.isoformat(), "folder_id": folder_id}
+            "created_at": at, "folder_id": folder_id,
+            "received": None if sender_ip is None else received_json(
+                request_id, title, sender_name, sender_email, at)}
 
 
 def folder_json(folder: Folder) -> dict[str, Any]:

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .columns import TABLE_ARGS, UTCDateTime, case_sensitive_string, utcnow
+
+if TYPE_CHECKING:
+    from .requests import FileRequest
 
 
 class File(Model):
@@ -35,6 +39,7 @@ class File(Model):
     # deleted, and for the owner's own uploads), who said they sent it, from where.
     request_id: Mapped[int | None] = mapped_column(
         "pedido_id", ForeignKey("pedidos.id", ondelete="SET NULL"), default=None)
+    request: Mapped[FileRequest | None] = relationship(lazy="select")
     sender_name: Mapped[str | None] = mapped_column("remetente_nome", String(255), default=None)
     sender_email: Mapped[str | None] = mapped_column("remetente_email", String(255),
                                                      default=None)

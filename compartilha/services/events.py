@@ -20,7 +20,7 @@ from ..logs import event
 from ..models import Access, File, Share, Webhook
 from ..models.columns import utcnow
 from ..public_paths import SHARE_LINKS
-from . import mail, notifications, webhooks
+from . import mail, notifications, request_notices, webhooks
 
 log = logging.getLogger(__name__)
 EXPIRING_WINDOW = timedelta(hours=24)  # "expiring soon": within this, told once
@@ -76,6 +76,7 @@ def file_received(request_id: int, file_id: int) -> None:
     """A file arrived through upload link `request_id` (after its commit): the owner hears
     of a session's arrivals once, when it has gone quiet (docs/notifications.md)."""
     event("request.file_received", request_id=request_id, file_id=file_id)
+    request_notices.arrived(request_id)
 
 
 def _tell(share: Share, kind: str, mail_kind: str, **extra: Any) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import FileNotFound, UploadRefused
 from ..extensions import db
 from ..hashing import Digest
-from ..models import File
+from ..models import File, FileRequest
 from ..storage import Writer, get_storage
 from . import events, file_names, reconcile
 
@@ -124,7 +124,8 @@ def _narrowed(user_id: int, folder_id: int | None, q: str | None) -> list[Any]:
 
 def _mine(page: int, per_page: int, where: list[Any], *columns: Any) -> tuple[list[Any], int]:
     """One page of the user's files, newest first (index `(usuario_id, id)`), and the total."""
-    query = (select(*columns).where(*where).order_by(File.id.desc())
+    query = (select(*columns).outerjoin(FileRequest, FileRequest.id == File.request_id)
+             .where(*where).order_by(File.id.desc())
              .limit(per_page).offset((page - 1) * per_page))
     rows = list(db.session.execute(query).all())
     total = db.session.scalar(select(func.count(File.id)).where(*where))
@@ -142,14 +143,20 @@ def list_for(user_id: int, page: int = 1, per_page: int = 50, folder_id: int | N
 
 
 # In this order: `api.serializers.file_listed` unpacks the rows by position.
+# A received file's provenance comes with it: the link's title by an outer join on its
+# primary key, and the sender (`sender_ip` is set for arrivals only).
 LISTED = (File.id, File.name, File.type, File.size, File.sha256, File.created_at,
-          File.folder_id)
+          File.folder_id, File.request_id, FileRequest.title, File.sender_name,
+          File.sender_email, File.sender_ip)
 # The listing as Core statements built once: no ORM entities, and no statement to build and
 # no cache key to compute per request (~0.3 ms of ~0.6 ms per request, issue 14).
 _FILES = File.__table__
+_REQUESTS = FileRequest.__table__
+_WITH_REQUEST = _FILES.outerjoin(_REQUESTS, _REQUESTS.c[FileRequest.id.expression.name]
+                                 == _FILES.c[File.request_id.expression.name])
 _OWNER = _FILES.c[File.user_id.expression.name] == bindparam("user_id")
-_PAGE = (select(*(_FILES.c[col.expression.name].label(col.key) for col in LISTED))
-         .where(_OWNER).order_by(_FILES.c[File.id.expression.name].desc())
+_PAGE: Any = (select(*(col.expression.label(col.key) for col in LISTED))
+         .select_from(_WITH_REQUEST).where(_OWNER).order_by(_FILES.c[File.id.expression.name].desc())
          .limit(bindparam("limit")).offset(bindparam("offset")))
 _COUNT = select(func.count()).select_from(_FILES).where(_OWNER)
 

@@ -11,7 +11,7 @@ from ..extensions import db, rowcount
 from ..models import Notification
 from ..models.columns import utcnow
 
-KINDS = ("share.downloaded", "share.expiring", "share.used_up")
+KINDS = ("share.downloaded", "share.expiring", "share.used_up", "request.received")
 KEEP_READ_DAYS = 90
 LIST_SIZE = 100  # the newest ones; older notifications stay, unlisted, until read in bulk
 

@@ -25,7 +25,8 @@ from ..models import Delivery, Webhook
 from ..models.columns import utcnow
 from . import validation
 
-EVENTS = ("share.created", "share.downloaded", "share.revoked", "file.uploaded")
+EVENTS = ("share.created", "share.downloaded", "share.revoked", "file.uploaded",
+          "request.received")
 MAX_PER_USER = 20
 MAX_ATTEMPTS = 8  # the first and 7 retries, 30 s apart and doubling: the last ~1 h later
 RETRY_DELAY = 30.0

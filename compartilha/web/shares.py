@@ -3,12 +3,11 @@ the page that shares a selection of files and folders."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -20,7 +19,7 @@ from ..http.urls import share_url
 from ..models.columns import utcnow
 from ..services import recipients, share_items, shares
 from . import bp
-from .helpers import page_login_required
+from .helpers import page_login_required, qr_response
 from .messages import errors_by_field
 
 EXPIRIES = {"3600", "86400", "604800", "2592000"}  # the choices of the forms, in seconds
@@ -55,17 +54,7 @@ def revoke_link(share_id: int):
 @page_login_required
 def link_qr(share_id: int):
     """The link as a QR code, drawn on the server so no script or third party is involved."""
-    share = shares.get_owned(require_user().id, share_id)
-    import segno  # only here: ~1 MiB that no other page needs
-
-    out = io.BytesIO()
-    segno.make(share_url(share.token), error="m").save(
-        out, kind="svg", scale=6, border=2, dark="#111827", light="#ffffff", xmldecl=False,
-        svgns=True, title="QR code")
-    response = current_app.response_class(out.getvalue(), mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return qr_response(share_url(shares.get_owned(require_user().id, share_id).token))
 
 
 @bp.get("/shared")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from tests.helpers import error_code
 
 
@@ -56,3 +58,31 @@ def test_another_owner_sees_404_and_bad_options_name_their_fields(client, auth):
 def test_the_routes_need_an_account(client):
     assert client.get("/api/v1/requests").status_code == 401
     assert client.post("/api/v1/requests", json={"title": "x"}).status_code == 401
+
+
+def test_a_received_file_shows_its_provenance_to_the_owner(client, auth):
+    ana = auth.user(name="Ana")
+    link = client.post("/api/v1/requests", headers=ana.headers,
+                       json={"title": "Fotos"}).get_json()["request"]
+    rv = client.post(f"/r/{link['token']}/files", headers={"Accept": "application/json"},
+                     data={"file": (io.BytesIO(b"foto"), "praia.jpg"),
+                           "uploader_name": "Rui Barbosa", "uploader_email": "rui@example.com"})
+    assert rv.status_code == 201, rv.get_json()
+    own = client.post("/api/v1/files", headers=ana.headers,
+                      data={"file": (io.BytesIO(b"mine"), "meu.txt")}).get_json()["file"]
+    assert own["received"] is None
+    everything = client.get("/api/v1/files", headers=ana.headers).get_json()["files"]
+    in_folder = client.get(f"/api/v1/files?folder_id={link['folder_id']}",
+                           headers=ana.headers).get_json()["files"]
+    [received] = [f for f in everything if f["id"] != own["id"]]
+    single = client.get(f"/api/v1/files/{received['id']}", headers=ana.headers).get_json()
+    expected = {"request_id": link["id"], "request_title": "Fotos",
+                "sender_name": "Rui Barbosa", "sender_email": "rui@example.com",
+                "at": received["created_at"]}
+    assert received["received"] == in_folder[0]["received"] == expected
+    assert single["file"]["received"] == expected
+    assert [f["received"] for f in everything if f["id"] == own["id"]] == [None]
+    # A revoked link still names where the file came from.
+    client.delete(f"/api/v1/requests/{link['id']}", headers=ana.headers)
+    single = client.get(f"/api/v1/files/{received['id']}", headers=ana.headers).get_json()
+    assert single["file"]["received"]["request_title"] == "Fotos"

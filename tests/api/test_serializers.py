@@ -22,6 +22,7 @@ from compartilha.services import file_requests, files
 
 PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schemas.FileOut),
          (serializers.file_listed, schemas.FileOut), (serializers.share_json, schemas.ShareOut),
+         (serializers.received_json, schemas.ReceivedOut),
          (serializers.shared_json, schemas.SharedOut),
          (serializers.access_json, schemas.AccessOut),
          (serializers.session_json, schemas.SessionOut),
@@ -55,6 +56,7 @@ def one_of_each(app, client, auth):
         yield {serializers.user_json: (db.session.query(User).one(),),
                serializers.file_json: (db.session.get(File, file_id),),
                serializers.file_listed: (files.list_rows(share.user_id).items[0],),
+               serializers.received_json: (1, "Fotos", "Rui", None, "2026-12-01T00:00:00"),
                serializers.share_json: (share,), serializers.shared_json: (share,),
                serializers.access_json: (db.session.query(Access).one(),),
                serializers.session_json: (session, session),
