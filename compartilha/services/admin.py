@@ -43,7 +43,7 @@ SORTS: dict[str, Any] = {
 ORDERS = ("asc", "desc")
 
 
-def _listing() -> Select[Any]:
+def _listing() -> Select[User, Any, Any]:
     return select(User, _FILES, _USED).outerjoin(_USAGE, _USAGE.c.user_id == User.id)
 
 
