@@ -7,7 +7,6 @@ import pytest
 
 from compartilha.extensions import db
 from compartilha.models import User
-from compartilha.web.helpers import csrf_for  # noqa: F401 - the forms carry it
 
 
 def _login(client, account):
@@ -78,4 +77,4 @@ def test_a_disabled_account_is_told_at_login(app, people):
              headers={"Origin": "http://localhost"})
     rv = app.test_client().post("/login", data={"email": people[1].email,
                                                 "password": people[1].password})
-    assert rv.status_code == 403 and "desativada".encode() in rv.data
+    assert rv.status_code == 403 and b"desativada" in rv.data
