@@ -18,15 +18,16 @@ from .services import accounts, housekeeping, integrity, verification
 @click.command("create-user")
 @click.option("--name", required=True)
 @click.option("--email", required=True)
+@click.option("--admin", is_flag=True, help="make the account an administrator")
 @click.password_option()
 @with_appcontext
-def create_user(name: str, email: str, password: str) -> None:
-    """Create an account."""
+def create_user(name: str, email: str, password: str, admin: bool) -> None:
+    """Create an account (an admin with --admin; the first account of an instance is one)."""
     try:
-        user = accounts.register(name, email, password)
+        user = accounts.register(name, email, password, admin=admin)
     except AppError as exc:
         raise click.ClickException(f"{exc.field or 'error'}: {exc.message}") from exc
-    click.echo(f"created user {user.id} <{user.email}>")
+    click.echo(f"created {user.role} {user.id} <{user.email}>")
 
 
 @click.command("set-email")

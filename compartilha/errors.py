@@ -265,3 +265,33 @@ class RequestEnded(AppError):
         ended = cls(message)
         ended.code = code
         return ended
+
+
+# Administration (issue 18): roles and the accounts admins govern.
+class AdminOnly(AppError):
+    status, code, message = 403, "admin_only", "Only an administrator can do this."
+
+
+class AccountDisabled(AppError):
+    """Told only after the right password: a wrong one answers as for any account."""
+
+    status, code, message = 403, "account_disabled", (
+        "This account is disabled; ask an administrator.")
+
+
+class UserNotFound(AppError):
+    status, code, message = 404, "user_not_found", "User not found."
+
+
+class LastAdmin(AppError):
+    """The instance must keep an enabled administrator, or no one could govern it."""
+
+    status, code, message = 409, "last_admin", (
+        "This is the last enabled administrator; make another one first.")
+
+
+class NotOnYourself(AppError):
+    """An admin cannot lock themselves out (demote, disable or delete their own account)."""
+
+    status, code, message = 409, "not_on_yourself", (
+        "You cannot do this to your own account; ask another administrator.")

@@ -16,6 +16,16 @@ def test_create_user(runner, app):
         assert db.session.query(User).one().email == "ana@example.com"
 
 
+def test_create_user_admin(runner, app):
+    args = ["create-user", "--name", "Ana", "--password", "12345678", "--email"]
+    assert runner.invoke(args=[*args, "ana@example.com"]).exit_code == 0  # first: admin
+    assert "created user" in runner.invoke(args=[*args, "bia@example.com"]).output
+    assert "created admin" in runner.invoke(args=[*args, "cid@example.com", "--admin"]).output
+    with app.app_context():
+        assert [u.role for u in db.session.query(User).order_by(User.id)] == [
+            "admin", "user", "admin"]
+
+
 def test_create_user_rejects_bad_input(runner, app):
     result = runner.invoke(args=["create-user", "--name", "Ana", "--email", "nope",
                                  "--password", "12345678"])

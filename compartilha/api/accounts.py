@@ -160,7 +160,9 @@ def change_password(json_data):
 @login_required
 @bp.input(DeleteAccountIn)
 @bp.output({}, status_code=204)
-@bp.doc(security=BEARER, responses={403: "password wrong", 429: "throttled"})
+@bp.doc(security=BEARER, responses={403: "password wrong", 429: "throttled",
+                                    409: "the last enabled admin while other accounts "
+                                         "remain (last_admin)"})
 def delete_account(json_data):
     """Delete my account, my files and my links (asks for the password)."""
     accounts.delete_account(require_user(), json_data["password"])

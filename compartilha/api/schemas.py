@@ -39,6 +39,10 @@ class UserOut(Schema):
     email = String()
     created_at = DateTime()
     verified = Boolean(metadata={"description": "the address was proven by a mailed link"})
+    role = String(metadata={"enum": ["admin", "user"]})
+    quota_bytes = Integer(allow_none=True, metadata={
+        "description": "this account's byte quota; null: the instance's default"})
+    used_bytes = Integer(metadata={"description": "the bytes of this account's files"})
 
 
 class RegisteredOut(Schema):
@@ -565,3 +569,43 @@ class FileRequestEnvelope(Schema):
 
 class FileRequestList(Schema):
     requests = Nested(FileRequestOut, many=True)
+
+
+# Administration (issue 18): accounts as admins see and change them.
+class AdminUserOut(Schema):
+    id = Integer()
+    name = String()
+    email = String()
+    verified = Boolean()
+    role = String(metadata={"enum": ["admin", "user"]})
+    disabled = Boolean(metadata={"description": "cannot sign in; its links answer 404"})
+    quota_bytes = Integer(allow_none=True, metadata={
+        "description": "this account's byte quota; null: the instance's default"})
+    used_bytes = Integer()
+    files = Integer()
+    last_login_at = DateTime(allow_none=True)
+    created_at = DateTime()
+
+
+class AdminUserEnvelope(Schema):
+    user = Nested(AdminUserOut)
+
+
+class AdminUserList(Schema):
+    users = Nested(AdminUserOut, many=True)
+    pagination = Nested(Pagination)
+
+
+class AdminUserFilterIn(PageIn):
+    q = String(validate=Length(1, 255), metadata={
+        "description": "only accounts whose name or email contains this, in any case"})
+    sort = String(load_default="created", validate=OneOf(
+        ["name", "email", "verified", "role", "files", "bytes", "last_login", "created"]))
+    order = String(load_default="asc", validate=OneOf(["asc", "desc"]))
+
+
+class AdminUserChangeIn(Schema):
+    role = String(validate=OneOf(["admin", "user"]))
+    disabled = Boolean(metadata={"description": "true ends every session at once"})
+    quota_bytes = WholeNumber(allow_none=True, validate=Range(min=0, max=2**62), metadata={
+        "description": "bytes; null: the instance's default"})

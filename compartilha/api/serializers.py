@@ -22,12 +22,25 @@ from ..models import (
     User,
     Webhook,
 )
-from ..services import file_requests, share_items, shares
+from ..services import accounts, admin, file_requests, share_items, shares
 
 
 def user_json(user: User) -> dict[str, Any]:
+    """An account as its owner sees it (`GET /me`)."""
     return {"id": user.id, "name": user.name, "email": user.email,
-            "created_at": user.created_at, "verified": user.verified_at is not None}
+            "created_at": user.created_at, "verified": user.verified_at is not None,
+            "role": user.role, "quota_bytes": user.quota_bytes,
+            "used_bytes": accounts.usage(user.id)[1]}
+
+
+def admin_user_json(listed: admin.Listed) -> dict[str, Any]:
+    """An account as the admins see it."""
+    user = listed.user
+    return {"id": user.id, "name": user.name, "email": user.email,
+            "verified": user.verified_at is not None, "role": user.role,
+            "disabled": user.disabled_at is not None, "quota_bytes": user.quota_bytes,
+            "used_bytes": listed.used_bytes, "files": listed.files,
+            "last_login_at": user.last_login_at, "created_at": user.created_at}
 
 
 def session_json(session: Session, current: Session) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from .. import crypto
 from ..errors import CsrfFailed, NotAuthenticated
 from ..models import Session, User
-from ..services import accounts
+from ..services import accounts, roles
 
 SESSION_COOKIE = "compartilha_session"
 CSRF_COOKIE = "compartilha_csrf"
@@ -97,6 +97,16 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         require_user()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """401 for nobody, 403 `admin_only` for a user; the services check the role again."""
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        roles.require_admin(require_user())
         return view(*args, **kwargs)
 
     return wrapped

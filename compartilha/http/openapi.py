@@ -21,7 +21,8 @@ BAD_REQUEST = {"description": "a malformed request: JSON that does not parse, a 
                "content": ERROR}
 CHALLENGE = {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}
 SKIPPED = {"HEAD", "OPTIONS"}
-ID_PARAMETERS = {"file_id", "share_id", "webhook_id"}  # `<id:…>` in the routes (http.converters)
+# `<id:…>` in the routes (http.converters)
+ID_PARAMETERS = {"file_id", "share_id", "user_id", "webhook_id"}
 
 
 def _operations(app: APIFlask, spec: dict[str, Any]):

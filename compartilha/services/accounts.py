@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import crypto
 from ..errors import (
+    AccountDisabled,
     AppError,
     EmailTaken,
     InvalidCredentials,
@@ -22,9 +23,9 @@ from ..errors import (
 )
 from ..extensions import db, rowcount
 from ..logs import event, mask_email
-from ..models import Session, User
+from ..models import File, Session, User
 from ..models.columns import utcnow
-from . import files, mail, throttle, tus, validation, verification
+from . import files, mail, roles, throttle, tus, validation, verification
 
 
 @dataclass
@@ -58,19 +59,21 @@ def _commit_claim() -> None:
         raise EmailTaken(field="email") from exc
 
 
-def register(name: str, email: str, password: str, language: str = "pt_BR") -> User:
-    """Create an account (the operator's `flask create-user`; sign-up goes through
-    `sign_up`, which does not say whether an address is taken)."""
+def register(name: str, email: str, password: str, language: str = "pt_BR",
+             admin: bool = False) -> User:
+    """Create an account (the operator's `flask create-user`, an admin with `admin`;
+    sign-up goes through `sign_up`, which does not say whether an address is taken)."""
     values = validation.check_all({"name": lambda: validation.name(name),
                                    "email": lambda: validation.email(email),
                                    "password": lambda: validation.password(password)})
     language = language if language in mail.LANGUAGES else mail.DEFAULT_LANGUAGE
-    user = User(name=values["name"], password_hash="", language=language)
+    user = User(name=values["name"], password_hash="", language=language,
+                role=roles.ADMIN if admin else roles.first_role())
     _claim_email(user, email)
     user.password_hash = crypto.hash_password(password, _cost())
     db.session.add(user)
     _commit_claim()
-    event("account.registered", user_id=user.id, email=mask_email(user.email))
+    event("account.registered", user_id=user.id, email=mask_email(user.email), role=user.role)
     return user
 
 
@@ -167,6 +170,9 @@ def _check_credentials(account: str, password: str) -> User:
         event("login.failed", email=mask_email(user.email), user_id=user.id,
               reason="wrong password")
         raise InvalidCredentials()
+    if user.disabled_at is not None:
+        event("login.refused", user_id=user.id, reason="account disabled")
+        raise AccountDisabled()
     return user
 
 
@@ -178,6 +184,7 @@ def login(email: str, password: str, ip: str = "", user_agent: str = "") -> Logi
         user = _check_credentials(account, password)
     if crypto.needs_rehash(user.password_hash, _cost()):
         user.password_hash = crypto.hash_password(password, _cost())
+    user.last_login_at = utcnow()
     result = start_session(user, ip, user_agent)
     event("login.succeeded", user_id=user.id, email=mask_email(user.email))
     return result
@@ -201,6 +208,8 @@ def authenticate(token: str) -> tuple[User, Session]:
     user, session = found
     if session.user_id != claims.user_id or not session.active(utcnow()):
         raise NotAuthenticated("Your session has ended; log in again.")
+    if user.disabled_at is not None:  # its sessions were revoked too: this is belt and braces
+        raise NotAuthenticated("This account is disabled.")
     return user, session
 
 
@@ -269,6 +278,14 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def delete_account(user: User, password: str) -> None:
     _check_password(user, password, "password")
+    roles.lock_admins()
+    roles.keep_an_admin(user, alone_ok=True)
+    remove(user)
+
+
+def remove(user: User) -> None:
+    """Delete the account with everything it owns (rows cascade, then the bytes go); the
+    caller has checked that an enabled admin remains."""
     keys = files.keys_of(user.id)
     handles = tus.handles_of(user.id)  # unfinished uploads: rows cascade, bytes do not
     db.session.delete(user)
@@ -287,3 +304,11 @@ def expired_sessions_before(when: datetime) -> int:
                                 .execution_options(synchronize_session=False))
     db.session.commit()
     return rowcount(result)
+
+
+def usage(user_id: int) -> tuple[int, int]:
+    """How many files the account holds and their bytes."""
+    count, used = db.session.execute(
+        select(func.count(File.id), func.coalesce(func.sum(File.size), 0))
+        .where(File.user_id == user_id)).one()
+    return int(count), int(used)

@@ -26,7 +26,7 @@ from ..errors import (
 )
 from ..extensions import db
 from ..logs import event
-from ..models import File, FileRequest
+from ..models import File, FileRequest, User
 from ..models.columns import utcnow
 from ..models.requests import TITLE_MAX
 from . import folder_paths, folders, link_options, validation
@@ -170,7 +170,9 @@ def open_public(token: str) -> FileRequest:
     link = None
     # The format check keeps odd input (and MySQL's trailing-space padding) out.
     if link_options.TOKEN_RE.fullmatch(token):
-        link = db.session.scalar(select(FileRequest).where(FileRequest.token == token))
+        # A disabled owner's links answer as if they did not exist, until it is enabled.
+        link = db.session.scalar(select(FileRequest).join(User, User.id == FileRequest.user_id)
+                                 .where(FileRequest.token == token, User.disabled_at.is_(None)))
     if link is None or link.token != token:
         raise RequestNotFound()
     ended = state(link)

@@ -27,7 +27,8 @@ def find(token: str, *, used_up_ok: bool = False) -> Share:
     if not link_options.TOKEN_RE.fullmatch(token):
         raise ShareNotFound()
     share = db.session.scalar(_BY_TOKEN, {"token": token})
-    if share is None or share.token != token:
+    # A disabled owner's links answer as if they did not exist, until it is enabled again.
+    if share is None or share.token != token or share.owner.disabled_at is not None:
         raise ShareNotFound()
     current = shares.state(share)
     if current != "active" and not (used_up_ok and current == "used_up"):

@@ -118,6 +118,11 @@ def request_reset(email: str) -> None:
         throttle.take("password-reset-account", str(user.id))
     except TooManyRequests:
         return
+    send_reset(user)
+
+
+def send_reset(user: User) -> None:
+    """Mail the account a reset link (also what an admin sends: `services.admin`)."""
     _mail_link(user, RESET, _issue(user, RESET))
     event("password_reset.sent", user_id=user.id, email=mask_email(user.email))
 

@@ -26,6 +26,7 @@ def _set_up(state: BlueprintSetupState) -> None:
 
 from . import (  # noqa: E402,F401
     accounts,
+    admin,
     file_requests,
     files,
     home,

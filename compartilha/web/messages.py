@@ -24,6 +24,12 @@ def for_error(exc: AppError) -> str:
             "This link is invalid, was already used or has expired. Ask for a new one."),
         "email_unverified": lambda: _(
             "Confirm your email address before sending links by email."),
+        "account_disabled": lambda: _("This account is disabled; ask an administrator."),
+        "last_admin": lambda: _(
+            "This is the last enabled administrator; make another one first."),
+        "not_on_yourself": lambda: _(
+            "You cannot do this to your own account; ask another administrator."),
+        "user_not_found": lambda: _("User not found."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()
@@ -82,6 +88,8 @@ def error_page(code: str, message: str) -> tuple[str, str, str]:
                       _("It is larger than this server accepts.")),
         "too_many_requests": ("clock", _("Too many attempts"),
                               _("Wait a few minutes and try again.")),
+        "admin_only": ("shield", _("For administrators only"),
+                       _("This page is for the administrators of this server.")),
         "database_unavailable": trouble,
         "unavailable": trouble,
         "not_found": missing,

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..errors import AppError, InvalidCredentials
+from ..errors import AccountDisabled, AppError, InvalidCredentials
 from ..http import rate_limits
 from ..http.identity import (
     clear_session_cookies,
@@ -41,9 +41,9 @@ def login():
     email = request.form.get("email", "")
     try:
         return _start(email, request.form.get("password", ""), next_url)
-    except InvalidCredentials as exc:
+    except (InvalidCredentials, AccountDisabled) as exc:
         return render_template("pages/login.html", next_url=next_url, email=email,
-                               error=for_error(exc)), 401
+                               error=for_error(exc)), exc.status
 
 
 @bp.route("/signup", methods=["GET", "POST"])
