@@ -31,6 +31,7 @@ from . import (  # noqa: E402,F401
     home,
     notifications,
     public,
+    request_uploads,
     sessions,
     shares,
     verification,
