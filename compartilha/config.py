@@ -79,6 +79,11 @@ VARIABLES: dict[str, tuple[Any, str]] = {
         "3 per hour", "reset mails one account receives; further requests send none, silently"),
     "RATELIMIT_UPLOAD": ("300 per hour", "uploads per client (form uploads and tus creations)"),
     "RATELIMIT_SHARE": ("300 per hour", "share links created per client"),
+    "RATELIMIT_REQUEST_UPLOAD": (
+        "300 per hour", "uploads through upload links per client (form uploads and tus "
+        "creations)"),
+    "RATELIMIT_REQUEST_UPLOAD_LINK": (
+        "1000 per hour", "uploads through one upload link, all clients"),
     "RATELIMIT_SHARE_CODE": (
         "3 per 15 minutes", "one-time codes mailed per link addressed to someone and address"),
     "RATELIMIT_SHARE_CODE_CHECK": (
@@ -89,6 +94,7 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "UPLOAD_MAX_UNFINISHED_BYTES": (
         None, "bytes one user's unfinished tus uploads may declare in all; "
         "default: 4 × MAX_UPLOAD_BYTES"),
+    "REQUEST_MAX_UNFINISHED": ("20", "unfinished tus uploads one upload link may hold at once"),
     "UPLOAD_EXPIRY_HOURS": (
         "24", "an unfinished tus upload expires this long after its last request"),
     "UPLOAD_IDLE_SECONDS": (
@@ -181,6 +187,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "UPLOAD_EXPIRY_HOURS": float(env("UPLOAD_EXPIRY_HOURS") or 24),
         "UPLOAD_MAX_UNFINISHED": int(env("UPLOAD_MAX_UNFINISHED") or 20),
         "UPLOAD_MAX_UNFINISHED_BYTES": int(env("UPLOAD_MAX_UNFINISHED_BYTES") or 0) or None,
+        "REQUEST_MAX_UNFINISHED": int(env("REQUEST_MAX_UNFINISHED") or 20),
         "UPLOAD_IDLE_SECONDS": float(env("UPLOAD_IDLE_SECONDS") or 60),
         "X_ACCEL_REDIRECT": env("X_ACCEL_REDIRECT") or "",
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES") or 0),

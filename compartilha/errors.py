@@ -204,6 +204,12 @@ class TooManyUnfinished(AppError):
     message = "You have too many unfinished uploads; finish or cancel some first."
 
 
+class TooManyLinkUploads(AppError):
+    status, code = 429, "request_too_many_unfinished"
+    message = ("This upload link has too many unfinished uploads; finish or cancel some, "
+               "or try again later.")
+
+
 class UploadNotFound(AppError):
     status, code, message = 404, "upload_not_found", "Upload not found."
 

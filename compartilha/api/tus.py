@@ -7,8 +7,6 @@ A finished upload is a file of /api/v1/files; the final response names it in the
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -16,19 +14,16 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, request
 
 from ..errors import InvalidField, TusError
-from ..http import rate_limits
+from ..http import rate_limits, tus_protocol
 from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
 from ..http.urls import external_url
 from ..services import concatenation, folder_paths, tus
-from ..services.tus import CHECKSUMS
 from . import bp
 
-TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration,concatenation"
 PARTIAL_URL = re.compile(r"(?:/.*)?/api/v1/uploads/([A-Za-z0-9_-]{32})/?")
-OFFSET_TYPE = "application/offset+octet-stream"
 TOKEN = "<string(length=32):token>"  # noqa: S105 - a URL rule
 FILE_ID_HEADER = "Compartilha-File-Id"
 
@@ -36,39 +31,8 @@ FILE_ID_HEADER = "Compartilha-File-Id"
 @bp.after_request
 def _tus_headers(response: Response) -> Response:
     if request.endpoint and request.endpoint.startswith("api.tus_"):
-        response.headers["Tus-Resumable"] = TUS_VERSION
-        response.headers["Cache-Control"] = "no-store"
+        tus_protocol.headers(response)
     return response
-
-
-def _check_version() -> None:
-    if request.headers.get("Tus-Resumable") != TUS_VERSION:
-        raise TusError(412, "tus_version", "Send Tus-Resumable: 1.0.0.",
-                       headers={"Tus-Version": TUS_VERSION})
-
-
-def _int_header(name: str, *, required: bool = True) -> int | None:
-    raw = request.headers.get(name)
-    if raw is None and not required:
-        return None
-    # ASCII digits only: str.isdigit() also accepts '²' and '٣', which int() refuses or reads.
-    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
-        raise TusError(400, "invalid_header", f"{name} must be a non-negative integer.")
-    return int(raw)
-
-
-def _metadata() -> dict[str, str]:
-    """Upload-Metadata: comma-separated `key base64(value)` pairs."""
-    pairs: dict[str, str] = {}
-    for item in filter(None, (p.strip() for p in request.headers.get("Upload-Metadata", "")
-                              .split(","))):
-        key, _, value = item.partition(" ")
-        try:
-            pairs[key] = base64.b64decode(value.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError) as exc:
-            raise TusError(400, "invalid_header", f"Upload-Metadata {key!r} is not "
-                           "base64 of UTF-8 text.") from exc
-    return pairs
 
 
 def _destination(meta: dict[str, str], name: str | None) -> tuple[int | None, str | None]:
@@ -82,48 +46,11 @@ def _destination(meta: dict[str, str], name: str | None) -> tuple[int | None, st
                                meta.get("path"), name)
 
 
-def _checksum() -> tuple[str, bytes] | None:
-    raw = request.headers.get("Upload-Checksum")
-    if raw is None:
-        return None
-    algorithm, _, value = raw.strip().partition(" ")
-    if algorithm not in CHECKSUMS:
-        raise TusError(400, "checksum_algorithm", "Upload-Checksum algorithm not supported.")
-    try:
-        return algorithm, base64.b64decode(value.strip(), validate=True)
-    except binascii.Error as exc:
-        raise TusError(400, "invalid_header", "Upload-Checksum is not base64.") from exc
-
-
-def _body(length: int) -> BodyReader:
-    if request.mimetype != OFFSET_TYPE:
-        raise TusError(415, "unsupported_media_type", f"Send the bytes as {OFFSET_TYPE}.")
-    return BodyReader(request.environ, length)
-
-
-def _chunked_body() -> BodyReader:
-    """A chunked body (no Content-Length): read to its end, never past the upload's
-    length (the service stops there: 413), and only as the server de-chunked it."""
-    if request.mimetype != OFFSET_TYPE:
-        raise TusError(415, "unsupported_media_type", f"Send the bytes as {OFFSET_TYPE}.")
-    body = BodyReader.chunked(request.environ, current_app.config["MAX_UPLOAD_BYTES"] + 1)
-    if body is None:
-        raise TusError(411, "length_required", "Send Content-Length.")
-    return body
-
-
 def _progress(response: Response, result: tus.Appended) -> Response:
-    response.headers["Upload-Offset"] = str(result.offset)
-    response.headers["Upload-Expires"] = format_datetime(result.expires_at, usegmt=True)
+    tus_protocol.progress(response, result.offset, result.expires_at)
     if result.file is not None:
         response.headers[FILE_ID_HEADER] = str(result.file.id)
     return response
-
-
-def _encoded_metadata(progress: tus.Progress) -> str:
-    """Upload-Metadata as stored: the (cleaned) file name and type."""
-    return ",".join(f"{key} {base64.b64encode(value.encode()).decode()}"
-                    for key, value in (("filename", progress.name), ("filetype", progress.type)))
 
 
 @bp.route("/uploads", methods=["OPTIONS"], provide_automatic_options=False)
@@ -131,10 +58,7 @@ def _encoded_metadata(progress: tus.Progress) -> str:
 @bp.doc(summary="tus discovery")
 def tus_options(token: str | None = None):
     """What this tus server supports (no account needed)."""
-    return Response(status=204, headers={
-        "Tus-Version": TUS_VERSION, "Tus-Extension": EXTENSIONS,
-        "Tus-Max-Size": str(current_app.config["MAX_UPLOAD_BYTES"]),
-        "Tus-Checksum-Algorithm": ",".join(CHECKSUMS)})
+    return tus_protocol.options(EXTENSIONS, current_app.config["MAX_UPLOAD_BYTES"])
 
 
 @bp.post("/uploads")
@@ -149,8 +73,8 @@ def tus_create():
     """Create an upload (Upload-Length, Upload-Metadata `filename`, `filetype`, and
     `folder_id`, `path` as a multipart upload's fields); bytes may follow in the same
     request."""
-    _check_version()
-    meta = _metadata()
+    tus_protocol.check_version()
+    meta = tus_protocol.metadata()
     name = meta.get("filename") or meta.get("name")
     filetype = meta.get("filetype") or meta.get("type")
     concat = request.headers.get("Upload-Concat", "").strip()
@@ -161,18 +85,17 @@ def tus_create():
         folder_id, name = _destination(meta, name)
     if concat.startswith("final;"):
         return _join(concat, name, filetype, folder_id)
-    length = _int_header("Upload-Length")
+    length = tus_protocol.int_header("Upload-Length")
     upload = tus.create(require_user().id, length or 0, name, filetype,
                         partial=concat == "partial", folder_id=folder_id)
     response = Response(status=201, headers={
         "Location": external_url("api.tus_status", token=upload.token)})
-    sent = request.content_length or 0
-    if sent or length == 0:
-        body = _body(sent) if sent else BodyReader(request.environ, 0)
+    first = tus_protocol.creation_body()
+    if first is not None or length == 0:
+        body, sent = first or (BodyReader(request.environ, 0), 0)
         return _progress(response, tus.append(upload.user_id, upload.token, 0, body,
-                                                  sent, _checksum()))
-    response.headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
-    return response
+                                              sent, tus_protocol.checksum()))
+    return tus_protocol.expires(response, upload.expires_at)
 
 
 def _join(concat: str, name: str | None, filetype: str | None,
@@ -199,14 +122,7 @@ def _join(concat: str, name: str | None, filetype: str | None,
 @bp.doc(security=BEARER, summary="tus offset", responses={404: "no such upload of mine"})
 def tus_status(token: str):
     """How many bytes the server holds: resume from Upload-Offset."""
-    progress = tus.status(require_user().id, token)
-    response = Response(status=200, headers={
-        "Upload-Offset": str(progress.offset), "Upload-Length": str(progress.length),
-        "Upload-Expires": format_datetime(progress.expires_at, usegmt=True),
-        "Upload-Metadata": _encoded_metadata(progress)})
-    if progress.partial:
-        response.headers["Upload-Concat"] = "partial"
-    return response
+    return tus_protocol.status_response(tus.status(require_user().id, token))
 
 
 @bp.patch(f"/uploads/{TOKEN}")
@@ -217,11 +133,11 @@ def tus_status(token: str):
     423: "another request is sending this upload", 460: "checksum mismatch"})
 def tus_append(token: str):
     """Append bytes at Upload-Offset (application/offset+octet-stream)."""
-    _check_version()
-    offset = _int_header("Upload-Offset")
-    length = request.content_length
-    body = _body(length) if length is not None else _chunked_body()
-    result = tus.append(require_user().id, token, offset or 0, body, length, _checksum())
+    tus_protocol.check_version()
+    offset = tus_protocol.int_header("Upload-Offset")
+    body, length = tus_protocol.patch_body()
+    result = tus.append(require_user().id, token, offset or 0, body, length,
+                        tus_protocol.checksum())
     return _progress(Response(status=204), result)
 
 
@@ -232,12 +148,8 @@ def tus_append(token: str):
 def tus_override(token: str):
     """`PATCH` or `DELETE` sent as `POST` with `X-HTTP-Method-Override` (tus core), for
     clients and proxies that cannot send those methods."""
-    method = request.headers.get("X-HTTP-Method-Override", "").strip().upper()
     views = {"PATCH": tus_append, "DELETE": tus_terminate}
-    if method not in views:
-        raise TusError(405, "method_not_allowed", "POST here needs X-HTTP-Method-Override: "
-                       "PATCH or DELETE.", headers={"Allow": "HEAD, PATCH, DELETE, OPTIONS"})
-    return views[method](token=token)
+    return views[tus_protocol.method_override()](token=token)
 
 
 @bp.delete(f"/uploads/{TOKEN}")
@@ -246,6 +158,6 @@ def tus_override(token: str):
         responses={204: "abandoned", 404: "no such upload of mine"})
 def tus_terminate(token: str):
     """Abandon an upload and free its bytes."""
-    _check_version()
+    tus_protocol.check_version()
     tus.terminate(require_user().id, token)
     return Response(status=204)

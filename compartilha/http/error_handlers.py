@@ -41,6 +41,8 @@ ERROR_SCHEMA = {
 def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True
+    if (request.endpoint or "").startswith("web.request_tus_"):  # tus clients, scripts
+        return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 

@@ -1,36 +1,37 @@
 """Upload links ("pedidos de arquivos"): an owner's link through which anyone, with no
 account, uploads into one of the owner's folders, within the link's limits.
 
-Exact limits without reservations: a received file's row and the link's counters are
-written in one transaction, the counters by one conditional UPDATE that only passes while
-the link is open and every limit still holds (`record_arrival`). However many uploads
-race, at most `max_files` rows are recorded and `max_total_bytes` is never passed; the
-uploads that lose the race are refused after their bytes arrived and leave nothing (their
-bytes are deleted with the failed transaction). `precheck` refuses what cannot fit before
-any byte is accepted, which is every case but a race.
+The limits and the counters: services.request_limits (`state`, `precheck`,
+`record_arrival`, reached from here too).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 
 from ..errors import (
     InvalidField,
     RequestEnded,
     RequestNotFound,
-    TooLarge,
 )
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..logs import event
-from ..models import File, FileRequest, User
+from ..models import FileRequest, Upload, User
 from ..models.columns import utcnow
 from ..models.requests import TITLE_MAX
+from ..storage import get_storage
+from ..storage.interface import upload_key
 from . import folder_paths, folders, link_options, validation
+from .request_limits import precheck as precheck
+from .request_limits import record_arrival as record_arrival
+from .request_limits import state as state
 
+log = logging.getLogger(__name__)
 MAX_FILES_LIMIT = 100_000
 INBOX = "Recebidos"  # the root folder that upload links' own folders go in
 _UNSET: Any = object()
@@ -149,24 +150,32 @@ def revoke(user_id: int, request_id: int) -> None:
         link.revoked_at = utcnow()
         db.session.commit()
         event("request.revoked", request_id=link.id, user_id=user_id)
+    _drop_unfinished(link.id)
 
 
-def state(link: FileRequest, now: datetime | None = None) -> str:
-    now = now or utcnow()
-    if link.revoked_at is not None:
-        return "revoked"
-    if link.expires_at is not None and link.expires_at <= now:
-        return "expired"
-    if link.max_files is not None and link.files_received >= link.max_files:
-        return "full"
-    if link.max_total_bytes is not None and link.bytes_received >= link.max_total_bytes:
-        return "full"
-    return "active"
+def _drop_unfinished(request_id: int) -> None:
+    """A revoked link's idle unfinished uploads go with their bytes (one a PATCH holds
+    now is refused at its next request, or at its last byte by `record_arrival`)."""
+    now = utcnow()
+    idle = Upload.locked_until.is_(None) | (Upload.locked_until < now)
+    rows = db.session.execute(select(Upload.id, Upload.handle).where(
+        Upload.request_id == request_id, idle)).all()
+    handles = [row.handle for row in rows if rowcount(db.session.execute(
+        delete(Upload).where(Upload.id == row.id, idle)
+        .execution_options(synchronize_session=False)))]  # not one a PATCH took meanwhile
+    db.session.commit()
+    storage = get_storage()
+    for handle in handles:
+        try:  # staged, or published and not recorded: either way no file row holds it
+            storage.abort_upload(handle)
+            storage.delete(upload_key(handle))
+        except OSError:
+            log.exception("could not delete unfinished upload %s", handle)
 
 
-def open_public(token: str) -> FileRequest:
-    """The link a visitor's token names: 404 for no such link, 410 once it is revoked,
-    expired or full (the routes throttle unknown tokens per client, as for share links)."""
+def find_public(token: str) -> FileRequest:
+    """The link a visitor's token names, whatever its state: 404 for no such link (the
+    routes throttle unknown tokens per client, as for share links)."""
     link = None
     # The format check keeps odd input (and MySQL's trailing-space padding) out.
     if link_options.TOKEN_RE.fullmatch(token):
@@ -175,6 +184,13 @@ def open_public(token: str) -> FileRequest:
                                  .where(FileRequest.token == token, User.disabled_at.is_(None)))
     if link is None or link.token != token:
         raise RequestNotFound()
+    return link
+
+
+def open_public(token: str) -> FileRequest:
+    """The link a visitor's token names: 404 for no such link, 410 once it is revoked,
+    expired or full."""
+    link = find_public(token)
     ended = state(link)
     if ended != "active":
         raise RequestEnded.because(ended)
@@ -186,50 +202,6 @@ def check_password(link: FileRequest, password: str | None, client: str) -> None
     share link's, under a subject of its own)."""
     link_options.check_password(link.password_hash, password, client, f"r:{link.token}",
                                 lambda: event("request.password_failed", request_id=link.id))
-
-
-def precheck(link: FileRequest, size: int | None) -> None:
-    """Refuse before any byte what cannot fit: 410 when no file more is taken, 413 when
-    `size` (declared, or None when unknown) is over a limit."""
-    if link.max_files is not None and link.files_received >= link.max_files:
-        raise RequestEnded.because("full")
-    if size is None:
-        return
-    if link.max_file_bytes is not None and size > link.max_file_bytes:
-        raise TooLarge.over(link.max_file_bytes)
-    if link.max_total_bytes is not None and link.bytes_received + size > link.max_total_bytes:
-        raise TooLarge(f"This link takes {link.max_total_bytes - link.bytes_received} "
-                       "more bytes.")
-
-
-def record_arrival(link: FileRequest, record: File, *, sender_name: str | None,
-                   sender_email: str | None, sender_ip: str, sent_name: str) -> None:
-    """Count `record` against the link in the caller's transaction (before its commit), or
-    raise (410 full or ended, 413 over the total) so that the caller rolls back and drops
-    the bytes. One conditional UPDATE: exact under any concurrency, on SQLite (one writer
-    at a time) and MariaDB (the row's lock until commit)."""
-    now = utcnow()
-    row = FileRequest
-    counted = db.session.execute(
-        update(row).where(
-            row.id == link.id, row.revoked_at.is_(None),
-            row.expires_at.is_(None) | (row.expires_at > now),
-            row.max_files.is_(None) | (row.files_received < row.max_files),
-            row.max_total_bytes.is_(None)
-            | (row.bytes_received + record.size <= row.max_total_bytes),
-        ).values(files_received=row.files_received + 1,
-                 bytes_received=row.bytes_received + record.size, last_upload_at=now),
-        execution_options={"synchronize_session": False})
-    if counted.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.refresh(link)
-        ended = state(link, now)
-        if ended == "active":  # only the total was passed
-            raise TooLarge(f"This link takes {link.max_total_bytes or 0} bytes in all.")
-        raise RequestEnded.because(ended)
-    record.request_id, record.sender_ip = link.id, sender_ip[:45]
-    record.sender_name = sender_name
-    record.sender_email = sender_email
-    record.sent_name = sent_name
 
 
 def sender(link: FileRequest, name: str | None, email: str | None) -> tuple[str | None,

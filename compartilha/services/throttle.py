@@ -38,6 +38,8 @@ RULES = {
     "share-miss": "RATELIMIT_SHARE_MISS",
     "register": "RATELIMIT_REGISTER",
     "upload": "RATELIMIT_UPLOAD",
+    "request-upload": "RATELIMIT_REQUEST_UPLOAD",
+    "request-upload-link": "RATELIMIT_REQUEST_UPLOAD_LINK",
     "share-create": "RATELIMIT_SHARE",
     "verify-resend": "RATELIMIT_VERIFY_RESEND",
     "password-reset": "RATELIMIT_PASSWORD_RESET",

@@ -128,10 +128,12 @@ def expiry() -> datetime:
 
 
 def create(user_id: int, length: int, name: str | None, declared_type: str | None,
-           *, partial: bool = False, folder_id: int | None = None) -> Upload:
+           *, partial: bool = False, folder_id: int | None = None,
+           arrival: Arrival | None = None) -> Upload:
     """A new empty upload (into `folder_id`, checked by the caller); the size and type
     rules of every file apply before any byte (a partial one's name, type and folder are
-    its final upload's business)."""
+    its final upload's business). `arrival`: sent through an upload link (services.arrivals
+    checked it), whose limits the owner's unfinished uploads are counted with."""
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
         raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
     clean = file_names.accepted_name(name) if not partial else "partial"
@@ -139,8 +141,14 @@ def create(user_id: int, length: int, name: str | None, declared_type: str | Non
                     type=file_names.clean_type(declared_type, clean), length=length, offset=0,
                     handle=get_storage().start_upload(), expires_at=expiry(),
                     partial=partial, folder_id=folder_id if not partial else None)
+    if arrival is not None:
+        upload.request_id, upload.sender_name = arrival.request_id, arrival.sender_name
+        upload.sender_email, upload.sender_ip = arrival.sender_email, arrival.sender_ip[:45]
     try:
-        quotas.hold_unfinished(user_id, length)
+        if arrival is None:
+            quotas.hold_unfinished(user_id, length)
+        else:
+            quotas.hold_link_unfinished(user_id, arrival.request_id)
         db.session.add(upload)
         db.session.commit()
     except BaseException:
@@ -150,22 +158,33 @@ def create(user_id: int, length: int, name: str | None, declared_type: str | Non
     return upload
 
 
-def get_owned(user_id: int, token: str) -> Upload:
-    """The user's upload; another user's is reported exactly like a missing one."""
+@dataclass(frozen=True)
+class Arrival:
+    """Who sends an upload through an upload link, and which link."""
+
+    request_id: int
+    sender_name: str | None
+    sender_email: str | None
+    sender_ip: str
+
+
+def get_owned(user_id: int, token: str, request_id: int | None = None) -> Upload:
+    """The user's upload (through the link `request_id`, or the user's own when None);
+    another's is reported exactly like a missing one."""
     upload = db.session.scalar(select(Upload).where(Upload.token == token))
-    if upload is None or upload.user_id != user_id:
+    if upload is None or upload.user_id != user_id or upload.request_id != request_id:
         raise UploadNotFound()
     if upload.expires_at <= utcnow():
         raise UploadExpired()
     return upload
 
 
-def finished(user_id: int, token: str) -> File:
+def finished(user_id: int, token: str, request_id: int | None = None) -> File:
     """The file a finished upload became, while its URL still answers as the upload would
     have (until UPLOAD_EXPIRY_HOURS after it finished): a client whose last answer was
     lost, or that resumes a stored URL, learns it is done instead of sending it again."""
     record = db.session.scalar(select(File).where(File.upload_token == token))
-    if record is None or record.user_id != user_id:
+    if record is None or record.user_id != user_id or record.request_id != request_id:
         raise UploadNotFound()
     if finished_expiry(record) <= utcnow():
         raise UploadExpired()
@@ -176,25 +195,28 @@ def finished_expiry(record: File) -> datetime:
     return record.created_at + timedelta(hours=current_app.config["UPLOAD_EXPIRY_HOURS"])
 
 
-def status(user_id: int, token: str) -> Progress:
+def status(user_id: int, token: str, request_id: int | None = None) -> Progress:
     try:
-        upload = get_owned(user_id, token)
+        upload = get_owned(user_id, token, request_id)
     except UploadNotFound:
-        record = finished(user_id, token)
+        record = finished(user_id, token, request_id)
         return Progress(record.size, record.size, finished_expiry(record), record.name,
                         record.type)
     return Progress(upload.offset, upload.length, upload.expires_at, upload.name,
                     upload.type, upload.partial)
 
 
-def _lock(user_id: int, token: str) -> tuple[Upload, str]:
+def _lock(user_id: int, token: str, request_id: int | None = None) -> tuple[Upload, str]:
     """The upload, with its lease taken by this request (423 while another holds it).
     The caller `leases.forget`s the lease when the request ends."""
     db.session.commit()  # no read snapshot held while waiting for the write lock (SQLite)
-    lease, mine = leases.new(), (Upload.token == token, Upload.user_id == user_id)
+    lease = leases.new()
+    mine = (Upload.token == token, Upload.user_id == user_id,
+            Upload.request_id.is_(None) if request_id is None
+            else Upload.request_id == request_id)
     try:
         if not leases.claim([*mine, leases.free()], lease):
-            upload = get_owned(user_id, token)  # 404 / 410 before 423
+            upload = get_owned(user_id, token, request_id)  # 404 / 410 before 423
             held, until = upload.lock, upload.locked_until
             stale = held is not None and leases.holder_gone(held)
             if not (stale and leases.claim([*mine, Upload.lock == held], lease)) \
@@ -210,22 +232,23 @@ def _lock(user_id: int, token: str) -> tuple[Upload, str]:
 
 
 def append(user_id: int, token: str, offset: int, stream: Readable, length: int | None,
-           checksum: tuple[str, bytes] | None = None) -> Appended:
+           checksum: tuple[str, bytes] | None = None, request_id: int | None = None,
+           ) -> Appended:
     """Store the `length` bytes of `stream` at `offset` (None: up to its end, a chunked
     request); durable before the new offset is recorded. A stream that ends early (its
     client left) keeps what arrived."""
     body = Body(stream, length)
     try:
-        upload = get_owned(user_id, token)
+        upload = get_owned(user_id, token, request_id)
     except UploadNotFound:
-        return _finished_before(user_id, token, offset, body)
+        return _finished_before(user_id, token, offset, body, request_id)
     if offset != upload.offset:
         raise UploadOffsetMismatch(headers={"Upload-Offset": str(upload.offset)})
     if body.length is None:
         body.limit = upload.length - offset
     elif offset + body.length > upload.length:
         raise TooLarge("The body goes past Upload-Length.")
-    upload, lease = _lock(user_id, token)
+    upload, lease = _lock(user_id, token, request_id)
     upload_id = upload.id
     try:
         if upload.offset != offset:  # another request got in between
@@ -238,10 +261,11 @@ def append(user_id: int, token: str, offset: int, stream: Readable, length: int 
         leases.forget(lease)
 
 
-def _finished_before(user_id: int, token: str, offset: int, body: Body) -> Appended:
+def _finished_before(user_id: int, token: str, offset: int, body: Body,
+                     request_id: int | None) -> Appended:
     """A PATCH to a finished upload (its answer was lost): at its end and empty, it is
     answered as the last one was; nothing is stored twice."""
-    record = finished(user_id, token)
+    record = finished(user_id, token, request_id)
     if offset != record.size:
         raise UploadOffsetMismatch(headers={"Upload-Offset": str(record.size)})
     if body.length or (body.length is None and body.stream.read(1)):
@@ -338,11 +362,11 @@ def _discard(body: Body) -> None:
         pass
 
 
-def terminate(user_id: int, token: str) -> None:
+def terminate(user_id: int, token: str, request_id: int | None = None) -> None:
     upload = db.session.scalar(select(Upload).where(Upload.token == token))
-    if upload is None or upload.user_id != user_id:
+    if upload is None or upload.user_id != user_id or upload.request_id != request_id:
         raise UploadNotFound()
-    upload, lease = _lock(user_id, token)
+    upload, lease = _lock(user_id, token, request_id)
     upload_id, handle = upload.id, upload.handle
     try:
         db.session.delete(upload)

@@ -27,13 +27,14 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from ..errors import RequestEnded, TooLarge
 from ..extensions import db, rowcount
 from ..hashing import Digest
-from ..models import File, Upload
+from ..models import File, FileRequest, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
 from ..storage.interface import upload_key
-from . import events, files, leases
+from . import events, files, leases, request_limits
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,43 @@ def settle(upload: Upload, lease: str, key: str, digest: Digest) -> File:
                                   upload.length, digest.hexdigest(),
                                   upload_token=upload.token, crc32=digest.crc32,
                                   folder_id=upload.folder_id)
+        if upload.request_id is not None:
+            _arrive(upload, record)
         db.session.commit()
+    except (RequestEnded, TooLarge):  # the link refused it: nothing stays
+        db.session.rollback()
+        _refused(upload, lease)
+        raise
     except BaseException:
         db.session.rollback()
         log.warning("upload %s published as %s but not recorded yet", upload.id, key)
         raise
     upload.offset = upload.length
     events.file_uploaded(record)
+    if upload.request_id is not None:
+        events.file_received(upload.request_id, record.id)
     return record
+
+
+def _arrive(upload: Upload, record: File) -> None:
+    """Count an upload link's file against the link, in the recording transaction."""
+    link = db.session.get(FileRequest, upload.request_id)
+    if link is None:  # deleted with its folder meanwhile
+        raise RequestEnded.because("revoked")
+    request_limits.record_arrival(link, record, sender_name=upload.sender_name,
+                                  sender_email=upload.sender_email,
+                                  sender_ip=upload.sender_ip or "", sent_name=upload.name)
+
+
+def _refused(upload: Upload, lease: str) -> None:
+    """Drop an upload its link refused at its last byte (a lost race for the link's last
+    place, or the link ended): its row, then its bytes."""
+    gone = rowcount(db.session.execute(
+        delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)
+        .execution_options(synchronize_session=False)))
+    db.session.commit()
+    if gone:
+        abort_all([upload.handle])
 
 
 def settle_published(upload_id: int) -> File | None:

@@ -33,6 +33,7 @@ from . import (  # noqa: E402,F401
     notifications,
     public,
     request_pages,
+    request_uploads,
     sessions,
     shares,
     verification,

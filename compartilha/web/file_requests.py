@@ -16,7 +16,7 @@ from ..http.identity import client_address
 from ..http.multipart import MULTIPART_OVERHEAD, accepts_upload
 from ..models import FileRequest, User
 from ..public_paths import UPLOAD_LINKS
-from ..services import events, file_names, file_requests, files, throttle
+from ..services import arrivals, events, file_names, file_requests, files, folder_paths, throttle
 from ..storage import Writer
 from . import bp
 from .unlocking import Unlock, private
@@ -67,6 +67,12 @@ def request_unlock(token: str):
     return private(response)
 
 
+def throttled(link: FileRequest) -> None:
+    """One more upload through the link (form or tus): per client address and per link."""
+    throttle.take("request-upload", client_address())
+    throttle.take("request-upload-link", str(link.id))
+
+
 def _upload_limit(link: FileRequest) -> int:
     """The most one file may have here: the server's, the link's, what its total leaves."""
     limit = current_app.config["MAX_UPLOAD_BYTES"]
@@ -85,6 +91,7 @@ def request_upload(token: str):
     413 over a limit. Refused before the body when that is already known."""
     link = _open(token)
     file_requests.precheck(link, None)
+    throttled(link)
     limit = _upload_limit(link)
     declared = request.content_length
     if declared is not None and declared > limit + MULTIPART_OVERHEAD:
@@ -99,15 +106,21 @@ def request_upload(token: str):
     if part is None:
         raise NoFile()
     # The upload request class parses the part straight into a storage Writer.
-    record = files.store(link.user_id, part.filename, part.mimetype, cast(Writer, part.stream),
-                         link.folder_id,
+    writer = cast(Writer, part.stream)
+    try:  # `path`: a relative path below the link's folder, as a tus upload's
+        folder_id, sent = folder_paths.destination(link.user_id, link.folder_id,
+                                                   request.form.get("path") or None,
+                                                   part.filename)
+    except BaseException:
+        writer.abort()
+        raise
+    record = files.store(link.user_id, sent, part.mimetype, writer, folder_id,
                          before_commit=lambda record: file_requests.record_arrival(
                              link, record, sender_name=name, sender_email=email,
                              sender_ip=client_address(),
-                             sent_name=file_names.accepted_name(part.filename)))
+                             sent_name=file_names.accepted_name(sent)))
     events.file_received(link.id, record.id)
-    receipt = {"name": record.sent_name, "size": record.size, "type": record.type,
-               "sha256": record.sha256, "created_at": record.created_at}
+    receipt = arrivals.receipt(record)
     if wants_json():
         return private(jsonify({"file": receipt})), 201
     return _page(link, status=201, sent=receipt)
