@@ -18,11 +18,11 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import shoot
 from .test_flows import sign_up
 from .test_folders import DROP_FOLDER
-from .test_pages import csrf, upload
+from .test_pages import csrf
 from .test_uploads import SIZES, accessible, throttle
-from .conftest import shoot, wait_until
 
 MiB = 1024 * 1024
 PASSWORD = "uma senha longa"
@@ -137,7 +137,8 @@ def test_a_visitor_sends_three_files_and_keeps_a_receipt(browser, browser_contex
         fh.truncate(12 * MiB)
     page.locator("#request-files").set_input_files(str(big))
     refused = page.locator(".upload-item", has_text="grande-demais.iso")
-    expect(refused.locator(".upload-status")).to_have_text("Maior que o limite de 11 MB por arquivo.")
+    expect(refused.locator(".upload-status")).to_have_text(
+        "Maior que o limite de 11 MB por arquivo.")
     page.wait_for_timeout(300)
     assert uploads == []
 
