@@ -43,7 +43,7 @@ def _page(link: FileRequest, *, status: int = 200, error: str | None = None,
           sent: dict | None = None) -> Response:
     owner = db.session.get(User, link.user_id)
     html = render_template("request.html", link=link, needs_password=not _unlocked(link),
-                           password_error=error, sent=sent,
+                           password_error=error, sent=sent, max_upload=_upload_limit(link),
                            owner_name=owner.name if owner else "")
     return private(current_app.response_class(html, status=status, mimetype="text/html"))
 

@@ -2,7 +2,7 @@
 // with progress, speed, time left and cancel; the list, kept in step without reloading;
 // sort, preview, share, rename or move, delete, and the multi-select (folders.js).
 import { api, confirmAction, formatDate, formatSize, toLogin } from "./app.js";
-import { droppedFiles, setUpFolders } from "./folders.js";
+import { setUpFolders, watchDrops } from "./folders.js";
 import { kindOf } from "./kinds.js";
 import { renderPreview } from "./preview.js";
 import { setUpShareDialog } from "./share.js";
@@ -161,17 +161,6 @@ input.addEventListener("change", () => { start(input.files); input.value = ""; }
 const folderInput = app.querySelector("[data-folder-input]");
 folderInput.addEventListener("change", () => { start(folderInput.files); folderInput.value = ""; });
 
-const zone = app.querySelector("[data-dropzone]");
-let depth = 0;
-document.addEventListener("dragenter", (e) => { if (e.dataTransfer?.types.includes("Files")) { depth += 1; zone.classList.add("is-over"); } });
-document.addEventListener("dragleave", () => { depth = Math.max(0, depth - 1); if (!depth) zone.classList.remove("is-over"); });
-document.addEventListener("dragover", (e) => { if (e.dataTransfer?.types.includes("Files")) e.preventDefault(); });
-document.addEventListener("drop", (e) => {
-  if (!e.dataTransfer?.files.length && !e.dataTransfer?.items?.length) return;
-  e.preventDefault();
-  depth = 0;
-  zone.classList.remove("is-over");
-  droppedFiles(e.dataTransfer).then(start).catch((error) => announce(error.message));
-});
+watchDrops(app.querySelector("[data-dropzone]"), start, (error) => announce(error.message));
 
 app.dataset.ready = "1";

@@ -29,6 +29,23 @@ export async function droppedFiles(dataTransfer) {
   return found;
 }
 
+// Files and folders dropped anywhere on the page go to `onFiles(files)`; `zone` is lit
+// while something is dragged over the page.
+export function watchDrops(zone, onFiles, onError) {
+  let depth = 0;
+  const dragging = (e) => e.dataTransfer?.types.includes("Files");
+  document.addEventListener("dragenter", (e) => { if (dragging(e)) { depth += 1; zone.classList.add("is-over"); } });
+  document.addEventListener("dragleave", () => { depth = Math.max(0, depth - 1); if (!depth) zone.classList.remove("is-over"); });
+  document.addEventListener("dragover", (e) => { if (dragging(e)) e.preventDefault(); });
+  document.addEventListener("drop", (e) => {
+    if (!e.dataTransfer?.files.length && !e.dataTransfer?.items?.length) return;
+    e.preventDefault();
+    depth = 0;
+    zone.classList.remove("is-over");
+    droppedFiles(e.dataTransfer).then(onFiles).catch(onError);
+  });
+}
+
 export function setUpFolders({ app, t, announce, folderId, afterChange }) {
   const dialog = document.getElementById("folder-dialog");
   const form = dialog.querySelector("[data-folder-form]");

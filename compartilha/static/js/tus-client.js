@@ -11,6 +11,12 @@
 //     metadata: { folder_id: "7", path: "x/y/z.txt" },  // more Upload-Metadata
 //   });                                          // → {id, name, type, size, sha256, created_at}
 //
+// Where the stored file's JSON is read once the last byte is in: by default the owner's
+// `/api/v1/files/<id>` (from the Compartilha-File-Id header). On an upload link the
+// visitor has no file id, only the upload URL: `receipt: "upload"` reads the receipt
+// from `GET <upload URL>` (`{"file": {name, size, type, sha256, created_at}}`) and takes
+// the upload as finished when its offset reaches the length.
+//
 // The upload URL is remembered in localStorage (keyed by endpoint, name, size and
 // lastModified), so a dropped network or a page reload resumes from the server's offset;
 // `rememberedUploads` lists them (for a page to say they can be resumed), `forget` drops one.
@@ -171,27 +177,58 @@ async function offsetOf(url, headers, signal) {
   return Number(xhr.getResponseHeader("Upload-Offset"));
 }
 
+// The finished upload's receipt at its own URL, or null while it has none (not finished,
+// or not ours to read).
+async function receiptAt(url, headers, signal) {
+  const response = await fetch(url, { headers: { ...headers, Accept: "application/json" },
+                                      credentials: "same-origin", signal });
+  if (response.status === 404) return null;
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new TusError(response.status, body.error?.code || "file_metadata", body.error?.message);
+  }
+  return body.file;
+}
+
+async function ownerFile(endpoint, fileId, headers, signal) {
+  const filesUrl = new URL(endpoint.replace(/\/uploads\/?$/, `/files/${fileId}`), location.href);
+  const response = await fetch(filesUrl, { headers, credentials: "same-origin", signal });
+  if (!response.ok) throw new TusError(response.status, "file_metadata", "");
+  return (await response.json()).file;
+}
+
 export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = {},
                                         onProgress = () => {}, onRetry = () => {}, signal,
-                                        chunkSize = CHUNK_SIZE, metadata = {} } = {}) {
+                                        chunkSize = CHUNK_SIZE, metadata = {},
+                                        receipt = "file" } = {}) {
+  const byUpload = receipt === "upload";
   const key = storageKey(endpoint, file, metadata);
   let url = remembered(key);
   let offset = null;
   let fileId = null;
+  let finished = null;  // the receipt, when read from the upload's URL
   let attempt = 0;
 
   for (;;) {
     try {
       if (url && offset === null) offset = await offsetOf(url, headers, signal);
+      // Gone or whole: on a link, its URL says whether it became a file (the answer to
+      // the last byte may have been lost); only then is it never sent twice.
+      if (byUpload && url && (offset === null || offset === file.size)) {
+        finished = await receiptAt(url, headers, signal);
+        if (finished) break;
+      }
       if (offset === null) {
         ({ url, fileId } = await create(file, endpoint, headers, signal, metadata));
+        if (byUpload) fileId = null;  // never the owner's id: the upload's URL tells
         offset = 0;
         remember(key, url);
       }
       onProgress(offset, file.size);  // where this attempt starts
       // At the end but with no file id (the last answer was lost): an empty PATCH there
       // gets the finished upload's answer again, never a second file.
-      while (!fileId && offset <= file.size) {
+      let whole = false;
+      while (!fileId && !whole && offset <= file.size) {
         const end = Math.min(offset + chunkSize, file.size);
         const start = offset;
         const xhr = await send("PATCH", url, {
@@ -201,12 +238,24 @@ export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = 
           onUploadProgress: (loaded) => onProgress(Math.min(start + loaded, end), file.size),
         });
         if (xhr.status === 409 || xhr.status === 423) { offset = null; break; }
-        if (xhr.status === 404 || xhr.status === 410) { url = null; offset = null; break; }
+        // On a link, a 410 with the link's code (revoked, expired, full) is its end.
+        const ended = xhr.status === 410 && byUpload && failure(xhr).code.startsWith("request_");
+        if (xhr.status === 404 || (xhr.status === 410 && !ended)) {
+          if (!byUpload) url = null;  // a link's upload URL is asked for its receipt first
+          offset = null;
+          break;
+        }
         if (xhr.status !== 204) throw failure(xhr);
         offset = Number(xhr.getResponseHeader("Upload-Offset"));
-        fileId = xhr.getResponseHeader("Compartilha-File-Id");
+        if (!byUpload) fileId = xhr.getResponseHeader("Compartilha-File-Id");
+        whole = byUpload && offset === file.size;
         attempt = 0;
         onProgress(offset, file.size);
+      }
+      if (whole) {
+        finished = await receiptAt(url, headers, signal);
+        if (!finished) throw new TusError(404, "file_metadata", "");
+        break;
       }
       if (fileId) break;
       if (offset === null && url) await wait(RETRY_DELAYS[Math.min(attempt++, 3)], signal);
@@ -223,8 +272,5 @@ export async function tusUpload(file, { endpoint = "/api/v1/uploads", headers = 
 
   remember(key, null);
   onProgress(file.size, file.size);
-  const filesUrl = new URL(endpoint.replace(/\/uploads\/?$/, `/files/${fileId}`), location.href);
-  const response = await fetch(filesUrl, { headers, credentials: "same-origin", signal });
-  if (!response.ok) throw new TusError(response.status, "file_metadata", "");
-  return (await response.json()).file;
+  return finished || ownerFile(endpoint, fileId, headers, signal);
 }

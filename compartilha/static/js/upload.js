@@ -131,10 +131,20 @@ function button(label, cls, aria) {
 }
 
 // `list` receives the cards; `onUploaded(meta)` gets each stored file; `onShare(meta)`
-// opens the share dialog; `announce(text)` reads news out in the live region;
-// `maxBytes` is the server's limit per file; `clear` is the "clear finished" button;
-// `onBatchDone()` runs when every upload started together has ended.
-export function createUploader({ list, t, onUploaded, onShare, announce, maxBytes, clear, onBatchDone }) {
+// opens the share dialog (none: no Share button); `announce(text)` reads news out in the
+// live region; `maxBytes` is the server's limit per file; `clear` is the "clear
+// finished" button; `onBatchDone()` runs when every upload started together has ended.
+// Another page (an upload link's) passes its own `transport`: `send(file, options)`
+// (resolves with the stored file), `endpoint` and `headers` of its tus uploads (for the
+// unfinished ones), `onUnauthorized()`, `messages` (error code → words) and
+// `retry(error)` (whether a card that failed so offers "Try again").
+export function createUploader({ list, t, onUploaded, onShare, announce, maxBytes, clear, onBatchDone,
+                                 transport = {} }) {
+  const {
+    send: sendFile = (file, options) => send(file, options, t), endpoint = "/api/v1/uploads",
+    headers = () => ({ "X-CSRF-Token": csrfToken() }), onUnauthorized = toLogin,
+    messages = {}, retry = () => false,
+  } = transport;
   const refreshClear = () => { clear.hidden = !list.querySelector(".is-finished"); };
   clear.addEventListener("click", () => {
     list.querySelectorAll(".is-finished").forEach((item) => item.remove());
@@ -170,6 +180,7 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
 
   function failure(error) {
     if (error.code === "too_large" && maxBytes) return fill(t.too_large_limit, { limit: formatSize(maxBytes) });
+    if (messages[error.code]) return messages[error.code];
     const known = { upload_refused: t.upload_refused, storage_full: t.storage_full,
                     too_many_requests: t.too_many_requests, network: t.network, too_large: t.too_large };
     return `${t.failed}: ${known[error.code] || (error.status === 429 ? t.too_many_requests : error.message)}`;
@@ -179,9 +190,11 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
     ui.progress.value = 100;
     const saved = meta.name !== file.name ? ` · ${fill(t.saved_as, { name: meta.name })}` : "";
     finish(ui, file, "is-done", `${t.done} · ${formatSize(file.size)}${saved}`);
-    const share = button(t.share, "btn-secondary", `${t.share}: ${meta.name}`);
-    share.addEventListener("click", () => onShare(meta));
-    ui.actions.prepend(share);
+    if (onShare) {
+      const share = button(t.share, "btn-secondary", `${t.share}: ${meta.name}`);
+      share.addEventListener("click", () => onShare(meta));
+      ui.actions.prepend(share);
+    }
     onUploaded(meta);
   }
 
@@ -215,15 +228,26 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
       ui.status.textContent = t.uploading;
       try {
         const fields = placement(file, folderId);
-        stored(ui, file, await send(file, { onProgress, onRetry, fields, signal: controller.signal }, t));
+        stored(ui, file, await sendFile(file, { onProgress, onRetry, fields, signal: controller.signal }));
       } catch (error) {
-        if (error.status === 401) return toLogin();
+        if (error.status === 401) return onUnauthorized();
         ui.item.classList.remove("is-offline");
         const cancelled = error.name === "AbortError";
         finish(ui, file, cancelled ? "is-cancelled" : "is-failed", cancelled ? t.cancelled : failure(error));
+        if (!cancelled && retry(error)) offerRetry(ui, file, folderId);
         announce(`${file.name}: ${ui.status.textContent}`);
       }
     };
+  }
+
+  function offerRetry(ui, file, folderId) {
+    const again = button(t.retry, "btn-secondary", `${t.retry}: ${file.name}`);
+    again.addEventListener("click", () => {
+      ui.item.remove();
+      refreshClear();
+      runQueue([upload(file, folderId)].filter(Boolean));
+    });
+    ui.actions.prepend(again);
   }
 
   async function runQueue(jobs) {
@@ -241,10 +265,9 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
     async showPending(box) {
       const tus = await loadTus();
       if (!tus) return;
-      const headers = { "X-CSRF-Token": csrfToken() };
       const ul = box.querySelector("ul");
-      for (const upload of tus.rememberedUploads()) {
-        const offset = await tus.rememberedOffset(upload, headers).catch(() => null);
+      for (const upload of tus.rememberedUploads(endpoint)) {
+        const offset = await tus.rememberedOffset(upload, headers()).catch(() => null);
         if (offset === null) continue;
         const li = document.createElement("li");
         li.dataset.pending = `${upload.name}:${upload.size}`;
@@ -254,7 +277,7 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
         text.append(name, ` · ${fill(t.pending_progress, { percent: `${percent}%`, sent: formatSize(offset), total: formatSize(upload.size) })}`);
         const discard = button(t.discard, "btn-ghost btn-danger-text", `${t.discard}: ${upload.name}`);
         discard.addEventListener("click", async () => {
-          await tus.forget(upload, headers).catch(() => {});
+          await tus.forget(upload, headers()).catch(() => {});
           li.remove();
           box.hidden = !ul.children.length;
         });
