@@ -69,7 +69,10 @@ def record_arrival(link: FileRequest, record: File, *, sender_name: str | None,
                  bytes_received=row.bytes_received + record.size, last_upload_at=now),
         execution_options={"synchronize_session": False})
     if counted.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.refresh(link)
+        # A locking read: under MariaDB's REPEATABLE READ a plain one returns this
+        # transaction's snapshot, which may predate the revocation that made the UPDATE
+        # fail, and the refusal would then be named "too large" instead of "revoked".
+        db.session.refresh(link, with_for_update=True)
         ended = state(link, now)
         if ended == "active":  # only the total was passed
             raise TooLarge(f"This link takes {link.max_total_bytes or 0} bytes in all.")
