@@ -13,8 +13,8 @@ import base64
 import hashlib
 import os
 import re
-from pathlib import Path
 import secrets
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
