@@ -98,7 +98,7 @@ const uploader = createUploader({
     onUnauthorized: () => location.reload(),  // the password cookie ended: its form again
     messages: { request_revoked: t.request_revoked, request_expired: t.request_expired,
                 request_full: t.request_full, quota_exceeded: t.quota_exceeded,
-                request_unfinished: t.request_unfinished },
+                request_too_many_unfinished: t.request_unfinished },
     retry: (error) => !ended.includes(error.code),
   },
 });
