@@ -75,7 +75,7 @@ def _act(actor: Any, user_id: int, action: str) -> str:
     return _("Saved.")
 
 
-@bp.post("/admin/users/<int:user_id>")
+@bp.post("/admin/users/<id:user_id>")
 @page_admin_required
 def admin_user_action(user_id: int):
     try:
