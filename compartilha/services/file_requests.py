@@ -7,7 +7,6 @@ The limits and the counters: services.request_limits (`state`, `precheck`,
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -24,14 +23,11 @@ from ..logs import event
 from ..models import FileRequest, Upload, User
 from ..models.columns import utcnow
 from ..models.requests import TITLE_MAX
-from ..storage import get_storage
-from ..storage.interface import upload_key
-from . import folder_paths, folders, link_options, validation
+from . import folder_paths, folders, link_options, upload_endings, validation
 from .request_limits import precheck as precheck
 from .request_limits import record_arrival as record_arrival
 from .request_limits import state as state
 
-log = logging.getLogger(__name__)
 MAX_FILES_LIMIT = 100_000
 INBOX = "Recebidos"  # the root folder that upload links' own folders go in
 _UNSET: Any = object()
@@ -164,13 +160,7 @@ def _drop_unfinished(request_id: int) -> None:
         delete(Upload).where(Upload.id == row.id, idle)
         .execution_options(synchronize_session=False)))]  # not one a PATCH took meanwhile
     db.session.commit()
-    storage = get_storage()
-    for handle in handles:
-        try:  # staged, or published and not recorded: either way no file row holds it
-            storage.abort_upload(handle)
-            storage.delete(upload_key(handle))
-        except OSError:
-            log.exception("could not delete unfinished upload %s", handle)
+    upload_endings.abort_all(handles)
 
 
 def find_public(token: str) -> FileRequest:
