@@ -118,6 +118,13 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "REQUEST_QUIET_SECONDS": (
         "60", "an upload link's arrivals are told to its owner once it has had none for "
         "this long: one notification per upload session"),
+    "DEFAULT_QUOTA_BYTES": (
+        "", "bytes each account may store unless an admin sets its own quota; empty: no "
+        "limit (an admin can change it in Administration → Settings)"),
+    "DEFAULT_QUOTA_FILES": (
+        "", "files each account may store unless an admin sets its own cap; empty: no limit"),
+    "AUDIT_RETENTION_DAYS": (
+        "365", "audit log events older than this many days are deleted (0: kept for ever)"),
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
@@ -197,6 +204,9 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "JOBS_WORKERS": max(1, int(env("JOBS_WORKERS") or 2)),
         "JOBS_LEASE_SECONDS": float(env("JOBS_LEASE_SECONDS") or 60),
         "REQUEST_QUIET_SECONDS": float(env("REQUEST_QUIET_SECONDS") or 60),
+        "DEFAULT_QUOTA_BYTES": int(env("DEFAULT_QUOTA_BYTES") or 0) or None,
+        "DEFAULT_QUOTA_FILES": int(env("DEFAULT_QUOTA_FILES") or 0) or None,
+        "AUDIT_RETENTION_DAYS": int(env("AUDIT_RETENTION_DAYS") or 365),
         # Links in mail when PUBLIC_URL is not set: the address `make run` serves.
         "LOCAL_URL": local_url(env("HOST") or "127.0.0.1", env("PORT") or "8000"),
         **{variable: env(variable) for variable in RATE_VARIABLES},

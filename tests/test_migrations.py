@@ -250,3 +250,30 @@ def test_roles_make_the_oldest_existing_account_the_admin_and_go_back(empty_data
             assert rows(conn, "SELECT COUNT(*) FROM usuarios") == [(2,)]
         upgrade()
         db.engine.dispose()
+
+
+def test_administration_tables_arrive_empty_keep_rows_and_go_back(empty_database, tmp_path,
+                                                                 monkeypatch):
+    _, url = empty_database
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            for statement in OLD_ROWS:
+                conn.execute(sa.text(statement))
+        upgrade(revision="0019")
+        with db.engine.connect() as conn:
+            assert rows(conn, "SELECT cota_arquivos FROM usuarios") == [(None,)]
+            assert rows(conn, "SELECT verificacao FROM arquivos") == [(None,)]
+            for table in ("configuracoes", "convites", "auditoria"):
+                assert rows(conn, f"SELECT COUNT(*) FROM {table}") == [(0,)]  # noqa: S608
+        downgrade(revision="0018")
+        with db.engine.connect() as conn:
+            tables = columns_of(conn)
+            assert not {"configuracoes", "convites", "auditoria"} & set(tables)
+            assert "cota_arquivos" not in tables["usuarios"]
+            assert "verificacao" not in tables["arquivos"]
+            assert rows(conn, "SELECT COUNT(*) FROM arquivos") == [(1,)]
+        upgrade()
+        db.engine.dispose()

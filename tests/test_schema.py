@@ -98,4 +98,5 @@ def test_emails_compare_byte_for_byte_on_mysql(app):
         ("usuarios", "email"): "utf8mb4_bin", ("usuarios", "email_esqueleto"): "utf8mb4_bin",
         ("compartilhamentos", "destinatario_email"): "utf8mb4_bin",
         ("contadores", "chave"): "utf8mb4_bin", ("tokens_conta", "email"): "utf8mb4_bin",
-        ("codigos_destinatario", "email"): "utf8mb4_bin"}
+        ("codigos_destinatario", "email"): "utf8mb4_bin",
+        ("configuracoes", "chave"): "utf8mb4_bin", ("convites", "email"): "utf8mb4_bin"}

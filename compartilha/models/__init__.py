@@ -1,15 +1,18 @@
 """Typed SQLAlchemy 2.0 models; table and column names are the request's."""
 
+from .audit import AuditEvent
 from .counters import Counter
 from .files import File
 from .folders import Folder
+from .invitations import Invitation
 from .notifications import Delivery, Notification, Webhook
 from .recipients import RecipientCode
 from .requests import FileRequest
+from .settings import Setting
 from .shares import Access, Share, ShareItem
 from .tus import Upload
 from .users import AccountToken, Session, User
 
-__all__ = ["AccountToken", "Access", "Counter", "Delivery", "File", "FileRequest", "Folder",
-           "Notification", "RecipientCode", "Session", "Share", "ShareItem", "Upload", "User",
-           "Webhook"]
+__all__ = ["AccountToken", "Access", "AuditEvent", "Counter", "Delivery", "File", "FileRequest",
+           "Folder", "Invitation", "Notification", "RecipientCode", "Session", "Setting",
+           "Share", "ShareItem", "Upload", "User", "Webhook"]

@@ -54,5 +54,9 @@ class File(Model):
     # The token of the tus upload that made this file: its URL keeps answering HEAD (and
     # a repeated last PATCH) until the upload would have expired, instead of a 404 that
     # makes a client whose last answer was lost send the whole file again.
+    # The antivirus verdict when it was stored (services.antivirus): None when no scanner
+    # is configured, "clean", or "unscanned" (the scanner was down and
+    # CLAMAV_UNAVAILABLE=accept kept the file, marked).
+    scan: Mapped[str | None] = mapped_column("verificacao", String(16), default=None)
     upload_token: Mapped[str | None] = mapped_column(
         "token_envio", case_sensitive_string(32), default=None)

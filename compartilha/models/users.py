@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -41,6 +41,8 @@ class User(Model):
                                                          default=None)
     # The account's own byte quota; None: the instance's default (which may be none).
     quota_bytes: Mapped[int | None] = mapped_column("cota_bytes", BigInteger, default=None)
+    # The account's own cap on its number of files; None: the default (which may be none).
+    quota_files: Mapped[int | None] = mapped_column("cota_arquivos", Integer, default=None)
     last_login_at: Mapped[datetime | None] = mapped_column("ultimo_login_em", UTCDateTime(),
                                                            default=None)
 
