@@ -92,8 +92,13 @@ def page_context() -> dict[str, Any]:
     except SQLAlchemyError:
         unread = 0
     return {"current_user": user, "csrf_token": token, "error_page": messages.error_page,
-            "unread_notifications": unread,
+            "unread_notifications": unread, "has_page": _has_page,
             "limits": LIMITS | {"share_max_days": current_app.config["SHARE_MAX_DAYS"]}}
+
+
+def _has_page(endpoint: str) -> bool:
+    """Whether a page exists (the admin tabs show only the pages this build has)."""
+    return endpoint in current_app.view_functions
 
 
 def qr_response(url: str) -> Response:
