@@ -118,6 +118,23 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "REQUEST_QUIET_SECONDS": (
         "60", "an upload link's arrivals are told to its owner once it has had none for "
         "this long: one notification per upload session"),
+    "SITE_NAME": ("Compartilha", "the instance's name in every page, title and mail"),
+    "ACCENT_COLOR": ("#4f46e5", "the accent colour of buttons and links (`#rrggbb`)"),
+    "REGISTRATION": (
+        "open", "who may sign up: `open`, `invite_only` (with an invitation) or `closed`"),
+    "REGISTRATION_DOMAINS": (
+        "", "comma-separated email domains allowed to sign up, e.g. `example.com`; empty: any"),
+    "USERS_MAY_INVITE": ("0", "`1`: users (not only admins) may send invitations"),
+    "INVITATION_DAYS": ("7", "an invitation expires after this many days"),
+    "DEFAULT_SHARE_DAYS": (
+        "", "a new share link expires after this many days unless its owner says otherwise; "
+        "empty: no expiry"),
+    "DEFAULT_MAX_DOWNLOADS": (
+        "", "a new share link's download limit unless its owner says otherwise; empty: none"),
+    "USERS_MAY_CREATE_UPLOAD_LINKS": ("1", "`0`: only admins may create upload links"),
+    "USERS_MAY_CREATE_PUBLIC_LINKS": (
+        "1", "`0`: only admins may create share links that anyone holding them can open; "
+        "users may still send links addressed to recipients"),
     "DEFAULT_QUOTA_BYTES": (
         "", "bytes each account may store unless an admin sets its own quota; empty: no "
         "limit (an admin can change it in Administration → Settings)"),
@@ -204,6 +221,18 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "JOBS_WORKERS": max(1, int(env("JOBS_WORKERS") or 2)),
         "JOBS_LEASE_SECONDS": float(env("JOBS_LEASE_SECONDS") or 60),
         "REQUEST_QUIET_SECONDS": float(env("REQUEST_QUIET_SECONDS") or 60),
+        "SITE_NAME": env("SITE_NAME"),
+        "ACCENT_COLOR": env("ACCENT_COLOR"),
+        "REGISTRATION": env("REGISTRATION"),
+        "REGISTRATION_DOMAINS": tuple(
+            d.strip().lower() for d in (env("REGISTRATION_DOMAINS") or "").split(",")
+            if d.strip()),
+        "USERS_MAY_INVITE": env("USERS_MAY_INVITE") == "1",
+        "INVITATION_DAYS": int(env("INVITATION_DAYS") or 7),
+        "DEFAULT_SHARE_DAYS": int(env("DEFAULT_SHARE_DAYS") or 0) or None,
+        "DEFAULT_MAX_DOWNLOADS": int(env("DEFAULT_MAX_DOWNLOADS") or 0) or None,
+        "USERS_MAY_CREATE_UPLOAD_LINKS": env("USERS_MAY_CREATE_UPLOAD_LINKS") != "0",
+        "USERS_MAY_CREATE_PUBLIC_LINKS": env("USERS_MAY_CREATE_PUBLIC_LINKS") != "0",
         "DEFAULT_QUOTA_BYTES": int(env("DEFAULT_QUOTA_BYTES") or 0) or None,
         "DEFAULT_QUOTA_FILES": int(env("DEFAULT_QUOTA_FILES") or 0) or None,
         "AUDIT_RETENTION_DAYS": int(env("AUDIT_RETENTION_DAYS") or 365),

@@ -24,6 +24,19 @@ class Known:
 
 
 KNOWN: dict[str, Known] = {
+    "site_name": Known("SITE_NAME"),
+    "accent_color": Known("ACCENT_COLOR"),
+    "max_upload_bytes": Known("MAX_UPLOAD_BYTES"),
+    "registration": Known("REGISTRATION"),
+    "registration_domains": Known("REGISTRATION_DOMAINS"),
+    "users_may_invite": Known("USERS_MAY_INVITE"),
+    "invitation_days": Known("INVITATION_DAYS"),
+    "default_share_days": Known("DEFAULT_SHARE_DAYS"),
+    "share_max_days": Known("SHARE_MAX_DAYS"),
+    "default_max_downloads": Known("DEFAULT_MAX_DOWNLOADS"),
+    "blocked_extensions": Known("UPLOADED_FILES_DENY"),
+    "users_may_create_upload_links": Known("USERS_MAY_CREATE_UPLOAD_LINKS"),
+    "users_may_create_public_links": Known("USERS_MAY_CREATE_PUBLIC_LINKS"),
     "default_quota_bytes": Known("DEFAULT_QUOTA_BYTES"),
     "default_quota_files": Known("DEFAULT_QUOTA_FILES"),
     "audit_retention_days": Known("AUDIT_RETENTION_DAYS"),
@@ -31,7 +44,8 @@ KNOWN: dict[str, Known] = {
 
 
 def default(key: str) -> Any:
-    return current_app.config[KNOWN[key].config]
+    found = current_app.config[KNOWN[key].config]
+    return list(found) if isinstance(found, tuple) else found
 
 
 def value(key: str) -> Any:

@@ -18,3 +18,9 @@ def test_a_setting_falls_back_to_its_default_until_one_is_stored(app):
         assert settings.value("default_quota_bytes") == 99
         assert settings.values(["default_quota_bytes", "audit_retention_days"]) == {
             "default_quota_bytes": 99, "audit_retention_days": 365}
+
+
+def test_a_list_default_comes_back_as_a_list(app):
+    with app.app_context():
+        app.config["UPLOADED_FILES_DENY"] = ("exe", "bat")
+        assert settings.value("blocked_extensions") == ["exe", "bat"]
