@@ -18,6 +18,7 @@ from .helpers import page_login_required
 from .messages import for_error
 
 MB = 1024 * 1024
+PER_PAGE = 50  # accounts a page of /admin/users shows
 
 
 def page_admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,13 +36,15 @@ def admin_users():
     sort = request.args.get("sort", "created")
     order = request.args.get("order", "asc")
     q = request.args.get("q", "").strip() or None
+    number = request.args.get("page", 1, type=int) or 1
     try:
-        page = admin.list_users(require_user(), q, sort, order, 1, 200)
+        page = admin.list_users(require_user(), q, sort, order, max(1, number), PER_PAGE)
     except InvalidField:
         sort, order = "created", "asc"
-        page = admin.list_users(require_user(), q, sort, order, 1, 200)
+        page = admin.list_users(require_user(), q, sort, order, 1, PER_PAGE)
+    pages = max(1, -(-page.total // PER_PAGE))
     return render_template("pages/admin_users.html", page=page, q=q or "", sort=sort,
-                           order=order, sorts=admin.SORTS, mb=MB)
+                           order=order, sorts=admin.SORTS, mb=MB, pages=pages)
 
 
 def _quota(value: str) -> int | None:

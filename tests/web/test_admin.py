@@ -78,3 +78,18 @@ def test_a_disabled_account_is_told_at_login(app, people):
     rv = app.test_client().post("/login", data={"email": people[1].email,
                                                 "password": people[1].password})
     assert rv.status_code == 403 and b"desativada" in rv.data
+
+
+def test_the_users_page_pages_through_many_accounts(app, people):
+    with app.app_context():
+        for n in range(60):
+            db.session.add(User(name=f"Zed {n:02d}", email=f"zed{n}@example.com",
+                                email_skeleton=f"zed{n}@example.com", password_hash="h"))
+        db.session.commit()
+    ada = _login(app.test_client(), people[0])
+    first = ada.get("/admin/users?sort=name").data.decode()
+    second = ada.get("/admin/users?sort=name&page=2").data.decode()
+    assert 'aria-current="page">1<' in first and "page=2" in first
+    assert "Zed 47" in first and "Zed 48" not in first  # Ada, Bia, Zed 00…47: 50 a page
+    assert "Zed 48" in second and "Zed 59" in second and "Zed 47" not in second
+    assert 'class="admin-tabs"' in first
