@@ -43,11 +43,16 @@ def mode() -> str:
 
 
 def terms(token: str | None = None) -> Terms:
+    """What the sign-up page opened with `token` should say (an unknown token reads as an
+    expired one: the page says "invalid, used or expired" alike)."""
     found = db.session.scalar(select(Invitation).where(
         Invitation.token_hash == invitations.token_hash(token))) if token else None
     state = None if not token else invitations.state(found) if found else invitations.EXPIRED
-    return Terms(mode(), list(settings.value("registration_domains") or []), state,
-                 found.email if found is not None and state == invitations.PENDING else None)
+    pending = found if found is not None and state == invitations.PENDING else None
+    domains = list(settings.value("registration_domains") or [])
+    if pending is not None and invitations.made_by_admin(pending):
+        domains = []  # the allow-list does not apply to this sign-up
+    return Terms(mode(), domains, state, pending.email if pending is not None else None)
 
 
 def _domain_allowed(email: str) -> bool:
