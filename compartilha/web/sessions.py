@@ -61,7 +61,8 @@ def _signup_page(form: dict[str, str], errors: dict[str, str], token: str) -> st
 def signup():
     if request.method == "GET":
         token = request.args.get("invitation", "")[:255]
-        return _signup_page({}, {}, token)
+        # An invitation's token is in this page's address: no cache may keep it.
+        return _signup_page({}, {}, token), 200, {"Cache-Control": "no-store"} if token else {}
     form = {k: request.form.get(k, "") for k in ("name", "email", "password", "invitation")}
     try:
         done = accounts.sign_up(form["name"], form["email"], form["password"],

@@ -5,6 +5,7 @@ to an address) and who may invite."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -208,3 +209,23 @@ def test_users_invite_only_when_allowed_and_see_their_own(app, client, people, a
     rv = client.post("/api/v1/invitations", headers=user.headers, json={})
     assert rv.status_code == 403 and _code(rv) == "invitations_disabled"
     assert _signup(client, "dan@example.com", theirs["token"]).status_code == 201
+
+
+def test_events_name_each_step_and_never_the_token(app, client, people, caplog):
+    admin_account, _ = people
+    app.config["REGISTRATION"] = "invite_only"
+    caplog.set_level(logging.INFO, logger="compartilha.events")
+    made = _invite(client, admin_account, "cid@example.com")
+    _signup(client, "eve@example.com", made["token"])
+    _signup(client, "cid@example.com", made["token"])
+    client.delete(f"/api/v1/admin/invitations/{made['id']}", headers=admin_account.headers)
+    events = [(r.getMessage(), getattr(r, "fields", {})) for r in caplog.records
+              if r.name == "compartilha.events"]
+    named = {name: fields for name, fields in events if name.startswith(("invitation.",
+                                                                         "signup."))}
+    assert named["invitation.created"]["invitation_id"] == made["id"]
+    assert named["invitation.created"]["has_email"] is True
+    assert named["signup.refused"]["reason"] == "invitation_wrong_email"
+    assert named["invitation.used"]["invitation_id"] == made["id"]
+    assert named["invitation.revoked"]["invitation_id"] == made["id"]
+    assert made["token"] not in repr(events)

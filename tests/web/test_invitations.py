@@ -96,7 +96,9 @@ def test_invite_only_sign_up_page_carries_the_invitation(app, people, client):
     assert refused.status_code == 403 and b"by invitation" in refused.data
     link = _link(_create(ada))
     token = link.split("invitation=")[1]
-    page = client.get(link.split("localhost", 1)[1], headers=EN).get_data(as_text=True)
+    opened = client.get(link.split("localhost", 1)[1], headers=EN)
+    assert opened.headers["Cache-Control"] == "no-store"
+    page = opened.get_data(as_text=True)
     assert f'name="invitation" value="{token}"' in page and "You were invited" in page
     assert _sign_up(client, "cid@example.com", token).status_code == 200  # check your mail
     with app.app_context():
