@@ -301,3 +301,39 @@ class NotOnYourself(AppError):
 
     status, code, message = 409, "not_on_yourself", (
         "You cannot do this to your own account; ask another administrator.")
+
+
+# Sign-up control and invitations (issue 18): services.registration, services.invitations.
+class RegistrationClosed(AppError):
+    status, code, message = 403, "registration_closed", (
+        "Sign-up is closed; ask an administrator.")
+
+
+class InvitationRequired(AppError):
+    status, code, message = 403, "invitation_required", (
+        "Sign-up is by invitation: open the link of the invitation you received.")
+
+
+class InvitationInvalid(AppError):
+    """Unknown, already used, revoked or expired: one answer, so a guess learns nothing."""
+
+    status, code, message = 403, "invitation_invalid", (
+        "This invitation is invalid, was already used or has expired; ask for a new one.")
+
+
+class InvitationForAnotherEmail(AppError):
+    status, code, message = 403, "invitation_wrong_email", (
+        "This invitation is for another email address.")
+
+
+class EmailDomainNotAllowed(AppError):
+    status, code, message = 403, "email_domain_not_allowed", (
+        "Accounts with this email domain cannot sign up here.")
+
+
+class InvitationsDisabled(AppError):
+    status, code, message = 403, "invitations_disabled", "You cannot send invitations."
+
+
+class InvitationNotFound(AppError):
+    status, code, message = 404, "invitation_not_found", "Invitation not found."

@@ -11,6 +11,7 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     files,
     folders,
     health,
+    invitations,
     notifications,
     shares,
     tus,

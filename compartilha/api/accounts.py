@@ -42,13 +42,16 @@ def _signed_out():
 @rate_limits.register
 @bp.input(RegisterIn)
 @bp.output(RegisteredEnvelope, status_code=201)
-@bp.doc(responses={422: "invalid field",
+@bp.doc(responses={403: "sign-up is closed (registration_closed) or by invitation "
+                        "(invitation_required, invitation_invalid, invitation_wrong_email), "
+                        "or the email's domain is not allowed (email_domain_not_allowed)",
+                   422: "invalid field",
                    429: "too many accounts from this address (RATELIMIT_REGISTER)"})
 def register(json_data):
     """Create an account and mail it a verification link. An address that already has an
     account gets the same answer (its owner is mailed instead): log in to continue."""
     done = accounts.sign_up(json_data["name"], json_data["email"], json_data["password"],
-                            languages.preferred())
+                            languages.preferred(), json_data.get("invitation"))
     return {"user": {"name": done.name, "email": done.email, "verified": False}}
 
 

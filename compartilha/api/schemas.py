@@ -81,6 +81,10 @@ class RegisterIn(Schema):
                        "addresses too; special-use domains (.test, .invalid…) are refused"})
     password = String(required=True, metadata={"minLength": PASSWORD_MIN,
                                                "maxLength": PASSWORD_MAX})
+    invitation = String(load_default=None, allow_none=True, validate=Length(max=255), metadata={
+        "description": "the token of an invitation (`/signup?invitation=…`): needed when "
+                       "sign-up is invite-only (403 `invitation_required`; unknown, used, "
+                       "revoked or expired: 403 `invitation_invalid`)"})
 
 
 class LoginIn(Schema):
@@ -609,3 +613,31 @@ class AdminUserChangeIn(Schema):
     disabled = Boolean(metadata={"description": "true ends every session at once"})
     quota_bytes = WholeNumber(allow_none=True, validate=Range(min=0, max=2**62), metadata={
         "description": "bytes; null: the instance's default"})
+
+
+class InvitationIn(Schema):
+    email = String(load_default=None, allow_none=True, metadata={
+        "format": "email", "maxLength": 255,
+        "description": "only this address may use it, and the link is mailed there"})
+
+
+class InvitationOut(Schema):
+    id = Integer()
+    email = String(allow_none=True)
+    state = String(metadata={"enum": ["pending", "used", "expired", "revoked"]})
+    created_by = Integer(allow_none=True)
+    created_at = DateTime()
+    expires_at = DateTime()
+    used_at = DateTime(allow_none=True)
+    revoked_at = DateTime(allow_none=True)
+    token = String(metadata={"description": "only in the answer that creates it"})
+    url = String(metadata={"description": "the sign-up link with the token: only in the "
+                                          "answer that creates it"})
+
+
+class InvitationEnvelope(Schema):
+    invitation = Nested(InvitationOut)
+
+
+class InvitationList(Schema):
+    invitations = Nested(InvitationOut, many=True)

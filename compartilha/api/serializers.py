@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http.urls import request_url, share_url
+from ..http.urls import invitation_url, request_url, share_url
 from ..models import (
     Access,
     Delivery,
     File,
     FileRequest,
     Folder,
+    Invitation,
     Notification,
     Session,
     Share,
     User,
     Webhook,
 )
-from ..services import accounts, admin, file_requests, share_items, shares
+from ..services import accounts, admin, file_requests, invitations, share_items, shares
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -161,3 +162,14 @@ def request_json(link: FileRequest) -> dict[str, Any]:
             "show_uploads": link.show_uploads, "notify": link.notify,
             "files_received": link.files_received, "bytes_received": link.bytes_received,
             "last_upload_at": link.last_upload_at, "state": file_requests.state(link)}
+
+
+def invitation_json(invitation: Invitation, token: str | None = None) -> dict[str, Any]:
+    """An invitation; its token and link only when it was just created (shown once)."""
+    out = {"id": invitation.id, "email": invitation.email,
+           "state": invitations.state(invitation), "created_by": invitation.created_by,
+           "created_at": invitation.created_at, "expires_at": invitation.expires_at,
+           "used_at": invitation.used_at, "revoked_at": invitation.revoked_at}
+    if token is not None:
+        out |= {"token": token, "url": invitation_url(token)}
+    return out

@@ -28,3 +28,8 @@ def request_url(token: str) -> str:
 def share_url(token: str) -> str:
     """The public link of a share."""
     return external_url("web.share_page", token=token)
+
+
+def invitation_url(token: str) -> str:
+    """The sign-up page with an invitation."""
+    return external_url("web.signup", invitation=token)

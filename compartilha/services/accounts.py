@@ -16,6 +16,7 @@ from ..errors import (
     AppError,
     EmailTaken,
     InvalidCredentials,
+    InvitationInvalid,
     NotAuthenticated,
     PasswordNeeded,
     SessionNotFound,
@@ -23,9 +24,19 @@ from ..errors import (
 )
 from ..extensions import db, rowcount
 from ..logs import event, mask_email
-from ..models import File, Session, User
+from ..models import File, Invitation, Session, User
 from ..models.columns import utcnow
-from . import files, mail, roles, throttle, tus, validation, verification
+from . import (
+    files,
+    invitations,
+    mail,
+    registration,
+    roles,
+    throttle,
+    tus,
+    validation,
+    verification,
+)
 
 
 @dataclass
@@ -59,10 +70,28 @@ def _commit_claim() -> None:
         raise EmailTaken(field="email") from exc
 
 
+def _commit_new(user: User, invitation: Invitation | None) -> None:
+    """Add the account and use up its invitation in one transaction: a taken address
+    leaves the invitation pending, a used one leaves no account."""
+    db.session.add(user)
+    try:
+        db.session.flush()
+        if invitation is not None:
+            invitations.consume(invitation, user.id)
+        db.session.commit()
+    except IntegrityError as exc:  # two requests raced for one address (or look-alikes)
+        db.session.rollback()
+        raise EmailTaken(field="email") from exc
+    except InvitationInvalid:
+        db.session.rollback()
+        raise
+
+
 def register(name: str, email: str, password: str, language: str = "pt_BR",
-             admin: bool = False) -> User:
+             admin: bool = False, invitation: Invitation | None = None) -> User:
     """Create an account (the operator's `flask create-user`, an admin with `admin`;
-    sign-up goes through `sign_up`, which does not say whether an address is taken)."""
+    sign-up goes through `sign_up`, which does not say whether an address is taken, and
+    passes the `invitation` it was admitted with)."""
     values = validation.check_all({"name": lambda: validation.name(name),
                                    "email": lambda: validation.email(email),
                                    "password": lambda: validation.password(password)})
@@ -71,9 +100,10 @@ def register(name: str, email: str, password: str, language: str = "pt_BR",
                 role=roles.ADMIN if admin else roles.first_role())
     _claim_email(user, email)
     user.password_hash = crypto.hash_password(password, _cost())
-    db.session.add(user)
-    _commit_claim()
+    _commit_new(user, invitation)
     event("account.registered", user_id=user.id, email=mask_email(user.email), role=user.role)
+    if invitation is not None:
+        event("invitation.used", user_id=user.id, invitation_id=invitation.id)
     return user
 
 
@@ -85,15 +115,21 @@ class Registration:
     email: str
 
 
-def sign_up(name: str, email: str, password: str, language: str) -> Registration:
+def sign_up(name: str, email: str, password: str, language: str,
+            invitation: str | None = None) -> Registration:
     """Create an account and mail it a verification link; for an address that has an
     account, create nothing and mail its owner instead. Both cost one password hash and
-    answer alike, so sign-up tells nobody which addresses have accounts."""
+    answer alike, so sign-up tells nobody which addresses have accounts. Who may sign up
+    (and with which `invitation` token) is `registration.admit`'s to say (403)."""
     values = validation.check_all({"name": lambda: validation.name(name),
                                    "email": lambda: validation.email(email),
                                    "password": lambda: validation.password(password)})
+    admitted = registration.admit(values["email"], invitation)
     try:
-        user = register(name, email, password, language)
+        user = register(name, email, password, language, invitation=admitted)
+    except InvitationInvalid:  # another sign-up used it first
+        event("signup.refused", reason=InvitationInvalid.code, email=mask_email(values["email"]))
+        raise
     except EmailTaken:
         crypto.burn_time(password, _cost())
         owner = user_at(values["email"]) or _look_alike(values["email"])

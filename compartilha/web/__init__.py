@@ -30,6 +30,7 @@ from . import (  # noqa: E402,F401
     file_requests,
     files,
     home,
+    invitations,
     notifications,
     public,
     request_pages,

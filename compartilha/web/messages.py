@@ -30,6 +30,17 @@ def for_error(exc: AppError) -> str:
         "not_on_yourself": lambda: _(
             "You cannot do this to your own account; ask another administrator."),
         "user_not_found": lambda: _("User not found."),
+        "registration_closed": lambda: _("Sign-up is closed — ask an administrator."),
+        "invitation_required": lambda: _(
+            "Sign-up is by invitation: open the link of the invitation you received."),
+        "invitation_invalid": lambda: _(
+            "This invitation is invalid, was already used or has expired; ask the person "
+            "who invited you for a new one."),
+        "invitation_wrong_email": lambda: _("This invitation is for another email address."),
+        "email_domain_not_allowed": lambda: _(
+            "Accounts with this email domain cannot sign up here."),
+        "invitations_disabled": lambda: _("You cannot send invitations."),
+        "invitation_not_found": lambda: _("Invitation not found."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()

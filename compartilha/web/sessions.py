@@ -16,7 +16,7 @@ from ..http.identity import (
     require_user,
     set_session_cookies,
 )
-from ..services import accounts
+from ..services import accounts, registration
 from . import bp
 from .helpers import safe_next
 from .messages import errors_by_field, for_error
@@ -37,27 +37,38 @@ def login():
         if load_user() is not None:
             return redirect(next_url)
         return render_template("pages/login.html", next_url=next_url,
-                               expired=request.args.get("expired") == "1")
+                               expired=request.args.get("expired") == "1",
+                               signup=registration.mode())
     email = request.form.get("email", "")
     try:
         return _start(email, request.form.get("password", ""), next_url)
     except (InvalidCredentials, AccountDisabled) as exc:
         return render_template("pages/login.html", next_url=next_url, email=email,
-                               error=for_error(exc)), exc.status
+                               error=for_error(exc), signup=registration.mode()), exc.status
+
+
+def _signup_page(form: dict[str, str], errors: dict[str, str], token: str) -> str:
+    """The form, as the sign-up rules now stand (open, by invitation, closed), carrying
+    the invitation of the link it was opened with."""
+    terms = registration.terms(token or None)
+    form.setdefault("email", terms.invitation_email or "")
+    return render_template("pages/signup.html", form=form, errors=errors, terms=terms,
+                           invitation=token if terms.invitation == "pending" else "")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @rate_limits.register
 def signup():
     if request.method == "GET":
-        return render_template("pages/signup.html", form={}, errors={})
-    form = {k: request.form.get(k, "") for k in ("name", "email", "password")}
+        token = request.args.get("invitation", "")[:255]
+        # An invitation's token is in this page's address: no cache may keep it.
+        return _signup_page({}, {}, token), 200, {"Cache-Control": "no-store"} if token else {}
+    form = {k: request.form.get(k, "") for k in ("name", "email", "password", "invitation")}
     try:
         done = accounts.sign_up(form["name"], form["email"], form["password"],
-                                str(get_locale() or "pt_BR"))
+                                str(get_locale() or "pt_BR"), form["invitation"][:255] or None)
     except AppError as exc:
-        errors = errors_by_field(exc)
-        return render_template("pages/signup.html", form=form, errors=errors), exc.status
+        return _signup_page(form, errors_by_field(exc), form["invitation"][:255]), exc.status
     # No session yet: a taken address must get this very answer (its owner is mailed).
     return check_mail("signup", done.email)
 
