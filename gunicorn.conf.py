@@ -25,6 +25,8 @@ graceful_timeout = 30
 # nginx's upstream keepalive_timeout (docs/nginx.conf), so nginx closes them first.
 keepalive = 5
 accesslog = "-"
+# Link tokens and invitations are masked in the access log (compartilha/access_log.py).
+logger_class = "compartilha.access_log.MaskedLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn 25+ opens a control socket at one fixed path per user ($HOME/.gunicorn/
 # gunicorn.ctl): every server on the machine (tests and benchmarks start many) would take

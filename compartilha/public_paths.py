@@ -13,7 +13,7 @@ import re
 SHARE_LINKS = "/s/"
 UPLOAD_LINKS = "/r/"
 PREFIXES = (SHARE_LINKS, UPLOAD_LINKS)
-_TOKENS = re.compile("(" + "|".join(re.escape(prefix) for prefix in PREFIXES) + ")[^/]+")
+_TOKENS = re.compile("(" + "|".join(re.escape(prefix) for prefix in PREFIXES) + r")[^/?#\s]+")
 
 
 def is_token_path(path: str) -> bool:
@@ -23,3 +23,14 @@ def is_token_path(path: str) -> bool:
 def masked(path: str) -> str:
     """The path with every link token replaced: `/s/[link]/download`."""
     return _TOKENS.sub(r"\1[link]", path)
+
+
+# Query parameters that carry a secret (the sign-up page's invitation).
+SECRET_PARAMETERS = ("invitation", "token")
+_SECRET_QUERY = re.compile(r"(?<![^?&;])(" + "|".join(SECRET_PARAMETERS) + r")=[^&;#\s]*")
+
+
+def masked_url(text: str) -> str:
+    """A request line, path, query or referrer with link tokens and secret query values
+    replaced: what an access log may keep."""
+    return _SECRET_QUERY.sub(r"\1=[masked]", masked(text))
