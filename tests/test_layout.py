@@ -12,8 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "compartilha"
 # The layers, lowest first: a module imports from its own layer or lower ones only.
 LAYERS = {
     "config": 0, "errors": 0, "crypto": 0, "hashing": 0, "public_paths": 0, "extensions": 0,
-    "access_log": 0, "logs": 0, "models": 0, "storage": 0, "counter_stores": 0, "jobs": 0, "job_storage": 0,
-    "outbound": 0, "webhook_signatures": 0, "zipstream": 0,
+    "access_log": 0, "logs": 0, "models": 0, "storage": 0, "counter_stores": 0, "jobs": 0,
+    "job_storage": 0, "outbound": 0, "webhook_signatures": 0, "zipstream": 0,
     "services": 1,
     "http": 2,
     "api": 3, "web": 3,
