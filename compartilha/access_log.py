@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gunicorn.glogging import Logger
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
 from .public_paths import masked_url
 
