@@ -301,3 +301,26 @@ class NotOnYourself(AppError):
 
     status, code, message = 409, "not_on_yourself", (
         "You cannot do this to your own account; ask another administrator.")
+
+
+# Antivirus (issue 18): what clamd said of an upload before it was recorded.
+class MalwareDetected(AppError):
+    """The upload matched an antivirus signature: its bytes are gone, nothing recorded."""
+
+    status, code, message = 422, "malware_detected", "This file contains malware."
+
+    @classmethod
+    def named(cls, signature: str) -> MalwareDetected:
+        found = cls(f"This file contains malware ({signature}); it was not stored.")
+        found.signature = signature
+        return found
+
+    signature = ""
+
+
+class ScannerUnavailable(AppError):
+    """The antivirus could not scan the upload and the instance refuses what it cannot
+    scan (CLAMAV_UNAVAILABLE=refuse): nothing was kept."""
+
+    status, code, message = 503, "scanner_unavailable", (
+        "The antivirus is unavailable, so the file was not stored; try again later.")
