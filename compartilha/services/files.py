@@ -153,7 +153,7 @@ def list_for(user_id: int, page: int = 1, per_page: int = 50, folder_id: int | N
 # primary key, and the sender (`sender_ip` is set for arrivals only).
 LISTED = (File.id, File.name, File.type, File.size, File.sha256, File.created_at,
           File.folder_id, File.request_id, FileRequest.title, File.sender_name,
-          File.sender_email, File.sender_ip)
+          File.sender_email, File.sender_ip, File.scan)
 # The listing as Core statements built once: no ORM entities, and no statement to build and
 # no cache key to compute per request (~0.3 ms of ~0.6 ms per request, issue 14).
 _FILES = File.__table__
