@@ -46,8 +46,10 @@ def scanned(upload: Upload, lease: str, key: str) -> str | None:
     """The antivirus verdict on the published bytes (`antivirus.check`): refused (malware,
     or no scanner while one must scan), the upload goes with its bytes and the error is
     raised. Nothing may be written in the session yet: the scan takes a while."""
+    upload_id, handle = upload.id, upload.handle  # the row's attributes go with its commit
     return antivirus.check(key, upload.user_id, name=upload.name, way="tus",
-                           drop=lambda: _refused(upload, lease), request_id=upload.request_id)
+                           drop=lambda: _refused(upload_id, handle, lease),
+                           request_id=upload.request_id)
 
 
 def settle(upload: Upload, lease: str, key: str, digest: Digest,
@@ -74,7 +76,7 @@ def settle(upload: Upload, lease: str, key: str, digest: Digest,
         db.session.commit()
     except (RequestEnded, TooLarge):  # the link refused it: nothing stays
         db.session.rollback()
-        _refused(upload, lease)
+        _refused(upload.id, upload.handle, lease)
         raise
     except BaseException:
         db.session.rollback()
@@ -97,15 +99,15 @@ def _arrive(upload: Upload, record: File) -> None:
                                   sender_ip=upload.sender_ip or "", sent_name=upload.name)
 
 
-def _refused(upload: Upload, lease: str) -> None:
-    """Drop an upload its link refused at its last byte (a lost race for the link's last
-    place, or the link ended): its row, then its bytes."""
+def _refused(upload_id: int, handle: str, lease: str) -> None:
+    """Drop an upload refused at its last byte (its link lost the race for its last
+    place or ended, or the antivirus refused it): its row, then its bytes."""
     gone = rowcount(db.session.execute(
-        delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)
+        delete(Upload).where(Upload.id == upload_id, Upload.lock == lease)
         .execution_options(synchronize_session=False)))
     db.session.commit()
     if gone:
-        abort_all([upload.handle])
+        abort_all([handle])
 
 
 def settle_published(upload_id: int) -> File | None:
