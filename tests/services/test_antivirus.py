@@ -14,8 +14,15 @@ import pytest
 from compartilha.errors import MalwareDetected, ScannerUnavailable
 from compartilha.services import antivirus, notifications
 from compartilha.storage import get_storage
-from tests.servers import (CUSTOM_FOUND, CUSTOM_MARKER, EICAR, EICAR_FOUND, free_ports,
-                           start_clamd, stop)
+from tests.servers import (
+    CUSTOM_FOUND,
+    CUSTOM_MARKER,
+    EICAR,
+    EICAR_FOUND,
+    free_ports,
+    start_clamd,
+    stop,
+)
 
 MIB = 1024 * 1024
 
