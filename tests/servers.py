@@ -26,6 +26,7 @@ from flask_migrate import upgrade
 
 from compartilha import create_app
 from compartilha.extensions import db
+from compartilha.services import antivirus
 
 BUCKET = "compartilha-test"
 REGION = "us-east-1"
@@ -248,19 +249,6 @@ class Clamd:
     log: Path
 
 
-def _clamd_reply(url: str, command: bytes, timeout: float = 2) -> bytes:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "unix":
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
-        sock.connect(parts.path)
-    else:
-        sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
-    with sock:
-        sock.sendall(command)
-        return sock.recv(100)
-
-
 def start_clamd(workdir: Path, stream_max: str = "100M", timeout: float = 60) -> Clamd:
     """Debian's clamd in the foreground with a database of two test signatures (no
     freshclam, nothing downloaded): EICAR by its MD5 (`.hdb`) and CUSTOM_MARKER anywhere
@@ -289,12 +277,8 @@ def start_clamd(workdir: Path, stream_max: str = "100M", timeout: float = 60) ->
         if process.poll() is not None:
             raise ServerUnavailable(f"clamd exited ({process.returncode}):\n"
                                     + log.read_text(errors="replace")[-3000:])
-        try:
-            if (_clamd_reply(server.tcp_url, b"zPING\0") == b"PONG\0"
-                    and _clamd_reply(server.unix_url, b"zPING\0") == b"PONG\0"):
-                return server
-        except OSError:
-            pass
+        if antivirus.ping(server.tcp_url) and antivirus.ping(server.unix_url):
+            return server
         if time.monotonic() > deadline:
             stop(process)
             raise ServerUnavailable("clamd did not answer PING in time:\n"

@@ -37,6 +37,7 @@ def scan(data: bytes, url: str, timeout: float = 10) -> str | None:
 
 
 def test_clamd_finds_eicar_and_our_own_signature_and_passes_clean_bytes(clamd_url):
+    assert antivirus.ping(clamd_url)
     assert scan(EICAR, clamd_url) == EICAR_FOUND
     # A body signature anywhere, here across two of the pieces sent.
     buried = b"a" * (antivirus.PIECE - 10) + CUSTOM_MARKER + b"z" * 1000
@@ -63,6 +64,7 @@ def test_no_clamd_listening_is_no_verdict(tmp_path):
     for url in (f"tcp://127.0.0.1:{port}", f"unix://{tmp_path / 'gone.ctl'}"):
         with pytest.raises(antivirus.ScannerDown):
             scan(b"x", url)
+        assert not antivirus.ping(url)
 
 
 def test_a_silent_clamd_is_no_verdict_after_the_timeout():
