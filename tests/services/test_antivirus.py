@@ -8,11 +8,16 @@ import logging
 import socket
 import time
 import tracemalloc
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from compartilha.errors import MalwareDetected, ScannerUnavailable
-from compartilha.services import antivirus, notifications
+from compartilha.extensions import db
+from compartilha.models import File
+from compartilha.models.columns import utcnow
+from compartilha.services import antivirus, notifications, tus, upload_endings
 from compartilha.storage import get_storage
 from tests.servers import (
     CUSTOM_FOUND,
@@ -170,3 +175,21 @@ def test_a_big_file_is_streamed_with_flat_memory(ctx, user, clamd):
     finally:
         tracemalloc.stop()
     assert peak < 4 * MIB
+
+
+def test_a_published_upload_recorded_by_cleanup_is_scanned_too(ctx, user, clamd):
+    """An upload whose bytes were published when its process died is recorded by
+    `flask cleanup`/fsck: malware there is dropped like at a PATCH, and the sweep goes on."""
+    ctx.config["CLAMAV_URL"] = clamd.tcp_url
+    storage, handles = get_storage(), []
+    for data in (EICAR, b"clean"):
+        upload = tus.create(user.id, len(data), "a.bin", None)
+        handles.append(upload.handle)
+        storage.append(upload.handle, 0, [data])
+        storage.finish_upload(upload.handle)
+    assert upload_endings.purge_expired(utcnow() + timedelta(days=30)) == 0
+    [record] = db.session.scalars(select(File)).all()
+    assert record.size == len(b"clean") and record.scan == "clean"
+    assert tus.handles_of(user.id) == []
+    assert list(storage.keys()) == [record.key]
+    assert [n.kind for n in notifications.list_for(user.id)] == ["file.malware"]
