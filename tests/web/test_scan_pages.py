@@ -84,3 +84,24 @@ def test_the_upload_scripts_explain_both_refusals(app, client, pages, auth):
     page = app.test_client().get(f"/r/{token}", headers={"Accept-Language": "en"})
     texts = script_texts(page.get_data(as_text=True))
     assert texts["malware_detected"] == "the antivirus found malware in it; it was not stored."
+
+
+def test_a_form_sent_without_javascript_gets_a_page_that_says_why(app, client, pages, auth,
+                                                                  clamd):
+    app.config["CLAMAV_URL"] = clamd.unix_url
+    account = pages.login()
+    headers = _with_token(auth, account)
+    token = client.post("/api/v1/requests", headers=headers,
+                        json={"title": "Notas"}).get_json()["request"]["token"]
+    visitor = app.test_client()
+    rv = visitor.post(f"/r/{token}/files", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(EICAR), "nota.txt", "text/plain")})
+    html = rv.get_data(as_text=True)
+    assert rv.status_code == 422 and "text/html" in rv.content_type
+    assert "Este arquivo foi recusado" in html and "encontrou um vírus nele" in html
+    app.config["CLAMAV_URL"] = f"tcp://127.0.0.1:{free_ports(1)[0]}"
+    rv = visitor.post(f"/r/{token}/files", content_type="multipart/form-data",
+                      headers={"Accept-Language": "en"},
+                      data={"file": (io.BytesIO(b"fine"), "nota.txt", "text/plain")})
+    assert rv.status_code == 503 and rv.headers["Retry-After"]
+    assert "The file could not be checked" in rv.get_data(as_text=True)
