@@ -11,6 +11,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import crypto
 
@@ -142,6 +143,14 @@ VARIABLES: dict[str, tuple[Any, str]] = {
         "", "files each account may store unless an admin sets its own cap; empty: no limit"),
     "AUDIT_RETENTION_DAYS": (
         "365", "audit log events older than this many days are deleted (0: kept for ever)"),
+    "CLAMAV_URL": (
+        "", "clamd to scan every upload before it is recorded: `tcp://host:port` or "
+        "`unix:///path/to/clamd.ctl`; empty: no scanning"),
+    "CLAMAV_UNAVAILABLE": (
+        "refuse", "when clamd cannot scan an upload (down, timeout, over its "
+        "StreamMaxLength): `refuse` it (503) or `accept` it, marked unscanned"),
+    "CLAMAV_TIMEOUT": (
+        "60", "seconds to wait for clamd at each step (connect, each piece sent, the verdict)"),
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
@@ -236,6 +245,9 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "DEFAULT_QUOTA_BYTES": int(env("DEFAULT_QUOTA_BYTES") or 0) or None,
         "DEFAULT_QUOTA_FILES": int(env("DEFAULT_QUOTA_FILES") or 0) or None,
         "AUDIT_RETENTION_DAYS": int(env("AUDIT_RETENTION_DAYS") or 365),
+        "CLAMAV_URL": env("CLAMAV_URL") or "",
+        "CLAMAV_UNAVAILABLE": env("CLAMAV_UNAVAILABLE"),
+        "CLAMAV_TIMEOUT": float(env("CLAMAV_TIMEOUT") or 60),
         # Links in mail when PUBLIC_URL is not set: the address `make run` serves.
         "LOCAL_URL": local_url(env("HOST") or "127.0.0.1", env("PORT") or "8000"),
         **{variable: env(variable) for variable in RATE_VARIABLES},
@@ -249,12 +261,24 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         raise RuntimeError("SECRET_KEY must be at least 32 bytes (256 bits)")
     if cfg["UPLOAD_MAX_UNFINISHED_BYTES"] is None:
         cfg["UPLOAD_MAX_UNFINISHED_BYTES"] = 4 * cfg["MAX_UPLOAD_BYTES"]
+    _check_clamav(cfg)
     if "TRUSTED_HOSTS" not in overrides:
         cfg["TRUSTED_HOSTS"] = trusted_hosts(env("TRUSTED_HOSTS") or "", cfg["PUBLIC_URL"],
                                              env("HOST") or "")
     if "TOKEN_KEYS" not in overrides:
         cfg["TOKEN_KEYS"] = crypto.signing_keys(cfg["SECRET_KEY"], env("TOKEN_KEYS") or "")
     return cfg
+
+
+def _check_clamav(cfg: dict[str, Any]) -> None:
+    """A mistyped scanner setting stops the start: uploads must not go unscanned (or all
+    be refused) because of a typo."""
+    url = urlsplit(cfg["CLAMAV_URL"])
+    if cfg["CLAMAV_URL"] and not (url.scheme == "unix" and url.path
+                                  or url.scheme == "tcp" and url.hostname and url.port):
+        raise RuntimeError("CLAMAV_URL must be tcp://host:port or unix:///path/to/clamd.ctl")
+    if cfg["CLAMAV_UNAVAILABLE"] not in ("refuse", "accept"):
+        raise RuntimeError("CLAMAV_UNAVAILABLE must be `refuse` or `accept`")
 
 
 # Werkzeug cannot match an IPv6 literal (`[::1]`) in TRUSTED_HOSTS: use PUBLIC_URL there.

@@ -337,3 +337,26 @@ class InvitationsDisabled(AppError):
 
 class InvitationNotFound(AppError):
     status, code, message = 404, "invitation_not_found", "Invitation not found."
+
+
+# Antivirus (issue 18): what clamd said of an upload before it was recorded.
+class MalwareDetected(AppError):
+    """The upload matched an antivirus signature: its bytes are gone, nothing recorded."""
+
+    status, code, message = 422, "malware_detected", "This file contains malware."
+
+    @classmethod
+    def named(cls, signature: str) -> MalwareDetected:
+        found = cls(f"This file contains malware ({signature}); it was not stored.")
+        found.signature = signature
+        return found
+
+    signature = ""
+
+
+class ScannerUnavailable(AppError):
+    """The antivirus could not scan the upload and the instance refuses what it cannot
+    scan (CLAMAV_UNAVAILABLE=refuse): nothing was kept."""
+
+    status, code, message = 503, "scanner_unavailable", (
+        "The antivirus is unavailable, so the file was not stored; try again later.")

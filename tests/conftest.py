@@ -27,7 +27,7 @@ from flask_migrate import upgrade
 from compartilha import create_app
 from compartilha.extensions import db
 from tests.helpers import AuthActions, tables
-from tests.servers import SeaweedS3, ServerUnavailable, start_seaweedfs, stop
+from tests.servers import SeaweedS3, ServerUnavailable, start_clamd, start_seaweedfs, stop
 
 pytest_plugins = ["tests.mailbox"]  # smtp_server, smtps_server
 
@@ -154,6 +154,20 @@ def seaweedfs(tmp_path_factory):
         if os.environ.get("REQUIRE_S3") == "1":
             pytest.fail(f"S3 is required (REQUIRE_S3=1) but SeaweedFS did not start: {exc}")
         pytest.skip(f"SeaweedFS unavailable: {exc}")
+    yield server
+    stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def clamd(tmp_path_factory):
+    """A real clamd (tests/servers.start_clamd) for the session, stopped by its PID; with
+    REQUIRE_CLAMAV=1 (as `.ci/run` sets) one that cannot start fails the run."""
+    try:
+        server = start_clamd(tmp_path_factory.mktemp("clamd"))
+    except ServerUnavailable as exc:
+        if os.environ.get("REQUIRE_CLAMAV") == "1":
+            pytest.fail(f"clamd is required (REQUIRE_CLAMAV=1) but did not start: {exc}")
+        pytest.skip(f"clamd unavailable: {exc}")
     yield server
     stop(server.process)
 

@@ -6,6 +6,7 @@ and is stopped by its own PID.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -25,6 +26,7 @@ from flask_migrate import upgrade
 
 from compartilha import create_app
 from compartilha.extensions import db
+from compartilha.services import antivirus
 
 BUCKET = "compartilha-test"
 REGION = "us-east-1"
@@ -226,3 +228,59 @@ def migrated_sqlite(work: Path) -> dict[str, str]:
         else:
             os.environ["INSTANCE_PATH"] = before
     return env
+
+
+# The EICAR test file (eicar.org): every antivirus detects it, and it harms nothing.
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+# A signature of our own, found anywhere in a file (a body signature), not only whole.
+CUSTOM_MARKER = b"COMPARTILHA-TEST-MALWARE-7f3c"
+CUSTOM_SIGNATURE = "Compartilha.Test.Marker"
+# What clamd answers for them: signatures outside its official databases get a suffix.
+EICAR_FOUND = "Eicar-Test-Signature.UNOFFICIAL"
+CUSTOM_FOUND = f"{CUSTOM_SIGNATURE}.UNOFFICIAL"
+CLAMD = "/usr/sbin/clamd"
+
+
+@dataclass
+class Clamd:
+    process: subprocess.Popen
+    tcp_url: str
+    unix_url: str
+    log: Path
+
+
+def start_clamd(workdir: Path, stream_max: str = "100M", timeout: float = 60) -> Clamd:
+    """Debian's clamd in the foreground with a database of two test signatures (no
+    freshclam, nothing downloaded): EICAR by its MD5 (`.hdb`) and CUSTOM_MARKER anywhere
+    in a file (`.ndb`); on a unix socket and on 127.0.0.1:<free port>, once PING → PONG."""
+    if not os.access(CLAMD, os.X_OK):
+        raise ServerUnavailable(f"{CLAMD} not found: apt-get install clamav-daemon")
+    signatures = workdir / "db"
+    signatures.mkdir(parents=True, exist_ok=True)
+    (signatures / "test.hdb").write_text(
+        f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:Eicar-Test-Signature\n")  # noqa: S324
+    (signatures / "test.ndb").write_text(f"{CUSTOM_SIGNATURE}:0:*:{CUSTOM_MARKER.hex()}\n")
+    port, sock, log = free_ports(1)[0], workdir / "clamd.ctl", workdir / "clamd.log"
+    config = workdir / "clamd.conf"
+    config.write_text("\n".join([
+        "Foreground yes", f"DatabaseDirectory {signatures}", f"LocalSocket {sock}",
+        f"TCPSocket {port}", "TCPAddr 127.0.0.1", f"StreamMaxLength {stream_max}",
+        f"TemporaryDirectory {workdir}", "LogTime yes", "SelfCheck 0", "",
+    ]))
+    with open(log, "wb") as out:
+        process = subprocess.Popen([CLAMD, "-c", str(config)],  # noqa: S603
+                                   stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    server = Clamd(process, f"tcp://127.0.0.1:{port}", f"unix://{sock}", log)
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise ServerUnavailable(f"clamd exited ({process.returncode}):\n"
+                                    + log.read_text(errors="replace")[-3000:])
+        if antivirus.ping(server.tcp_url) and antivirus.ping(server.unix_url):
+            return server
+        if time.monotonic() > deadline:
+            stop(process)
+            raise ServerUnavailable("clamd did not answer PING in time:\n"
+                                    + log.read_text(errors="replace")[-3000:])
+        time.sleep(0.1)

@@ -91,3 +91,23 @@ def test_a_worker_keeps_its_database_connections_under_load(tmp_path):
             thread.join()
     assert len(opened) == 16
     engine.dispose()
+
+
+def test_a_mistyped_antivirus_setting_stops_the_start(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    for url in ("clamd.example.com:3310", "tcp://127.0.0.1", "http://127.0.0.1:3310",
+                "unix://"):
+        monkeypatch.setenv("CLAMAV_URL", url)
+        with pytest.raises(RuntimeError, match="CLAMAV_URL"):
+            create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("CLAMAV_URL", "unix:///run/clamav/clamd.ctl")
+    monkeypatch.setenv("CLAMAV_UNAVAILABLE", "ignore")
+    with pytest.raises(RuntimeError, match="CLAMAV_UNAVAILABLE"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("CLAMAV_UNAVAILABLE", "accept")
+    monkeypatch.setenv("CLAMAV_TIMEOUT", "2.5")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["CLAMAV_URL"] == "unix:///run/clamav/clamd.ctl"
+    assert (app.config["CLAMAV_UNAVAILABLE"], app.config["CLAMAV_TIMEOUT"]) == ("accept", 2.5)

@@ -23,8 +23,11 @@ from .serializers import file_json, file_listed
 @bp.output(FileEnvelope, status_code=201)
 @bp.doc(security=BEARER, responses={404: "no such folder of mine (`folder_id`)",
                                     413: "larger than MAX_UPLOAD_BYTES",
-                                    422: "no file, a refused type, or a wrong `path`",
+                                    422: "no file, a refused type, a wrong `path`, or "
+                                         "malware (`malware_detected`)",
                                     429: "too many uploads (RATELIMIT_UPLOAD)",
+                                    503: "the antivirus gave no verdict "
+                                         "(`scanner_unavailable`)",
                                     507: "no room left in storage"})
 def upload(files_data):
     """Upload one file (multipart, field `file`), into a folder (`folder_id`) and with

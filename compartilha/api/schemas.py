@@ -167,6 +167,11 @@ class FileOut(Schema):
     folder_id = Integer(allow_none=True, metadata={"description": "null: at the root"})
     received = Nested(ReceivedOut, allow_none=True, metadata={
         "description": "null: uploaded by the owner; else received through an upload link"})
+    scan = String(allow_none=True, metadata={
+        "enum": ["clean", "unscanned", None],
+        "description": "the antivirus verdict when it was stored: `clean`; `unscanned` "
+                       "(the scanner was unavailable and CLAMAV_UNAVAILABLE=accept); null: "
+                       "no scanner configured"})
 
 
 class FileEnvelope(Schema):

@@ -65,19 +65,19 @@ def file_json(record: File) -> dict[str, Any]:
         record.sender_email, record.created_at)
     return {"id": record.id, "name": record.name, "type": record.type, "size": record.size,
             "sha256": record.sha256, "created_at": record.created_at,
-            "folder_id": record.folder_id, "received": received}
+            "folder_id": record.folder_id, "received": received, "scan": record.scan}
 
 
 def file_listed(row: Any) -> dict[str, Any]:
     """`file_json` of a row of `services.files.LISTED`, already in JSON values. Unpacked by
     position: a Row's attributes by name cost as much again (100 per listing, issue 14)."""
     (file_id, name, type_, size, sha256, created_at, folder_id, request_id, title,
-     sender_name, sender_email, sender_ip) = row
+     sender_name, sender_email, sender_ip, scan) = row
     at = created_at.isoformat()
     return {"id": file_id, "name": name, "type": type_, "size": size, "sha256": sha256,
             "created_at": at, "folder_id": folder_id,
             "received": None if sender_ip is None else received_json(
-                request_id, title, sender_name, sender_email, at)}
+                request_id, title, sender_name, sender_email, at), "scan": scan}
 
 
 def folder_json(folder: Folder) -> dict[str, Any]:

@@ -130,7 +130,9 @@ def tus_status(token: str):
 @login_required
 @bp.doc(security=BEARER, summary="tus append", operation_id="append_upload", responses={
     204: "stored; Upload-Offset is the new offset", 409: "Upload-Offset is not the offset",
-    423: "another request is sending this upload", 460: "checksum mismatch"})
+    422: "the last bytes completed malware (`malware_detected`): the upload is gone",
+    423: "another request is sending this upload", 460: "checksum mismatch",
+    503: "the antivirus gave no verdict (`scanner_unavailable`): the upload is gone"})
 def tus_append(token: str):
     """Append bytes at Upload-Offset (application/offset+octet-stream)."""
     tus_protocol.check_version()

@@ -125,12 +125,30 @@ def _assemble(final: Upload, partials: list[Upload], lease: str) -> File:
     except BaseException:
         _drop(final_id, final_handle, lease)
         raise
-    db.session.execute(delete(Upload).where(Upload.token.in_([p.token for p in partials]),
-                                            Upload.lock == lease)
+    tokens = [p.token for p in partials]
+    try:  # before any write: on SQLite a pending one would lock out every writer meanwhile
+        scan = upload_endings.scanned(final, lease, key)
+    except upload_endings.REFUSED:
+        _drop_partials(tokens, handles, lease)  # nothing of a refused whole stays
+        raise
+    db.session.execute(delete(Upload).where(Upload.token.in_(tokens), Upload.lock == lease)
                        .execution_options(synchronize_session=False))
-    record = upload_endings.settle(final, lease, key, whole)
+    try:
+        record = upload_endings.settle(final, lease, key, whole, (scan,))
+    except upload_endings.REFUSED:
+        # Refused, the final went and the partials' deletion was committed with it.
+        upload_endings.abort_all(handles)
+        raise
     upload_endings.abort_all(handles)
     return record
+
+
+def _drop_partials(tokens: list[str], handles: list[str], lease: str) -> None:
+    db.session.rollback()
+    db.session.execute(delete(Upload).where(Upload.token.in_(tokens), Upload.lock == lease)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    upload_endings.abort_all(handles)
 
 
 def _drop(final_id: int, handle: str, lease: str) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import exists, or_, select, update
 from .. import jobs
 from ..extensions import db, rowcount
 from ..logs import event
-from ..models import Access, File, Share, Webhook
+from ..models import Access, File, FileRequest, Share, Webhook
 from ..models.columns import utcnow
 from ..public_paths import SHARE_LINKS
 from . import mail, notifications, request_notices, webhooks
@@ -77,6 +77,20 @@ def file_received(request_id: int, file_id: int) -> None:
     of a session's arrivals once, when it has gone quiet (docs/notifications.md)."""
     event("request.file_received", request_id=request_id, file_id=file_id)
     request_notices.arrived(request_id)
+
+
+@_never_fails
+def malware_detected(user_id: int, *, name: str, signature: str, way: str,
+                     request_id: int | None = None) -> None:
+    """An upload was refused for malware (its bytes already gone): the security event,
+    and the owner's in-app notification (for an upload link's arrival too: the visitor
+    saw the refusal, the owner learns of it here)."""
+    event("malware.detected", user_id=user_id, signature=signature, way=way,
+          request_id=request_id)
+    link = db.session.get(FileRequest, request_id) if request_id is not None else None
+    notifications.add(user_id, "file.malware", {
+        "name": name, "signature": signature, "way": way, "request_id": request_id,
+        "request_title": link.title if link else None})
 
 
 def _tell(share: Share, kind: str, mail_kind: str, **extra: Any) -> None:

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..hashing import Digest
 from ..models import File, FileRequest
 from ..storage import Writer, get_storage
-from . import events, file_names, reconcile
+from . import antivirus, events, file_names, reconcile
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -23,24 +23,28 @@ T = TypeVar("T")
 
 def new_record(user_id: int, name: str, declared_type: str | None, key: str, size: int,
                sha256: str, upload_token: str | None = None, *,
-               crc32: int | None = None, folder_id: int | None = None) -> File:
+               crc32: int | None = None, folder_id: int | None = None,
+               scan: str | None = None) -> File:
     """A file row for committed bytes, added to the session; the caller commits. A name
-    the folder already has becomes "name (2).ext" (`file_names.free_name`)."""
+    the folder already has becomes "name (2).ext" (`file_names.free_name`). `scan`: the
+    antivirus verdict (`antivirus.check`)."""
     name = file_names.free_name(user_id, name, folder_id)
     record = File(name=name, type=file_names.clean_type(declared_type, name), key=key,
                   user_id=user_id, size=size, sha256=sha256, crc32=crc32, upload_token=upload_token,
-                  folder_id=folder_id)
+                  folder_id=folder_id, scan=scan)
     db.session.add(record)
     return record
 
 
 def store(user_id: int, name: str | None, declared_type: str | None, writer: Writer,
           folder_id: int | None = None, *,
-          before_commit: Callable[[File], None] | None = None) -> File:
-    """Commit the writer's bytes and record them (in `folder_id`, None: the root, which
-    the caller checked is the user's); if the row fails, the bytes go too.
-    `before_commit(record)` runs in the row's transaction (an upload link counts the file
-    there); if it raises, nothing is kept."""
+          before_commit: Callable[[File], None] | None = None,
+          request_id: int | None = None) -> File:
+    """Commit the writer's bytes, scan them (`antivirus.check`) and record them (in
+    `folder_id`, None: the root, which the caller checked is the user's); if the scan
+    refuses them or the row fails, the bytes go too. `before_commit(record)` runs in the
+    row's transaction (an upload link, `request_id`, counts the file there); if it raises,
+    nothing is kept."""
     try:
         name = file_names.accepted_name(name)
     except UploadRefused:
@@ -48,10 +52,12 @@ def store(user_id: int, name: str | None, declared_type: str | None, writer: Wri
         raise
     key = writer.commit()
     try:
+        scan = antivirus.check(key, user_id, name=name, way="multipart",
+                               drop=lambda: get_storage().delete(key), request_id=request_id)
         # free_name reads the database: if that fails nothing was committed, so no row can
         # hold these bytes and they go now.
         record = new_record(user_id, name, declared_type, key, writer.size, writer.sha256,
-                            crc32=writer.crc32, folder_id=folder_id)
+                            crc32=writer.crc32, folder_id=folder_id, scan=scan)
         if before_commit is not None:
             before_commit(record)
     except BaseException:
@@ -147,7 +153,7 @@ def list_for(user_id: int, page: int = 1, per_page: int = 50, folder_id: int | N
 # primary key, and the sender (`sender_ip` is set for arrivals only).
 LISTED = (File.id, File.name, File.type, File.size, File.sha256, File.created_at,
           File.folder_id, File.request_id, FileRequest.title, File.sender_name,
-          File.sender_email, File.sender_ip)
+          File.sender_email, File.sender_ip, File.scan)
 # The listing as Core statements built once: no ORM entities, and no statement to build and
 # no cache key to compute per request (~0.3 ms of ~0.6 ms per request, issue 14).
 _FILES = File.__table__

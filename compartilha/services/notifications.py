@@ -11,7 +11,8 @@ from ..extensions import db, rowcount
 from ..models import Notification
 from ..models.columns import utcnow
 
-KINDS = ("share.downloaded", "share.expiring", "share.used_up", "request.received")
+KINDS = ("share.downloaded", "share.expiring", "share.used_up", "request.received",
+         "file.malware")
 KEEP_READ_DAYS = 90
 LIST_SIZE = 100  # the newest ones; older notifications stay, unlisted, until read in bulk
 

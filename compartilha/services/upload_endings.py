@@ -27,22 +27,38 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from ..errors import RequestEnded, TooLarge
+from ..errors import MalwareDetected, RequestEnded, ScannerUnavailable, TooLarge
 from ..extensions import db, rowcount
 from ..hashing import Digest
 from ..models import File, FileRequest, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
 from ..storage.interface import upload_key
-from . import events, files, leases, request_limits
+from . import antivirus, events, files, leases, request_limits
 
 log = logging.getLogger(__name__)
+# What `settle` raises once it has dropped the upload with its bytes: its link refused it,
+# or the antivirus did (`antivirus.check`).
+REFUSED = (RequestEnded, TooLarge, MalwareDetected, ScannerUnavailable)
 
 
-def settle(upload: Upload, lease: str, key: str, digest: Digest) -> File:
+def scanned(upload: Upload, lease: str, key: str) -> str | None:
+    """The antivirus verdict on the published bytes (`antivirus.check`): refused (malware,
+    or no scanner while one must scan), the upload goes with its bytes and the error is
+    raised. Nothing may be written in the session yet: the scan takes a while."""
+    upload_id, handle = upload.id, upload.handle  # the row's attributes go with its commit
+    return antivirus.check(key, upload.user_id, name=upload.name, way="tus",
+                           drop=lambda: _refused(upload_id, handle, lease),
+                           request_id=upload.request_id)
+
+
+def settle(upload: Upload, lease: str, key: str, digest: Digest,
+           scan: tuple[str | None] | None = None) -> File:
     """Record the published bytes as a file and drop the upload's row, in one transaction
     (while this request still holds the lease). If the commit fails, the bytes stay:
-    the upload's row, or the file's if the commit landed after all, holds them."""
+    the upload's row, or the file's if the commit landed after all, holds them.
+    They are scanned first (`scanned`), unless `scan` holds the verdict already taken."""
+    verdict = scanned(upload, lease, key) if scan is None else scan[0]
     gone = rowcount(db.session.execute(
         delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)
         .execution_options(synchronize_session=False)))
@@ -54,13 +70,13 @@ def settle(upload: Upload, lease: str, key: str, digest: Digest) -> File:
         record = files.new_record(upload.user_id, upload.name, upload.type, key,
                                   upload.length, digest.hexdigest(),
                                   upload_token=upload.token, crc32=digest.crc32,
-                                  folder_id=upload.folder_id)
+                                  folder_id=upload.folder_id, scan=verdict)
         if upload.request_id is not None:
             _arrive(upload, record)
         db.session.commit()
     except (RequestEnded, TooLarge):  # the link refused it: nothing stays
         db.session.rollback()
-        _refused(upload, lease)
+        _refused(upload.id, upload.handle, lease)
         raise
     except BaseException:
         db.session.rollback()
@@ -83,21 +99,21 @@ def _arrive(upload: Upload, record: File) -> None:
                                   sender_ip=upload.sender_ip or "", sent_name=upload.name)
 
 
-def _refused(upload: Upload, lease: str) -> None:
-    """Drop an upload its link refused at its last byte (a lost race for the link's last
-    place, or the link ended): its row, then its bytes."""
+def _refused(upload_id: int, handle: str, lease: str) -> None:
+    """Drop an upload refused at its last byte (its link lost the race for its last
+    place or ended, or the antivirus refused it): its row, then its bytes."""
     gone = rowcount(db.session.execute(
-        delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)
+        delete(Upload).where(Upload.id == upload_id, Upload.lock == lease)
         .execution_options(synchronize_session=False)))
     db.session.commit()
     if gone:
-        abort_all([upload.handle])
+        abort_all([handle])
 
 
 def settle_published(upload_id: int) -> File | None:
     """Record an upload whose bytes were published but whose recording was cut (its
     client may never come back to do it): for fsck and cleanup. None if a request
-    holds it (that request will) or it is not published."""
+    holds it (that request will), it is not published, or it was refused (`REFUSED`)."""
     lease = leases.new()
     try:
         if not leases.claim([Upload.id == upload_id, leases.free()], lease):
@@ -108,6 +124,9 @@ def settle_published(upload_id: int) -> File | None:
             return None
         key = upload_key(upload.handle)
         return settle(upload, lease, key, files.stored_digest(key))
+    except REFUSED as refused:  # dropped, bytes and all: nothing more to settle
+        log.warning("published upload %s refused: %s", upload_id, refused.code)
+        return None
     except BaseException:
         leases.release(upload_id, lease)
         raise

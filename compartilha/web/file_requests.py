@@ -118,7 +118,8 @@ def request_upload(token: str):
                          before_commit=lambda record: file_requests.record_arrival(
                              link, record, sender_name=name, sender_email=email,
                              sender_ip=client_address(),
-                             sent_name=file_names.accepted_name(sent)))
+                             sent_name=file_names.accepted_name(sent)),
+                         request_id=link.id)
     events.file_received(link.id, record.id)
     receipt = arrivals.receipt(record)
     if wants_json():

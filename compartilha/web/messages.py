@@ -99,6 +99,12 @@ def error_page(code: str, message: str) -> tuple[str, str, str]:
                       _("It is larger than this server accepts.")),
         "too_many_requests": ("clock", _("Too many attempts"),
                               _("Wait a few minutes and try again.")),
+        "malware_detected": ("shield", _("This file was refused"),
+                             _("The antivirus found malware in it, so it was not stored. "
+                               "Nothing of it was kept.")),
+        "scanner_unavailable": ("clock", _("The file could not be checked"),
+                                _("The antivirus is unavailable, so the file was not stored. "
+                                  "Try again in a few minutes.")),
         "admin_only": ("shield", _("For administrators only"),
                        _("This page is for the administrators of this server.")),
         "database_unavailable": trouble,

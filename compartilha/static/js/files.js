@@ -64,6 +64,7 @@ function addRow(file) {
   const time = row.querySelector('[data-field="date"]');
   time.dateTime = file.created_at;
   time.textContent = formatDate(file.created_at);
+  row.querySelector('[data-field="scan"]').hidden = file.scan !== "unscanned";
   row.querySelector('[data-action="download"]').href = `/api/v1/files/${file.id}/download`;
   row.querySelector('[data-action="preview"]').hidden = !canPreview(file.type);
   const use = row.querySelector("[data-icon] use");

@@ -82,7 +82,8 @@ function send(file, { fields, ...options }) {
                            metadata: { ...senderValues(), ...fields } });
 }
 
-const ended = ["request_revoked", "request_expired", "request_full", "quota_exceeded", "too_large"];
+const ended = ["request_revoked", "request_expired", "request_full", "quota_exceeded", "too_large",
+               "malware_detected"];
 const uploader = createUploader({
   list: app.querySelector("[data-upload-list]"), t, announce,
   maxBytes: Number(app.dataset.maxUpload) || 0,

@@ -182,7 +182,8 @@ export function createUploader({ list, t, onUploaded, onShare, announce, maxByte
     if (error.code === "too_large" && maxBytes) return fill(t.too_large_limit, { limit: formatSize(maxBytes) });
     if (messages[error.code]) return messages[error.code];
     const known = { upload_refused: t.upload_refused, storage_full: t.storage_full,
-                    too_many_requests: t.too_many_requests, network: t.network, too_large: t.too_large };
+                    too_many_requests: t.too_many_requests, network: t.network, too_large: t.too_large,
+                    malware_detected: t.malware_detected, scanner_unavailable: t.scanner_unavailable };
     return `${t.failed}: ${known[error.code] || (error.status === 429 ? t.too_many_requests : error.message)}`;
   }
 
