@@ -14,7 +14,7 @@ from ..http.identity import (
     require_user,
     set_session_cookies,
 )
-from ..services import accounts
+from ..services import accounts, quotas
 from . import bp
 from .helpers import page_login_required
 from .messages import for_error
@@ -38,7 +38,8 @@ def _page(errors: dict[str, str] | None = None, status: int = 200, error: AppErr
     this = current_session()  # listed first, then the others newest first
     sessions = sorted(accounts.sessions_of(require_user()), key=lambda s: s.jti != this.jti)
     return render_template("pages/account.html", errors=errors or {}, form=form or {},
-                           sessions=sessions, this=this, device=device), status, headers
+                           sessions=sessions, this=this, device=device,
+                           usage=quotas.usage(require_user().id)), status, headers
 
 
 @bp.post("/account/profile")
