@@ -8,7 +8,8 @@ last byte lands it stays as it is until a final upload takes it, or it expires a
 1. takes the lease of every partial (404 for one that is not the user's, 400 for one not
    partial or not finished, 423 while a request holds one), so no two finals and no PATCH
    use them at once;
-2. makes its own upload row (held by the same lease) and copies the partials' bytes into
+2. makes its own upload row (held by the same lease; the account's quota is checked for it
+   in place of the partials' reservations) and copies the partials' bytes into
    its staging, in order and streaming (local folder: 256 KiB reads; S3: the chunks of 8
    MiB the resumable uploads keep), hashing them on the way;
 3. publishes it and, in one transaction, records the file, drops its own row and the
