@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 def settle(upload: Upload, lease: str, key: str, digest: Digest) -> File:
     """Record the published bytes as a file and drop the upload's row, in one transaction
     (while this request still holds the lease): the room the upload reserved in the
-    account's quota becomes the file's, so the quota is not checked again (`quotas`). If the commit fails, the bytes stay:
-    the upload's row, or the file's if the commit landed after all, holds them."""
+    account's quota becomes the file's, so the quota is not checked again (`quotas`). If
+    the commit fails, the bytes stay: the upload's row, or the file's if the commit landed
+    after all, holds them."""
     gone = rowcount(db.session.execute(
         delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)
         .execution_options(synchronize_session=False)))
