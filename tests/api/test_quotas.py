@@ -235,3 +235,23 @@ def test_admins_change_the_file_quota_and_see_totals(app, client, auth):
                       json={"quota_files": None})
     assert rv.get_json()["user"]["quota_files"] is None
     assert auth.upload(ana, b"third").status_code == 201
+
+
+class _Unread(io.BytesIO):
+    """A body that must not be read (the test client only measures it)."""
+
+    def _refuse(self, *args):
+        raise AssertionError("the body was read")
+
+    read = read1 = readline = readinto = _refuse
+
+
+@pytest.mark.parametrize("quota", [0, 100])
+def test_a_full_account_or_a_declared_body_past_the_room_is_refused_unread(
+        app, client, auth, quota):
+    ana = auth.user()
+    _own_quota(app, ana.email, quota)
+    body = b"x" * (10 if quota == 0 else 200_000)  # none fits / past the room and overhead
+    rv = client.post("/api/v1/files", input_stream=_Unread(body), headers={
+        **ana.headers, "Content-Type": "multipart/form-data; boundary=x"})
+    assert rv.status_code == 413 and error_code(rv) == "quota_exceeded"
