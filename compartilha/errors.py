@@ -140,6 +140,35 @@ class TooLarge(AppError):
         return cls(f"The file is larger than the limit of {limit} bytes.")
 
 
+def size_text(size: int) -> str:
+    """Bytes the way people read them, in binary units ("9.5 MB"): the English text of an
+    error (pages and API clients get it in their language, `http.error_handlers`)."""
+    value, unit, units = float(size), 0, ("B", "KB", "MB", "GB", "TB", "PB")
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    number = f"{value:.0f}" if unit == 0 else f"{value:.1f}".removesuffix(".0")
+    return f"{number} {units[unit]}"
+
+
+class QuotaExceeded(AppError):
+    """An account's storage quota (bytes or files) would be exceeded. `visitor`: told to
+    someone sending through the owner's upload link, who never learns the owner's figures."""
+
+    status, code, message = 413, "quota_exceeded", "Storage quota exceeded."
+    OWNER = "Storage quota exceeded: %(used)s of %(quota)s used."
+    OWNER_FILES = "File quota exceeded: %(used)s of %(quota)s files stored."
+    VISITOR = "The recipient's storage is full."
+
+    def __init__(self, used: int, quota: int, *, files: bool = False,
+                 visitor: bool = False) -> None:
+        self.used, self.quota, self.files, self.visitor = used, quota, files, visitor
+        self.template = (self.VISITOR if visitor else self.OWNER_FILES if files
+                         else self.OWNER)
+        say = str if files else size_text
+        super().__init__(self.template if visitor
+                         else self.template % {"used": say(used), "quota": say(quota)})
+
+
 class StorageFull(AppError):
     status, code, message = 507, "storage_full", "The server has no room for this file."
 

@@ -6,7 +6,7 @@ from ..http.identity import BEARER, admin_required, require_user
 from ..services import admin
 from . import bp
 from .schemas import AdminUserChangeIn, AdminUserEnvelope, AdminUserFilterIn, AdminUserList
-from .serializers import admin_user_json
+from .serializers import admin_user_json, totals_json
 
 ADMIN_ONLY = "not an admin (admin_only)"
 NO_USER = "no such account (user_not_found)"
@@ -20,12 +20,14 @@ LOCKOUT = ("the last enabled admin (last_admin), or an admin's own account "
 @bp.output(AdminUserList)
 @bp.doc(security=BEARER, responses={403: ADMIN_ONLY})
 def list_users(query_data):
-    """Accounts, paginated; whose name or email contains `q`, sorted by `sort`."""
+    """Accounts, paginated; whose name or email contains `q`, sorted by `sort`; with the
+    instance's totals (all accounts, files and bytes, whatever `q` is)."""
     page = admin.list_users(require_user(), query_data.get("q"), query_data["sort"],
                             query_data["order"], query_data["page"], query_data["per_page"])
     return {"users": [admin_user_json(listed) for listed in page.items],
             "pagination": {"page": page.page, "per_page": page.per_page, "total": page.total,
-                           "pages": ceil(page.total / page.per_page)}}
+                           "pages": ceil(page.total / page.per_page)},
+            "totals": totals_json(admin.totals(require_user()))}
 
 
 @bp.get("/admin/users/<id:user_id>")
@@ -45,8 +47,8 @@ def get_user(user_id):
 def change_user(user_id, json_data):
     """Change an account's role, quota, or whether it is disabled (disabling ends its
     sessions at once, and its links answer 404 until it is enabled again)."""
-    changes = {key: json_data[key] for key in ("role", "disabled", "quota_bytes")
-               if key in json_data}
+    changes = {key: json_data[key] for key in ("role", "disabled", "quota_bytes",
+                                               "quota_files") if key in json_data}
     return {"user": admin_user_json(admin.change(require_user(), user_id, **changes))}
 
 

@@ -7,7 +7,7 @@ from flask import jsonify
 
 from ..http import rate_limits
 from ..http.identity import BEARER, login_required, require_user
-from ..http.multipart import accepts_upload
+from ..http.multipart import accepts_upload, quota_checked
 from ..http.sending import accel_redirect, presigned_redirect, send_file_record
 from ..services import files, folder_paths, folders
 from . import bp
@@ -19,10 +19,12 @@ from .serializers import file_json, file_listed
 @rate_limits.upload
 @accepts_upload
 @login_required
+@quota_checked
 @bp.input(UploadIn, location="form_and_files", arg_name="files_data")
 @bp.output(FileEnvelope, status_code=201)
 @bp.doc(security=BEARER, responses={404: "no such folder of mine (`folder_id`)",
-                                    413: "larger than MAX_UPLOAD_BYTES",
+                                    413: "larger than MAX_UPLOAD_BYTES (`too_large`), or "
+                                         "over my storage quota (`quota_exceeded`)",
                                     422: "no file, a refused type, a wrong `path`, or "
                                          "malware (`malware_detected`)",
                                     429: "too many uploads (RATELIMIT_UPLOAD)",

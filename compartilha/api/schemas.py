@@ -41,8 +41,15 @@ class UserOut(Schema):
     verified = Boolean(metadata={"description": "the address was proven by a mailed link"})
     role = String(metadata={"enum": ["admin", "user"]})
     quota_bytes = Integer(allow_none=True, metadata={
-        "description": "this account's byte quota; null: the instance's default"})
-    used_bytes = Integer(metadata={"description": "the bytes of this account's files"})
+        "description": "the bytes this account may store (its own quota, else the "
+                       "instance's default); null: no limit"})
+    used_bytes = Integer(metadata={
+        "description": "the bytes of this account's files and of its unfinished uploads "
+                       "(which reserve their declared length)"})
+    quota_files = Integer(allow_none=True, metadata={
+        "description": "how many files this account may store; null: no limit"})
+    used_files = Integer(metadata={
+        "description": "this account's files and unfinished uploads"})
 
 
 class RegisteredOut(Schema):
@@ -590,6 +597,8 @@ class AdminUserOut(Schema):
     disabled = Boolean(metadata={"description": "cannot sign in; its links answer 404"})
     quota_bytes = Integer(allow_none=True, metadata={
         "description": "this account's byte quota; null: the instance's default"})
+    quota_files = Integer(allow_none=True, metadata={
+        "description": "this account's file quota; null: the instance's default"})
     used_bytes = Integer()
     files = Integer()
     last_login_at = DateTime(allow_none=True)
@@ -600,9 +609,16 @@ class AdminUserEnvelope(Schema):
     user = Nested(AdminUserOut)
 
 
+class AdminTotals(Schema):
+    users = Integer(metadata={"description": "every account"})
+    files = Integer(metadata={"description": "every account's files"})
+    bytes = Integer(metadata={"description": "the bytes of those files"})
+
+
 class AdminUserList(Schema):
     users = Nested(AdminUserOut, many=True)
     pagination = Nested(Pagination)
+    totals = Nested(AdminTotals)
 
 
 class AdminUserFilterIn(PageIn):
@@ -618,6 +634,8 @@ class AdminUserChangeIn(Schema):
     disabled = Boolean(metadata={"description": "true ends every session at once"})
     quota_bytes = WholeNumber(allow_none=True, validate=Range(min=0, max=2**62), metadata={
         "description": "bytes; null: the instance's default"})
+    quota_files = WholeNumber(allow_none=True, validate=Range(min=0, max=2**31 - 1),
+                              metadata={"description": "files; null: the instance's default"})
 
 
 class InvitationIn(Schema):

@@ -23,15 +23,25 @@ from ..models import (
     User,
     Webhook,
 )
-from ..services import accounts, admin, file_requests, invitations, share_items, shares
+from ..services import accounts, admin, file_requests, invitations, quotas, share_items, shares
 
 
 def user_json(user: User) -> dict[str, Any]:
     """An account as its owner sees it (`GET /me`)."""
     return {"id": user.id, "name": user.name, "email": user.email,
             "created_at": user.created_at, "verified": user.verified_at is not None,
-            "role": user.role, "quota_bytes": user.quota_bytes,
-            "used_bytes": accounts.usage(user.id)[1]}
+            "role": user.role, **_usage(quotas.usage(user.id))}
+
+
+def _usage(usage: quotas.Usage) -> dict[str, Any]:
+    """An account's effective quota (its own, else the instance's default; null: none) and
+    what counts against it (files, and the unfinished uploads that reserve room)."""
+    return {"quota_bytes": usage.quota_bytes, "used_bytes": usage.used_bytes,
+            "quota_files": usage.quota_files, "used_files": usage.used_files}
+
+
+def totals_json(totals: admin.Totals) -> dict[str, Any]:
+    return {"users": totals.users, "files": totals.files, "bytes": totals.bytes}
 
 
 def admin_user_json(listed: admin.Listed) -> dict[str, Any]:
@@ -40,7 +50,7 @@ def admin_user_json(listed: admin.Listed) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "email": user.email,
             "verified": user.verified_at is not None, "role": user.role,
             "disabled": user.disabled_at is not None, "quota_bytes": user.quota_bytes,
-            "used_bytes": listed.used_bytes, "files": listed.files,
+            "quota_files": user.quota_files, "used_bytes": listed.used_bytes, "files": listed.files,
             "last_login_at": user.last_login_at, "created_at": user.created_at}
 
 

@@ -67,7 +67,8 @@ def tus_options(token: str | None = None):
 @login_required
 @bp.doc(security=BEARER, summary="tus creation", operation_id="create_upload", responses={
     201: "created; Location is the upload's URL", 412: "wrong Tus-Resumable",
-    413: "Upload-Length over Tus-Max-Size", 422: "a refused file type",
+    413: "Upload-Length over Tus-Max-Size (`too_large`), or over my storage quota "
+         "(`quota_exceeded`)", 422: "a refused file type",
     429: "throttled, or too many unfinished uploads"})
 def tus_create():
     """Create an upload (Upload-Length, Upload-Metadata `filename`, `filetype`, and

@@ -7,12 +7,14 @@ import logging
 
 from apiflask.exceptions import HTTPError
 from flask import Flask, jsonify, render_template, request
+from flask_babel import format_decimal, gettext
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from ..errors import AppError, InvalidField
+from ..errors import AppError, InvalidField, QuotaExceeded
 from ..extensions import db
 from . import field_errors
+from .languages import filesize
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,16 @@ def error_response(status: int, code: str, message: str, *, field: str | None = 
     return page, status, headers or {}
 
 
+def quota_message(exc: QuotaExceeded) -> str:
+    """The quota error in the reader's language, its sizes written their way (9,5 MB)."""
+    if exc.visitor:
+        return gettext(exc.template)
+    if exc.files:
+        return gettext(exc.template, used=format_decimal(exc.used),
+                       quota=format_decimal(exc.quota))
+    return gettext(exc.template, used=filesize(exc.used), quota=filesize(exc.quota))
+
+
 def _first_field(detail: object) -> str | None:
     # APIFlask reports {"json": {"email": [...]}}: name the first offending field.
     if isinstance(detail, dict):
@@ -83,6 +95,9 @@ def register_errorhandlers(app: Flask) -> None:
             return error_response(exc.status, exc.code, field_errors.summary(fields)
                                   if fields else field_errors.say(exc), field=exc.field,
                                   fields=fields, headers=exc.headers)
+        if isinstance(exc, QuotaExceeded):
+            return error_response(exc.status, exc.code, quota_message(exc),
+                                  headers=exc.headers)
         return error_response(exc.status, exc.code, exc.message, field=exc.field,
                               headers=exc.headers)
 

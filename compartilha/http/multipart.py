@@ -16,8 +16,10 @@ from flask import Flask, Request, current_app, g, request
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from ..hashing import READ_SIZE
+from ..services import quotas
 from ..storage import Writer, get_storage
 from .bodies import BodyReader, limit_idle_reads
+from .identity import require_user
 
 MULTIPART_OVERHEAD = 64 * 1024
 # Upload routes: the largest non-file field (Flask's default is 500 kB), raised to leave
@@ -72,6 +74,7 @@ class UploadRequest(Request):
         # A route may lower the limit for this request (an upload link's limits).
         limit = g.get("upload_max_bytes", current_app.config["MAX_UPLOAD_BYTES"])
         writer = get_storage().writer(max_bytes=limit)
+        writer.refusal = g.get("upload_refusal")
         g.setdefault("upload_writers", []).append(writer)
         return writer  # type: ignore[return-value]
 
@@ -85,6 +88,37 @@ def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
         request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"] + MULTIPART_OVERHEAD
         request.max_form_memory_size = UPLOAD_FORM_MEMORY
         limit_idle_reads(request.environ, current_app.config["UPLOAD_IDLE_SECONDS"])
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def within_quota(user_id: int, way: str) -> None:
+    """Before the body of a multipart upload into `user_id`'s storage: 413
+    `quota_exceeded` at once when the account has no room at all (or the declared body
+    cannot fit), else the file part is read with the room left as its limit, refused as
+    soon as it goes past it, its staged bytes dropped. The recording checks again, locked
+    (`services.files.store`). `way`: "multipart", or "link" (the visitor of an upload
+    link, told nothing of the owner's figures)."""
+    now = quotas.room_for(user_id, way=way)
+    room = now.room_bytes
+    if room is None:
+        return
+    declared = request.content_length
+    if declared is not None and declared > room + MULTIPART_OVERHEAD:
+        raise quotas.over_room(user_id, now, declared - MULTIPART_OVERHEAD, way=way)
+    if room < g.get("upload_max_bytes", current_app.config["MAX_UPLOAD_BYTES"]):
+        g.upload_max_bytes = room
+        g.upload_refusal = lambda size: quotas.over_room(user_id, now, size, way=way)
+
+
+def quota_checked(view: Callable[..., Any]) -> Callable[..., Any]:
+    """`within_quota` for the signed-in user's own upload (after `login_required`, before
+    the body is parsed)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        within_quota(require_user().id, "multipart")
         return view(*args, **kwargs)
 
     return wrapped

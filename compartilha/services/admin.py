@@ -19,6 +19,7 @@ from . import accounts, roles, verification
 from .files import Page
 
 QUOTA_MAX = 2**62  # a BIGINT holds it on every database
+QUOTA_FILES_MAX = 2**31 - 1  # an INT
 # Whatever the quota is when it is not given: "leave it as it is" (None means "the default").
 UNCHANGED: Any = object()
 
@@ -75,6 +76,23 @@ def list_users(actor: User, q: str | None = None, sort: str = "created", order: 
                 total, page, per_page)
 
 
+@dataclass(frozen=True)
+class Totals:
+    """What the instance stores: its accounts, and their files and bytes."""
+
+    users: int
+    files: int
+    bytes: int
+
+
+def totals(actor: User) -> Totals:
+    roles.require_admin(actor)
+    users = db.session.scalar(select(func.count(User.id))) or 0
+    count, used = db.session.execute(
+        select(func.count(File.id), func.coalesce(func.sum(File.size), 0))).one()
+    return Totals(int(users), int(count), int(used))
+
+
 def get_user(actor: User, user_id: int) -> Listed:
     roles.require_admin(actor)
     found = db.session.execute(_listing().where(User.id == user_id)).one_or_none()
@@ -98,16 +116,26 @@ def _check_quota(quota_bytes: int | None) -> None:
                            params={"max": QUOTA_MAX})
 
 
+def _check_quota_files(quota_files: int | None) -> None:
+    if quota_files is not None and not 0 <= quota_files <= QUOTA_FILES_MAX:
+        raise InvalidField("A file quota is between 0 and %(max)d files.",
+                           field="quota_files", params={"max": QUOTA_FILES_MAX})
+
+
 def change(actor: User, user_id: int, *, role: str | None = None,
-           disabled: bool | None = None, quota_bytes: int | None = UNCHANGED) -> Listed:
-    """Change an account's role, whether it is disabled, its quota (None: the instance's
-    default). An admin cannot demote or disable themselves; the last enabled admin cannot
-    be demoted or disabled (checked under a lock, so two admins demoting each other at
-    once leave one). Disabling ends every session of the account at once."""
+           disabled: bool | None = None, quota_bytes: int | None = UNCHANGED,
+           quota_files: int | None = UNCHANGED) -> Listed:
+    """Change an account's role, whether it is disabled, its quota in bytes and in files
+    (None: the instance's default; 0: nothing may be stored). An admin cannot demote or
+    disable themselves; the last enabled admin cannot be demoted or disabled (checked under
+    a lock, so two admins demoting each other at once leave one). Disabling
+    ends every session of the account at once."""
     if role is not None and role not in roles.ROLES:
         raise InvalidField("A role is admin or user.", field="role")
     if quota_bytes is not UNCHANGED:
         _check_quota(quota_bytes)
+    if quota_files is not UNCHANGED:
+        _check_quota_files(quota_files)
     user = _target(actor, user_id)
     demoting = role == roles.USER and user.role == roles.ADMIN
     disabling = bool(disabled) and user.disabled_at is None
@@ -118,9 +146,12 @@ def change(actor: User, user_id: int, *, role: str | None = None,
         db.session.refresh(user)
         roles.keep_an_admin(user)
     _apply(user, role, disabled, quota_bytes)
+    if quota_files is not UNCHANGED:
+        user.quota_files = quota_files
     db.session.commit()
     event("admin.user_changed", actor_id=actor.id, user_id=user.id, role=role,
-          disabled=disabled, quota_bytes=None if quota_bytes is UNCHANGED else quota_bytes)
+          disabled=disabled, quota_bytes=None if quota_bytes is UNCHANGED else quota_bytes,
+          quota_files=None if quota_files is UNCHANGED else quota_files)
     return get_user(actor, user.id)
 
 

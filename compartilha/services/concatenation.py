@@ -8,7 +8,8 @@ last byte lands it stays as it is until a final upload takes it, or it expires a
 1. takes the lease of every partial (404 for one that is not the user's, 400 for one not
    partial or not finished, 423 while a request holds one), so no two finals and no PATCH
    use them at once;
-2. makes its own upload row (held by the same lease) and copies the partials' bytes into
+2. makes its own upload row (held by the same lease; the account's quota is checked for it
+   in place of the partials' reservations) and copies the partials' bytes into
    its staging, in order and streaming (local folder: 256 KiB reads; S3: the chunks of 8
    MiB the resumable uploads keep), hashing them on the way;
 3. publishes it and, in one transaction, records the file, drops its own row and the
@@ -33,7 +34,7 @@ from ..hashing import Digest
 from ..models import File, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
-from . import file_names, leases, upload_endings
+from . import file_names, leases, quotas, upload_endings
 from .tus import expiry
 
 
@@ -51,7 +52,7 @@ def join(user_id: int, tokens: list[str], name: str | None,
     lease = leases.new()
     try:
         _hold(user_id, tokens, lease)
-        final = _final_row(user_id, clean, declared_type, length, lease, folder_id)
+        final = _final_row(user_id, clean, declared_type, length, lease, folder_id, tokens)
         return final, _assemble(final, partials, lease)
     finally:
         leases.forget(lease)
@@ -90,12 +91,15 @@ def _let_go(lease: str) -> None:
 
 
 def _final_row(user_id: int, name: str, declared_type: str | None, length: int,
-               lease: str, folder_id: int | None) -> Upload:
+               lease: str, folder_id: int | None, tokens: list[str]) -> Upload:
     final = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=name,
                    type=file_names.clean_type(declared_type, name), length=length, offset=0,
                    handle=get_storage().start_upload(), expires_at=expiry(), lock=lease,
                    locked_until=utcnow() + leases.LEASE, folder_id=folder_id)
     try:
+        # The file it becomes, instead of the partials' reservations (which it replaces):
+        # refused if the quota went down meanwhile.
+        quotas.hold(user_id, length, way="tus", exclude=tokens)
         db.session.add(final)
         db.session.commit()
     except BaseException:

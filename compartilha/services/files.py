@@ -15,7 +15,7 @@ from ..extensions import db
 from ..hashing import Digest
 from ..models import File, FileRequest
 from ..storage import Writer, get_storage
-from . import antivirus, events, file_names, reconcile
+from . import antivirus, events, file_names, quotas, reconcile
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,13 +38,16 @@ def new_record(user_id: int, name: str, declared_type: str | None, key: str, siz
 
 def store(user_id: int, name: str | None, declared_type: str | None, writer: Writer,
           folder_id: int | None = None, *,
-          before_commit: Callable[[File], None] | None = None,
+          before_commit: Callable[[File], None] | None = None, way: str = "multipart",
           request_id: int | None = None) -> File:
     """Commit the writer's bytes, scan them (`antivirus.check`) and record them (in
     `folder_id`, None: the root, which the caller checked is the user's); if the scan
     refuses them or the row fails, the bytes go too. `before_commit(record)` runs in the
     row's transaction (an upload link, `request_id`, counts the file there); if it raises,
-    nothing is kept."""
+    nothing is kept. The user's storage quota is checked again with its row locked until
+    the commit (`quotas.hold`; `way`: "multipart", or "link" for an upload link's
+    visitor), after the scan so that no lock waits for it: over it, the bytes go and the
+    answer is 413."""
     try:
         name = file_names.accepted_name(name)
     except UploadRefused:
@@ -56,6 +59,7 @@ def store(user_id: int, name: str | None, declared_type: str | None, writer: Wri
                                drop=lambda: get_storage().delete(key), request_id=request_id)
         # free_name reads the database: if that fails nothing was committed, so no row can
         # hold these bytes and they go now.
+        quotas.hold(user_id, writer.size, way=way)
         record = new_record(user_id, name, declared_type, key, writer.size, writer.sha256,
                             crc32=writer.crc32, folder_id=folder_id, scan=scan)
         if before_commit is not None:

@@ -133,7 +133,8 @@ def create(user_id: int, length: int, name: str | None, declared_type: str | Non
     """A new empty upload (into `folder_id`, checked by the caller); the size and type
     rules of every file apply before any byte (a partial one's name, type and folder are
     its final upload's business). `arrival`: sent through an upload link (services.arrivals
-    checked it), whose limits the owner's unfinished uploads are counted with."""
+    checked it), whose limits the owner's unfinished uploads are counted with. The
+    owner's storage quota is checked by the declared length (`quotas`): 413 at once."""
     if length > current_app.config["MAX_UPLOAD_BYTES"]:
         raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
     clean = file_names.accepted_name(name) if not partial else "partial"
@@ -149,6 +150,9 @@ def create(user_id: int, length: int, name: str | None, declared_type: str | Non
             quotas.hold_unfinished(user_id, length)
         else:
             quotas.hold_link_unfinished(user_id, arrival.request_id)
+        # Under the lock just taken: the row added here reserves its length.
+        quotas.check(user_id, length, way="tus" if arrival is None else "link",
+                     files=0 if partial else 1)
         db.session.add(upload)
         db.session.commit()
     except BaseException:

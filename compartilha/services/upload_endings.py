@@ -55,9 +55,11 @@ def scanned(upload: Upload, lease: str, key: str) -> str | None:
 def settle(upload: Upload, lease: str, key: str, digest: Digest,
            scan: tuple[str | None] | None = None) -> File:
     """Record the published bytes as a file and drop the upload's row, in one transaction
-    (while this request still holds the lease). If the commit fails, the bytes stay:
-    the upload's row, or the file's if the commit landed after all, holds them.
-    They are scanned first (`scanned`), unless `scan` holds the verdict already taken."""
+    (while this request still holds the lease): the room the upload reserved in the
+    account's quota becomes the file's, so the quota is not checked again (`quotas`). If
+    the commit fails, the bytes stay: the upload's row, or the file's if the commit landed
+    after all, holds them. They are scanned first (`scanned`), unless `scan` holds the
+    verdict already taken."""
     verdict = scanned(upload, lease, key) if scan is None else scan[0]
     gone = rowcount(db.session.execute(
         delete(Upload).where(Upload.id == upload.id, Upload.lock == lease)

@@ -12,7 +12,7 @@ import logging
 import re
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,6 +65,9 @@ class Writer(ABC):
 
     def __init__(self, max_bytes: int | None) -> None:
         self.max_bytes = max_bytes
+        # The error past `max_bytes` when another limit than the file size binds (a
+        # storage quota's room): called with the size reached. None: TooLarge.
+        self.refusal: Callable[[int], Exception] | None = None
         self.size = 0
         # Hashed on a helper thread while the parser keeps receiving (compartilha.hashing).
         self._hash = BackgroundDigest()
@@ -82,6 +85,8 @@ class Writer(ABC):
         self.size += len(data)
         if self.max_bytes is not None and self.size > self.max_bytes:
             self.abort()
+            if self.refusal is not None:
+                raise self.refusal(self.size)
             raise TooLarge.over(self.max_bytes)
         self._hash.update(data)
         try:

@@ -14,7 +14,7 @@ from ..http.identity import (
     require_user,
     set_session_cookies,
 )
-from ..services import accounts, invitations
+from ..services import accounts, invitations, quotas
 from . import bp
 from .helpers import page_login_required
 from .messages import for_error
@@ -39,7 +39,8 @@ def _page(errors: dict[str, str] | None = None, status: int = 200, error: AppErr
     sessions = sorted(accounts.sessions_of(require_user()), key=lambda s: s.jti != this.jti)
     return render_template("pages/account.html", errors=errors or {}, form=form or {},
                            sessions=sessions, this=this, device=device,
-                           may_invite=invitations.may_invite(require_user())), status, headers
+                           may_invite=invitations.may_invite(require_user()),
+                           usage=quotas.usage(require_user().id)), status, headers
 
 
 @bp.post("/account/profile")

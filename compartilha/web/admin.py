@@ -44,7 +44,8 @@ def admin_users():
         page = admin.list_users(require_user(), q, sort, order, 1, PER_PAGE)
     pages = max(1, -(-page.total // PER_PAGE))
     return render_template("pages/admin_users.html", page=page, q=q or "", sort=sort,
-                           order=order, sorts=admin.SORTS, mb=MB, pages=pages)
+                           order=order, sorts=admin.SORTS, mb=MB, pages=pages,
+                           totals=admin.totals(require_user()))
 
 
 def _quota(value: str) -> int | None:
@@ -55,6 +56,16 @@ def _quota(value: str) -> int | None:
     except ValueError as exc:
         raise InvalidField("A quota is between 0 and %(max)d bytes.", field="quota_bytes",
                            params={"max": admin.QUOTA_MAX}) from exc
+
+
+def _quota_files(value: str) -> int | None:
+    if not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError as exc:
+        raise InvalidField("A file quota is between 0 and %(max)d files.",
+                           field="quota_files", params={"max": admin.QUOTA_FILES_MAX}) from exc
 
 
 def _act(actor: Any, user_id: int, action: str) -> str:
@@ -72,7 +83,8 @@ def _act(actor: Any, user_id: int, action: str) -> str:
     elif action in roles.ROLES:
         admin.change(actor, user_id, role=action)
     elif action == "quota":
-        admin.change(actor, user_id, quota_bytes=_quota(request.form.get("quota_mb", "")))
+        admin.change(actor, user_id, quota_bytes=_quota(request.form.get("quota_mb", "")),
+                     quota_files=_quota_files(request.form.get("quota_files", "")))
     else:
         raise InvalidField("Choose an action.", field="action")
     return _("Saved.")

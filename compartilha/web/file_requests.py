@@ -13,7 +13,7 @@ from ..errors import NoFile, PasswordRequired, RequestNotFound, WrongSharePasswo
 from ..extensions import db
 from ..http.error_handlers import wants_json
 from ..http.identity import client_address
-from ..http.multipart import MULTIPART_OVERHEAD, accepts_upload
+from ..http.multipart import MULTIPART_OVERHEAD, accepts_upload, within_quota
 from ..models import FileRequest, User
 from ..public_paths import UPLOAD_LINKS
 from ..services import arrivals, events, file_names, file_requests, files, folder_paths, throttle
@@ -98,6 +98,7 @@ def request_upload(token: str):
         file_requests.precheck(link, declared - MULTIPART_OVERHEAD)
     g.upload_max_bytes = limit
     request.max_content_length = limit + MULTIPART_OVERHEAD
+    within_quota(link.user_id, "link")  # the owner's storage quota
     if not _unlocked(link):
         file_requests.check_password(link, request.form.get("password"), client_address())
     name, email = file_requests.sender(link, request.form.get("uploader_name"),
@@ -119,7 +120,7 @@ def request_upload(token: str):
                              link, record, sender_name=name, sender_email=email,
                              sender_ip=client_address(),
                              sent_name=file_names.accepted_name(sent)),
-                         request_id=link.id)
+                         request_id=link.id, way="link")
     events.file_received(link.id, record.id)
     receipt = arrivals.receipt(record)
     if wants_json():

@@ -7,14 +7,13 @@ from datetime import datetime
 from flask import Flask, request
 from flask_babel import Babel, format_datetime, format_decimal, get_locale
 
-from ..http.languages import LANG_COOKIE
+from ..http.languages import LANG_COOKIE, filesize
 from .kinds import kind_of, kind_table
 
 __all__ = ["LANG_COOKIE", "LANGUAGES", "babel", "init_app"]
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}
 DEFAULT_LOCALE = "pt_BR"
-UNITS = ("B", "KB", "MB", "GB", "TB")
 
 babel = Babel()
 
@@ -27,16 +26,6 @@ def select_locale() -> str:
     # Werkzeug falls back to the primary tag, so "pt-PT" and "pt" find pt_BR.
     best = request.accept_languages.best_match(["pt-BR", "en"], default="pt-BR")
     return "en" if best == "en" else DEFAULT_LOCALE
-
-
-def filesize(size: int | None) -> str:
-    if size is None:
-        return ""
-    value, unit = float(size), 0
-    while value >= 1024 and unit < len(UNITS) - 1:
-        value, unit = value / 1024, unit + 1
-    number = format_decimal(value, format="#,##0" if unit == 0 else "#,##0.#")
-    return f"{number} {UNITS[unit]}"
 
 
 def when(value: datetime | None, style: str = "medium") -> str:

@@ -97,6 +97,7 @@ def error_page(code: str, message: str) -> tuple[str, str, str]:
                           "Reload the page and send it again.")),
         "too_large": ("upload", _("This file is too large"),
                       _("It is larger than this server accepts.")),
+        "quota_exceeded": ("upload", _("No room for this file"), message),
         "too_many_requests": ("clock", _("Too many attempts"),
                               _("Wait a few minutes and try again.")),
         "malware_detected": ("shield", _("This file was refused"),

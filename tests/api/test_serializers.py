@@ -32,7 +32,8 @@ PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schem
          (serializers.folder_json, schemas.FolderOut),
          (serializers.request_json, schemas.FileRequestOut),
          (serializers.admin_user_json, schemas.AdminUserOut),
-         (serializers.invitation_json, schemas.InvitationOut)]
+         (serializers.invitation_json, schemas.InvitationOut),
+         (serializers.totals_json, schemas.AdminTotals)]
 
 
 @pytest.fixture
@@ -68,7 +69,8 @@ def one_of_each(app, client, auth):
                serializers.folder_json: (db.session.query(Folder).one(),),
                serializers.request_json: (file_requests.create(share.user_id, title="t"),),
                serializers.admin_user_json: (admin.Listed(db.session.query(User).one(), 1, 11),),
-               serializers.invitation_json: invitations.create(db.session.query(User).one())}
+               serializers.invitation_json: invitations.create(db.session.query(User).one()),
+               serializers.totals_json: (admin.Totals(1, 1, 11),)}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
