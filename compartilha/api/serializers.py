@@ -23,7 +23,7 @@ from ..models import (
     User,
     Webhook,
 )
-from ..services import accounts, admin, file_requests, invitations, quotas, share_items, shares
+from ..services import admin, file_requests, invitations, quotas, share_items, shares
 
 
 def user_json(user: User) -> dict[str, Any]:
