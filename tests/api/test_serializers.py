@@ -9,6 +9,7 @@ from compartilha.api import schemas, serializers
 from compartilha.extensions import db
 from compartilha.models import (
     Access,
+    AuditEvent,
     Delivery,
     File,
     Folder,
@@ -31,7 +32,8 @@ PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schem
          (serializers.delivery_json, schemas.DeliveryOut),
          (serializers.folder_json, schemas.FolderOut),
          (serializers.request_json, schemas.FileRequestOut),
-         (serializers.admin_user_json, schemas.AdminUserOut)]
+         (serializers.admin_user_json, schemas.AdminUserOut),
+         (serializers.audit_event_json, schemas.AuditEventOut)]
 
 
 @pytest.fixture
@@ -66,7 +68,9 @@ def one_of_each(app, client, auth):
                serializers.delivery_json: (delivery,),
                serializers.folder_json: (db.session.query(Folder).one(),),
                serializers.request_json: (file_requests.create(share.user_id, title="t"),),
-               serializers.admin_user_json: (admin.Listed(db.session.query(User).one(), 1, 11),)}
+               serializers.admin_user_json: (admin.Listed(db.session.query(User).one(), 1, 11),),
+               serializers.audit_event_json: (AuditEvent(action="login.failed", target="",
+                                                         ip=""),)}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
