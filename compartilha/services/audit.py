@@ -21,7 +21,7 @@ from ..extensions import db
 from ..logs import mask_email
 from ..models import AuditEvent, User
 from ..models.columns import utcnow
-from . import roles, settings
+from . import roles, settings, validation
 from .files import Page
 
 # Event name -> the field naming its subject ("share_id" -> target "share:12").
@@ -199,6 +199,18 @@ def actors(rows: list[AuditEvent]) -> dict[int, User]:
     if not ids:
         return {}
     return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def actor_id_of(text: str) -> int | None:
+    """The account an admin typed in the page's filter: an id or an email (0, which
+    matches nothing, for an unknown email); None for nothing typed."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text) if int(text) <= 2**31 else 0
+    user = db.session.scalar(select(User).where(User.email == validation.email_key(text)))
+    return user.id if user is not None else 0
 
 
 def _cell(value: Any) -> str:
