@@ -4,7 +4,9 @@ During a request the rows wait in `g` and are written once the request's work is
 (teardown), in a transaction of their own: an event logged just before an error rolls
 the request back (a failed sign-in) is still kept, and on SQLite the request's session
 no longer holds the one write lock when they are written. Outside a request (commands,
-jobs) a row is written at once. A failure to write is logged, never the request's.
+jobs) a row is written at once, unless the context's session holds SQLite's write lock
+(the row would wait for it, from the same thread, until the busy timeout): then it
+waits for the end of the app context. A failure to write is logged, never the request's.
 """
 
 from __future__ import annotations
@@ -25,17 +27,19 @@ def _collect(name: str, fields: dict[str, Any]) -> None:
     row = audit.entry(name, fields)
     if row is None:
         return
-    if has_request_context():
+    if has_request_context() or audit.waits_for_the_session():
         g.setdefault("audit_entries", []).append(row)
     else:
         _write([row])
 
 
 def _flush(exc: BaseException | None) -> None:  # noqa: ARG001
+    """At the end of a request, and of an app context (for rows that had to wait)."""
     entries = g.pop("audit_entries", None)
     if entries:
-        # The request is over: what its session did not commit is discarded now rather
-        # than by the app context's teardown, so it holds no lock while the rows go in.
+        # The work is over: what its session did not commit is discarded now rather than
+        # by Flask-SQLAlchemy's teardown (which runs after this one), so it holds no lock
+        # while the rows go in.
         db.session.rollback()
         _write(entries)
 
@@ -51,3 +55,4 @@ def _write(entries: list[audit.Entry]) -> None:
 def init_app(app: Flask) -> None:
     logs.add_sink(app, _collect)
     app.teardown_request(_flush)
+    app.teardown_appcontext(_flush)

@@ -166,6 +166,17 @@ def record(entries: list[Entry]) -> None:
         session.commit()
 
 
+def waits_for_the_session() -> bool:
+    """Whether a row written now by `record` would wait for the caller's own session: on
+    SQLite, while that session holds uncommitted writes (the one write lock). Other
+    databases lock rows, and no caller writes to `auditoria` itself."""
+    session = db.session()
+    if not session.in_transaction() or db.engine.dialect.name != "sqlite":
+        return False
+    raw = session.connection().connection.driver_connection
+    return bool(getattr(raw, "in_transaction", False))
+
+
 def _where(filters: Filters) -> list[Any]:
     where: list[Any] = []
     if filters.action:

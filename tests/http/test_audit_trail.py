@@ -31,3 +31,22 @@ def test_a_request_that_wrote_and_failed_leaves_its_events_not_its_writes(app):
     assert actions(app) == ["admin.user_changed"]
     with app.app_context():
         assert db.session.get(Setting, "site_name") is None
+
+
+def test_outside_a_request_a_row_waits_for_a_session_holding_the_write_lock(app):
+    # A job that flushed writes and logs an event before its commit: on SQLite the row
+    # cannot be written beside them from this thread; it is written when the context ends.
+    with app.app_context():
+        db.session.add(Setting(key="site_name", value='"half done"'))
+        db.session.flush()
+        event("malware.detected", file_id=3, user_id=2, signature="Eicar-Test")
+    assert actions(app) == ["malware.detected"]
+    with app.app_context():
+        assert db.session.get(Setting, "site_name") is None
+
+
+def test_outside_a_request_with_nothing_pending_a_row_is_written_at_once(app):
+    with app.app_context():
+        db.session.get(Setting, "site_name")  # a read opens no write transaction
+        event("settings.changed", actor_id=1, key="site_name")
+        assert actions(app) == ["settings.changed"]
