@@ -11,8 +11,8 @@ from marshmallow.fields import Nested
 
 from ..http.converters import ID_MAX, ID_SCHEMA
 from ..models.shares import MESSAGE_MAX, TITLE_MAX
-from ..services.audit import ACTION_MAX
-from ..services.audit import GROUPS as AUDIT_GROUPS
+from ..services.audit_entries import ACTION_MAX
+from ..services.audit_entries import GROUPS as AUDIT_GROUPS
 from ..services.file_requests import MAX_FILES_LIMIT as REQUEST_MAX_FILES
 from ..services.link_options import LINK_PASSWORD_MAX, LINK_PASSWORD_MIN
 from ..services.notifications import KINDS as NOTIFICATION_KINDS

@@ -18,13 +18,13 @@ from flask import Flask, g, has_request_context
 
 from .. import logs
 from ..extensions import db
-from ..services import audit
+from ..services import audit, audit_entries
 
 log = logging.getLogger(__name__)
 
 
 def _collect(name: str, fields: dict[str, Any]) -> None:
-    row = audit.entry(name, fields)
+    row = audit_entries.entry(name, fields)
     if row is None:
         return
     if has_request_context() or audit.waits_for_the_session():
@@ -44,7 +44,7 @@ def _flush(exc: BaseException | None) -> None:  # noqa: ARG001
         _write(entries)
 
 
-def _write(entries: list[audit.Entry]) -> None:
+def _write(entries: list[audit_entries.Entry]) -> None:
     try:
         audit.record(entries)
     except Exception:  # the audit log must never turn a request into an error

@@ -12,7 +12,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..http.identity import require_user
-from ..services import audit
+from ..services import audit, audit_entries
 from . import bp
 from .admin import page_admin_required
 
@@ -31,7 +31,7 @@ def _filters(form: dict[str, str]) -> tuple[audit.Filters, list[str]]:
     since, until = _day(form["since"]), _day(form["until"])
     if (form["since"] and since is None) or (form["until"] and until is None):
         errors.append(_("A date is written as YYYY-MM-DD."))
-    action = form["action"] if form["action"] in audit.GROUPS else None
+    action = form["action"] if form["action"] in audit_entries.GROUPS else None
     actor_id = audit.actor_id_of(form["actor"])
     if actor_id == 0:
         errors.append(_("No account has this id or email."))
@@ -57,6 +57,6 @@ def admin_audit():
     number = min(int(asked), 1_000_000) if asked.isdigit() and int(asked) > 0 else 1
     page = audit.search(require_user(), filters, number, PER_PAGE)
     return render_template("pages/admin_audit.html", page=page, form=form, errors=errors,
-                           groups=audit.GROUPS, actors=audit.actors(page.items),
+                           groups=audit_entries.GROUPS, actors=audit.actors(page.items),
                            pages=max(1, ceil(page.total / PER_PAGE)),
                            export_url=None if errors else _export_url(filters))
