@@ -62,19 +62,19 @@ class Entry:
 def audited(name: str, fields: dict[str, Any]) -> bool:
     if name == "rate_limited":
         return str(fields.get("rule", "")).startswith(LOCKOUT_RULES)
-    return name in AUDITED
+    return name in AUDITED or name.startswith("admin.")
 
 
 def entry(name: str, fields: dict[str, Any]) -> Entry | None:
     """The row for event `name`, or None if it is not audited."""
     if not audited(name, fields):
         return None
-    subject = AUDITED.get(name)
+    subject = AUDITED.get(name, "user_id")  # admin.*: the account acted on
     actor = next((fields[key] for key in ACTOR_FIELDS if fields.get(key) is not None),
                  fields.get("user_id"))
     target = _target(subject, fields)
     rest = {key: value for key, value in fields.items()
-            if key not in NOT_DETAILS and key != subject and not _secret(key)}
+            if key not in NOT_DETAILS and key != subject and not _secret(key, value)}
     if actor is not None and rest.get("user_id") == actor:
         rest.pop("user_id")
     return Entry(action=name[:ACTION_MAX], actor_id=_int(actor), target=target[:TARGET_MAX],
@@ -94,7 +94,10 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _secret(key: str) -> bool:
+def _secret(key: str, value: Any = None) -> bool:
+    """A field named like a secret (`has_password: true` says only that one exists)."""
+    if key.startswith("has_") and isinstance(value, bool):
+        return False
     lowered = key.lower()
     return any(word in lowered for word in SECRET_WORDS)
 
@@ -105,7 +108,7 @@ def _safe(value: Any) -> Any:
         value = _EMAIL_RE.sub(lambda m: mask_email(m.group(0)), value)
         return _LONG_RE.sub("[removed]", value)
     if isinstance(value, dict):
-        return {k: _safe(v) for k, v in value.items() if not _secret(str(k))}
+        return {k: _safe(v) for k, v in value.items() if not _secret(str(k), v)}
     if isinstance(value, list | tuple | set):
         return [_safe(v) for v in value]
     if value is None or isinstance(value, bool | int | float):

@@ -50,3 +50,11 @@ def test_details_drop_secrets_mask_emails_and_fit_the_column():
     assert details["truncated"] is True and details["email"] == "m***@example.com"
     for secret in ("hunter2", "tok-abc", "whsec", "123456", "maria@", "s3", "a" * 40):
         assert secret not in found.details
+
+
+def test_every_admin_event_is_audited_and_a_has_flag_is_no_secret():
+    found = audit_entries.entry("admin.quota_reset", {"actor_id": 1, "user_id": 9})
+    assert (found.actor_id, found.target) == (1, "user:9")
+    shared = audit_entries.entry("share.created", {"share_id": 2, "user_id": 9,
+                                                   "has_password": True, "password": "x"})
+    assert json.loads(shared.details) == {"has_password": True}
