@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def _collect(name: str, fields: dict[str, Any]) -> None:
     row = audit_entries.entry(name, fields)
-    if row is None:
+    if row is None or (name == "rate_limited" and not audit.first_of_its_lockout(fields)):
         return
     if has_request_context() or audit.waits_for_the_session():
         g.setdefault("audit_entries", []).append(row)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session as DBSession
 from ..extensions import db
 from ..models import AuditEvent, User
 from ..models.columns import utcnow
-from . import audit_entries, roles, settings, validation
+from . import audit_entries, roles, settings, throttle, validation
 from .files import Page
 
 CSV_FIELDS = ("time", "action", "actor_id", "target", "ip", "details")
@@ -45,6 +45,14 @@ def record(entries: list[audit_entries.Entry]) -> None:
                                    target=e.target, ip=e.ip, details=e.details)
                         for e in entries)
         session.commit()
+
+
+def first_of_its_lockout(fields: dict[str, Any]) -> bool:
+    """Whether a refused sign-in (`rate_limited`) is the first of its lockout: one row per
+    rule, address and lockout window, not one for every refused try (an attacker who
+    keeps knocking would fill the table)."""
+    key = f"audit-lockout:{fields.get('rule')}:{fields.get('ip')}"
+    return throttle.store().take(key, 1, max(1, int(fields.get("retry_after") or 1))) == 0
 
 
 def waits_for_the_session() -> bool:
