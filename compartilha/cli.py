@@ -69,14 +69,16 @@ def verify_user(email: str) -> None:
               help="release download slots held longer than this by unfinished downloads")
 @with_appcontext
 def cleanup(days: int, share_retention_days: int | None, stale_hours: int) -> None:
-    """Purge expired sessions, ended links, expired unfinished uploads and ended
-    rate-limit counters; release stale download slots (the jobs worker does it hourly)."""
+    """Purge expired sessions, ended links, expired unfinished uploads, ended rate-limit
+    counters and old audit rows; release stale download slots (the jobs worker does it
+    hourly)."""
     report = housekeeping.run(days, share_retention_days, stale_hours)
     click.echo(f"removed {report.sessions} expired sessions")
     click.echo(f"purged {report.shares} ended share links")
     click.echo(f"released {report.slots} stale download slots")
     click.echo(f"removed {report.uploads} expired unfinished uploads")
     click.echo(f"removed {report.counters} ended rate-limit counters")
+    click.echo(f"removed {report.audit} audit rows past their retention")
 
 
 @click.command("fsck")

@@ -11,10 +11,11 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
 
 from .public_paths import masked
 
@@ -22,6 +23,9 @@ events = logging.getLogger("compartilha.events")
 _SECRET_KEYS = {"password", "senha", "token", "access_token", "authorization", "cookie",
                 "link", "csrf_token", "current_password", "new_password"}
 _JWT_RE = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
+_SINKS = "compartilha.log_sinks"
+
+Sink = Callable[[str, dict[str, Any]], None]
 
 
 def mask_email(email: str) -> str:
@@ -57,6 +61,20 @@ def event(name: str, **fields: Any) -> None:
         fields.setdefault("method", request.method)
         fields.setdefault("path", masked(request.path))
     events.info(name, extra={"fields": fields})
+    if has_app_context():
+        for sink in current_app.extensions.get(_SINKS, ()):
+            try:
+                sink(name, dict(fields))
+            except Exception:  # a sink's failure must not fail what is being logged
+                events.exception("log sink %r failed on %s", sink, name)
+
+
+def add_sink(app: Flask, sink: Sink) -> None:
+    """Also hand every event of `app` to `sink(name, fields)` (the audit log): kept per
+    app, so that this layer imports nothing above it and two apps never share sinks."""
+    sinks = app.extensions.setdefault(_SINKS, [])
+    if sink not in sinks:
+        sinks.append(sink)
 
 
 def init_app(app: Flask) -> None:

@@ -46,3 +46,20 @@ def test_formatter_masks_secret_fields_and_tokens():
     entry = json.loads(JSONFormatter().format(record))
     assert entry["password"] == entry["token"] == "[masked]"
     assert entry["msg"] == "seen [token]" and entry["ok"] == "fine\nline"
+
+
+def test_sinks_get_each_event_of_their_app_and_a_failing_one_breaks_nothing(app, caplog):
+    from compartilha.logs import add_sink, event
+
+    seen = []
+
+    def broken(name, fields):
+        raise RuntimeError("sink down")
+
+    add_sink(app, broken)
+    add_sink(app, lambda name, fields: seen.append((name, fields)))
+    with app.app_context():
+        event("demo.happened", user_id=3)
+    event("outside.any_app")  # no app: no sink, no error
+    assert seen == [("demo.happened", {"user_id": 3})]
+    assert any("sink" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")

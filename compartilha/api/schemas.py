@@ -1,6 +1,7 @@
 """Request and response schemas: they validate input and generate the OpenAPI document."""
 
 import numbers
+from datetime import UTC
 from typing import Any
 
 from apiflask import Schema
@@ -10,6 +11,8 @@ from marshmallow.fields import Nested
 
 from ..http.converters import ID_MAX, ID_SCHEMA
 from ..models.shares import MESSAGE_MAX, TITLE_MAX
+from ..services.audit_entries import ACTION_MAX
+from ..services.audit_entries import GROUPS as AUDIT_GROUPS
 from ..services.file_requests import MAX_FILES_LIMIT as REQUEST_MAX_FILES
 from ..services.link_options import LINK_PASSWORD_MAX, LINK_PASSWORD_MIN
 from ..services.notifications import KINDS as NOTIFICATION_KINDS
@@ -664,3 +667,40 @@ class InvitationEnvelope(Schema):
 
 class InvitationList(Schema):
     invitations = Nested(InvitationOut, many=True)
+
+
+class AuditEventOut(Schema):
+    time = DateTime()
+    action = String(metadata={"description": "the event, e.g. `login.failed`, "
+                                             "`admin.user_changed`, `share.created`"})
+    actor_id = Integer(allow_none=True, metadata={
+        "description": "the account that acted (it may no longer exist); null: nobody known"})
+    target = String(metadata={"description": "what it acted on: `user:5`, `share:12`, "
+                                             "`request:3`, `file:9`, `folder:4`, ... or empty"})
+    ip = String()
+    details = String(allow_none=True, metadata={
+        "description": "JSON of the event's other fields (never a secret or a link token)"})
+
+
+class AuditList(Schema):
+    events = Nested(AuditEventOut, many=True)
+    pagination = Nested(Pagination)
+
+
+class AuditFilterIn(Schema):
+    action = String(validate=Length(1, ACTION_MAX), metadata={
+        "description": "this action, or the actions starting with it and a dot (`login`: "
+                       "`login.failed`, `login.succeeded`, ...); groups: "
+                       + ", ".join(AUDIT_GROUPS)})
+    actor_id = Integer(validate=Range(min=1, max=ID_MAX), metadata={
+        "description": "only what this account did"})
+    target = String(validate=Length(1, 255), metadata={
+        "description": "only what was done to this (`user:5`, `share:12`, ...)"})
+    since = AwareDateTime(default_timezone=UTC, metadata={
+        "description": "from this time on (ISO 8601; no offset: UTC)"})
+    until = AwareDateTime(default_timezone=UTC, metadata={
+        "description": "before this time (ISO 8601; no offset: UTC)"})
+
+
+class AuditPageIn(PageIn, AuditFilterIn):
+    pass

@@ -12,6 +12,7 @@ from typing import Any
 from ..http.urls import invitation_url, request_url, share_url
 from ..models import (
     Access,
+    AuditEvent,
     Delivery,
     File,
     FileRequest,
@@ -52,6 +53,12 @@ def admin_user_json(listed: admin.Listed) -> dict[str, Any]:
             "disabled": user.disabled_at is not None, "quota_bytes": user.quota_bytes,
             "quota_files": user.quota_files, "used_bytes": listed.used_bytes, "files": listed.files,
             "last_login_at": user.last_login_at, "created_at": user.created_at}
+
+
+def audit_event_json(row: AuditEvent) -> dict[str, Any]:
+    """A row of the audit log."""
+    return {"time": row.time, "action": row.action, "actor_id": row.actor_id,
+            "target": row.target, "ip": row.ip, "details": row.details}
 
 
 def session_json(session: Session, current: Session) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from apiflask import APIFlask
 
-from . import bodies, converters, cross_origin, headers, identity, multipart, openapi
+from . import audit_trail, bodies, converters, cross_origin, headers, identity, multipart, openapi
 
 
 def init_app(app: APIFlask) -> None:
@@ -18,3 +18,4 @@ def init_app(app: APIFlask) -> None:
     multipart.init_app(app)
     openapi.init_app(app)  # the OpenAPI document's common parts
     cross_origin.init_app(app)
+    audit_trail.init_app(app)  # the audit log: a sink of logs.event

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import FileNotFound, UploadRefused
 from ..extensions import db
 from ..hashing import Digest
+from ..logs import event
 from ..models import File, FileRequest
 from ..storage import Writer, get_storage
 from . import antivirus, events, file_names, quotas, reconcile
@@ -226,6 +227,7 @@ def delete(user_id: int, file_id: int) -> None:
     key = record.key
     db.session.delete(record)  # its shares go with it (ON DELETE CASCADE)
     db.session.commit()
+    event("file.deleted", user_id=user_id, file_id=file_id)
     delete_bytes([key])
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from ..errors import FolderCycle, FolderNotFound, InvalidField
 from ..extensions import db
+from ..logs import event
 from ..models import File, Upload
 from ..models.folders import Folder
 from . import file_names, files, upload_endings
@@ -208,5 +209,6 @@ def delete(user_id: int, folder_id: int) -> None:
                 isinstance(obj, File) and obj.folder_id in gone:
             db.session.expunge(obj)
     db.session.commit()
+    event("folder.deleted", user_id=user_id, folder_id=folder_id, files=len(keys))
     files.delete_bytes(keys)
     upload_endings.abort_all(handles)

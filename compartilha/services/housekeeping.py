@@ -10,7 +10,7 @@ from flask import current_app
 
 from .. import jobs
 from ..models.columns import utcnow
-from . import accounts, counting, shares, throttle, upload_endings
+from . import accounts, audit, counting, shares, throttle, upload_endings
 
 SESSION_DAYS = 7
 STALE_HOURS = 24
@@ -23,13 +23,15 @@ class Report:
     slots: int
     uploads: int
     counters: int
+    audit: int
 
 
 def run(session_days: int = SESSION_DAYS, share_retention_days: int | None = None,
         stale_hours: int = STALE_HOURS) -> Report:
     """Expired sessions (`session_days` after they ended), ended links (after
     SHARE_RETENTION_DAYS), download slots held too long, expired unfinished uploads and
-    ended rate-limit counters."""
+    ended rate-limit counters, and audit rows older than the `audit_retention_days`
+    setting (0: kept)."""
     if share_retention_days is None:
         share_retention_days = current_app.config["SHARE_RETENTION_DAYS"]
     return Report(
@@ -38,6 +40,7 @@ def run(session_days: int = SESSION_DAYS, share_retention_days: int | None = Non
         slots=counting.release_stale(timedelta(hours=stale_hours)),
         uploads=upload_endings.purge_expired(),
         counters=throttle.store().purge(),
+        audit=audit.purge(),
     )
 
 

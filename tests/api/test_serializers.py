@@ -9,6 +9,7 @@ from compartilha.api import schemas, serializers
 from compartilha.extensions import db
 from compartilha.models import (
     Access,
+    AuditEvent,
     Delivery,
     File,
     Folder,
@@ -33,7 +34,8 @@ PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schem
          (serializers.request_json, schemas.FileRequestOut),
          (serializers.admin_user_json, schemas.AdminUserOut),
          (serializers.invitation_json, schemas.InvitationOut),
-         (serializers.totals_json, schemas.AdminTotals)]
+         (serializers.totals_json, schemas.AdminTotals),
+         (serializers.audit_event_json, schemas.AuditEventOut)]
 
 
 @pytest.fixture
@@ -70,7 +72,9 @@ def one_of_each(app, client, auth):
                serializers.request_json: (file_requests.create(share.user_id, title="t"),),
                serializers.admin_user_json: (admin.Listed(db.session.query(User).one(), 1, 11),),
                serializers.invitation_json: invitations.create(db.session.query(User).one()),
-               serializers.totals_json: (admin.Totals(1, 1, 11),)}
+               serializers.totals_json: (admin.Totals(1, 1, 11),),
+               serializers.audit_event_json: (AuditEvent(action="login.failed", target="",
+                                                         ip=""),)}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
