@@ -311,3 +311,49 @@ def test_names_and_paths_are_cleaned_or_refused(app, client, owner, gunicorn_app
     # was written anywhere on the disk.
     assert len(stored_files(app)) == kept and unfinished_uploads(app) == []
     assert not [p for p in Path(tmp_path).parent.rglob("evil.txt")]
+
+
+# --- what a visitor sends is never run in our origin -------------------------------------
+
+HOSTILE = {  # name, declared type, bytes
+    "pagina.html": ("text/html", b"<html><script>alert(document.cookie)</script></html>"),
+    "desenho.svg": ("image/svg+xml", b'<svg xmlns="http://www.w3.org/2000/svg" '
+                    b'onload="alert(1)"/>'),
+    "foto.jpg": ("image/jpeg", b"<html><script>alert('not a jpeg')</script></html>"),
+}
+
+
+def test_what_a_visitor_sends_is_never_served_inline(app, client, owner, gunicorn_app):
+    link = make(client, owner)
+    base = gunicorn_app()
+    for name, (declared, data) in HOSTILE.items():
+        body, content_type = multipart({}, name, data)
+        body = body.replace(b"application/octet-stream", declared.encode())
+        rv = requests.post(f"{base}/r/{link['token']}/files", data=body, timeout=30,
+                           headers={**JSON, "Content-Type": content_type})
+        assert rv.status_code == 201, rv.text
+        assert rv.headers["Content-Type"].startswith("application/json")
+        assert data not in rv.content  # the receipt never echoes the bytes
+    with app.app_context():
+        ids = {f.name: f.id for f in received(app, link)}
+    assert set(ids) == set(HOSTILE)
+    for name, file_id in ids.items():
+        got = client.get(f"/api/v1/files/{file_id}/download", headers=owner.headers)
+        assert got.status_code == 200
+        assert got.headers["Content-Disposition"].startswith("attachment"), name
+        # The owner's preview: refused for these (HTML, SVG, a "JPEG" that is not one).
+        preview = client.get(f"/files/{file_id}/preview", headers={**owner.headers, **JSON})
+        assert (preview.status_code, preview.get_json()["error"]["code"]) == (
+            404, "no_preview"), name
+    # (What may be previewed is, under a sandbox: the same route with a text file.)
+    body, content_type = multipart({}, "nota.txt", b"<script>alert(1)</script>")
+    body = body.replace(b"application/octet-stream", b"text/plain")
+    rv = requests.post(f"{base}/r/{link['token']}/files", data=body, timeout=30,
+                       headers={**JSON, "Content-Type": content_type})
+    assert rv.status_code == 201, rv.text
+    with app.app_context():
+        note = next(f.id for f in received(app, link) if f.name == "nota.txt")
+    preview = client.get(f"/files/{note}/preview", headers=owner.headers)
+    assert preview.status_code == 200
+    assert preview.headers["Content-Type"].startswith("text/plain")
+    assert preview.headers["Content-Security-Policy"].startswith("sandbox")
