@@ -5,7 +5,10 @@ and names and relative paths meant to escape the link's folder (issue 17, "Done 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import selectors
+import socket
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -357,3 +360,58 @@ def test_what_a_visitor_sends_is_never_served_inline(app, client, owner, gunicor
     assert preview.status_code == 200
     assert preview.headers["Content-Type"].startswith("text/plain")
     assert preview.headers["Content-Security-Policy"].startswith("sandbox")
+
+
+# --- a form upload with no declared length is cut where it crosses the limit --------------
+
+
+def chunked_form(base: str, token: str, total: int) -> tuple[int, int]:
+    """A form upload of `total` bytes sent in chunks with no Content-Length, as a client
+    that lies or streams would: (the answer's status, bytes sent before it came)."""
+    host, port = base.removeprefix("http://").split(":")
+    boundary = "----compartilhachunked"
+    sock = socket.create_connection((host, int(port)), timeout=5)
+
+    def chunk(data: bytes) -> bytes:
+        return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+    try:
+        sock.sendall(
+            f"POST /r/{token}/files HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Accept: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n".encode()
+            + chunk(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                    f'filename="grande.bin"\r\n\r\n'.encode()))
+        sent, piece = 0, b"x" * 65536
+        answered = selectors.DefaultSelector()
+        answered.register(sock, selectors.EVENT_READ)
+        while sent < total:
+            if answered.select(0):
+                break  # answered already
+            try:
+                sock.sendall(chunk(piece))
+            except OSError:  # the server stopped reading (reset, or buffers full)
+                break
+            sent += len(piece)
+        answer = b""
+        sock.settimeout(10)
+        with contextlib.suppress(OSError):
+            while b"\r\n" not in answer and (more := sock.recv(4096)):
+                answer += more
+        return int(answer.split()[1]), sent
+    finally:
+        sock.close()
+
+
+def test_a_form_of_unknown_length_is_cut_at_the_limit(app, client, owner, gunicorn_app):
+    link = make(client, owner, max_file_bytes=100_000, max_total_bytes=150_000)
+    base = gunicorn_app(MAX_UPLOAD_BYTES=str(64 * 1024 * 1024))
+    total = 48 * 1024 * 1024
+    status, sent = chunked_form(base, link["token"], total)
+    assert status == 413 and sent < total // 2, (status, sent)
+    # A file the per-file limit lets through, then one the total cannot take.
+    assert form_upload(base, link["token"], b"a" * 90_000).status_code == 201
+    status, sent = chunked_form(base, link["token"], total)
+    assert status == 413 and sent < total // 2, (status, sent)
+    assert counters(client, owner, link) == (1, 90_000)
+    assert len(stored_files(app)) == 1 and unfinished_uploads(app) == []
