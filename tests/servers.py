@@ -167,7 +167,11 @@ def start_gunicorn(env: dict[str, str | None], workdir: Path, name: str = "app",
     test harness around the app."""
     port = free_ports(1)[0]
     root = Path(__file__).resolve().parent.parent
+    # PYTHONPATH: this checkout's code, not whatever copy the virtualenv has installed
+    # (a worktree shares its virtualenv with the main checkout).
     full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port),
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(root), os.environ.get("PYTHONPATH")])),
                 "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "1"),
                 "GUNICORN_THREADS": env.get("GUNICORN_THREADS", "2")}
     full_env = {key: value for key, value in full_env.items() if value is not None}

@@ -51,6 +51,15 @@ class LiveServer:
     app: object
 
 
+# Each running server's app by its URL (a test's `base_url`), for what a test does on the
+# server's side: run its due jobs (tests.helpers.run_due_jobs).
+APPS: dict[str, object] = {}
+# An upload link's arrivals are told once it has been quiet this long (seconds): short, so
+# a test need not wait a minute; a test's uploads still make one session, since nothing
+# runs the scheduled checks until the test does.
+REQUEST_QUIET_SECONDS = 2
+
+
 _DATABASES = itertools.count()
 
 
@@ -91,7 +100,8 @@ def serving(kind: str, folder: Path, **config) -> Iterator[LiveServer]:
             app = create_app(base_config(folder, url)
                              | {"MAX_UPLOAD_BYTES": 32 * 1024 * 1024,
                                 # Every browser test signs up from 127.0.0.1 on one server.
-                                "RATELIMIT_REGISTER": "1000 per hour"} | config)
+                                "RATELIMIT_REGISTER": "1000 per hour",
+                                "REQUEST_QUIET_SECONDS": REQUEST_QUIET_SECONDS} | config)
         finally:
             if previous is None:
                 os.environ.pop("INSTANCE_PATH", None)
@@ -102,9 +112,12 @@ def serving(kind: str, folder: Path, **config) -> Iterator[LiveServer]:
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        url = f"http://127.0.0.1:{server.server_port}"
+        APPS[url] = app
         try:
-            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+            yield LiveServer(url, app)
         finally:
+            APPS.pop(url, None)
             server.shutdown()
             thread.join(timeout=10)
             server.server_close()

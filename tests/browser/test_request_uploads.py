@@ -14,12 +14,16 @@ import hashlib
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import shoot
+from compartilha.services import request_notices
+from tests.helpers import run_due_jobs
+
+from .conftest import APPS, REQUEST_QUIET_SECONDS, shoot
 from .test_flows import sign_up
 from .test_folders import DROP_FOLDER
 from .test_pages import csrf
@@ -230,6 +234,27 @@ def test_a_visitor_sends_three_files_and_keeps_a_receipt(browser, browser_contex
             assert files[name]["received"]["request_id"] == link["id"]
     assert owner.request.get(f"/api/v1/requests/{link['id']}").json()["request"][
         "files_received"] == 3
+
+    # The owner is told once, of the three: one notification when the link has been quiet
+    # (every arrival scheduled a check; the first to find it quiet claims all three).
+    def told() -> list[dict]:
+        rv = owner.request.get("/api/v1/notifications")
+        assert rv.ok, rv.text()
+        return [n for n in rv.json()["notifications"] if n["kind"] == "request.received"]
+
+    assert told() == []  # nothing while files may still come
+    time.sleep(REQUEST_QUIET_SECONDS + 1.2)  # and MariaDB's whole second
+    app = APPS[browser_context_args["base_url"]]
+    assert run_due_jobs(app, request_notices.check_quiet, link["id"]) == 3
+    [note] = told()
+    assert (note["data"]["count"], note["data"]["sender_name"]) == (3, "Rui Barbosa")
+    assert note["data"]["bytes"] == len(photo) + len(video_data) + len(notes)
+    home = owner.new_page()
+    home.goto("/notifications")
+    expect(home.locator(".nav-notices .count-badge")).to_contain_text("1")
+    expect(home.locator(".notice-row")).to_have_count(1)
+    expect(home.locator(".notice-row")).to_contain_text("Rui Barbosa enviou 3 arquivos")
+    home.close()
 
     # Nothing of the owner's reached the visitor: not in the page, not in any answer.
     html = page.content()
