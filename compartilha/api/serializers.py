@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
+
 from ..http.urls import request_url, share_url
 from ..models import (
     Access,
@@ -41,6 +43,13 @@ def admin_user_json(listed: admin.Listed) -> dict[str, Any]:
             "disabled": user.disabled_at is not None, "quota_bytes": user.quota_bytes,
             "used_bytes": listed.used_bytes, "files": listed.files,
             "last_login_at": user.last_login_at, "created_at": user.created_at}
+
+
+def settings_json(found: dict[str, Any]) -> dict[str, Any]:
+    """Every setting's value, flat; the logo as its URL (None: the default mark)."""
+    logo = found["logo"]
+    return found | {"logo": None if logo is None else
+                    url_for("web.branding_logo", v=logo["etag"])}
 
 
 def session_json(session: Session, current: Session) -> dict[str, Any]:

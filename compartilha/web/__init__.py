@@ -27,6 +27,7 @@ def _set_up(state: BlueprintSetupState) -> None:
 from . import (  # noqa: E402,F401
     accounts,
     admin,
+    branding,
     file_requests,
     files,
     home,
@@ -35,6 +36,7 @@ from . import (  # noqa: E402,F401
     request_pages,
     request_uploads,
     sessions,
+    settings,
     shares,
     verification,
 )

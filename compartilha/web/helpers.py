@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import CsrfFailed, NotAuthenticated
 from ..http.identity import csrf_for, load_user, require_user
 from ..models.shares import MESSAGE_MAX
-from ..services import notifications
+from ..services import branding, notifications, settings
 from ..services.link_options import LINK_PASSWORD_MIN
 from ..services.recipients import MAX_RECIPIENTS
 from ..services.shares import MAX_DOWNLOADS_LIMIT
@@ -25,6 +25,12 @@ from . import messages
 LIMITS = {"password_min": PASSWORD_MIN, "share_password_min": LINK_PASSWORD_MIN,
           "max_downloads": MAX_DOWNLOADS_LIMIT, "max_recipients": MAX_RECIPIENTS,
           "message_max": MESSAGE_MAX}
+
+
+# Settings every page may need, read together: the brand and the forms' limits.
+PAGE_SETTINGS = [*branding.BRAND_KEYS, "share_max_days", "max_upload_bytes",
+                 "default_share_days", "default_max_downloads",
+                 "users_may_create_upload_links", "users_may_create_public_links"]
 
 
 def safe_next(value: str | None, default: str = "/files") -> str:
@@ -91,9 +97,15 @@ def page_context() -> dict[str, Any]:
         unread = notifications.unread_count(user.id) if user is not None else 0
     except SQLAlchemyError:
         unread = 0
+    try:  # one query for the instance's name, colours and the forms' limits
+        found = settings.values(PAGE_SETTINGS)
+    except SQLAlchemyError:
+        found = {key: settings.default(key) for key in PAGE_SETTINGS}
     return {"current_user": user, "csrf_token": token, "error_page": messages.error_page,
             "unread_notifications": unread, "has_page": _has_page,
-            "limits": LIMITS | {"share_max_days": current_app.config["SHARE_MAX_DAYS"]}}
+            "brand": branding.brand(found), "site_name": found["site_name"],
+            "limits": LIMITS | {key: found[key] for key in PAGE_SETTINGS
+                                if key not in branding.BRAND_KEYS}}
 
 
 def _has_page(endpoint: str) -> bool:
