@@ -274,10 +274,12 @@ class UploadIn(Schema):
 
 
 class ShareIn(Schema):
-    expires_at = AwareDateTime(load_default=None, allow_none=True, metadata={
-        "description": "ISO 8601 with a time zone, in the future, at most SHARE_MAX_DAYS ahead"})
-    max_downloads = WholeNumber(load_default=None, allow_none=True,
-                                metadata={"minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT})
+    expires_at = AwareDateTime(allow_none=True, metadata={
+        "description": "ISO 8601 with a time zone, in the future, at most share_max_days "
+        "ahead; null: no expiry; not given: the instance's default_share_days"})
+    max_downloads = WholeNumber(allow_none=True, metadata={
+        "minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT, "description":
+        "null: no limit; not given: the instance's default_max_downloads"})
     password = String(load_default=None, allow_none=True, load_only=True,
                       metadata={"minLength": LINK_PASSWORD_MIN,
                                 "maxLength": LINK_PASSWORD_MAX})

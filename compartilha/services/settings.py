@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import delete, select
 
 from ..errors import InvalidField, LogoRefused, UnknownSetting
@@ -184,6 +184,17 @@ def values(keys: list[str] | None = None) -> dict[str, Any]:
     return {key: json.loads(stored[key]) if key in stored else default(key) for key in wanted}
 
 
+def current(key: str) -> Any:
+    """`value(key)`, read once per request (hot paths ask several times: the body limit,
+    the parser, the service); outside a request, read each time."""
+    if not has_request_context():
+        return value(key)
+    memo: dict[str, Any] = g.setdefault("settings_read", {})
+    if key not in memo:
+        memo[key] = value(key)
+    return memo[key]
+
+
 def stored(key: str) -> bool:
     """Whether an admin has set the key (else it is the environment's)."""
     return db.session.scalar(select(Setting.key).where(Setting.key == key)) is not None
@@ -226,6 +237,7 @@ def update(actor: User, changes: dict[str, Any]) -> dict[str, Any]:
     if "logo" in checked:
         db.session.execute(delete(Setting).where(Setting.key == LOGO_IMAGE))
     db.session.commit()
+    g.pop("settings_read", None)
     event("settings.changed", user_id=actor.id, keys=sorted(checked))
     return values()
 
@@ -261,6 +273,7 @@ def set_logo(actor: User, data: bytes) -> dict[str, Any]:
     else:
         row.value, row.updated_at = json.dumps(encoded), utcnow()
     db.session.commit()
+    g.pop("settings_read", None)
     event("settings.changed", user_id=actor.id, keys=["logo"])
     return values()
 

@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import CsrfFailed, NotAuthenticated
@@ -104,8 +106,21 @@ def page_context() -> dict[str, Any]:
     return {"current_user": user, "csrf_token": token, "error_page": messages.error_page,
             "unread_notifications": unread, "has_page": _has_page,
             "brand": branding.brand(found), "site_name": found["site_name"],
+            "expiry_choices": expiry_choices,
             "limits": LIMITS | {key: found[key] for key in PAGE_SETTINGS
                                 if key not in branding.BRAND_KEYS}}
+
+
+def expiry_choices(default_days: int | None) -> list[tuple[str, str]]:
+    """A new link's expiry choices (seconds ahead), with the instance's default among
+    them (default_share_days) when it is none of the usual ones."""
+    choices = [("never", _("Never")), ("3600", _("In 1 hour")), ("86400", _("In 1 day")),
+               ("604800", _("In 7 days")), ("2592000", _("In 30 days"))]
+    if default_days and str(default_days * 86400) not in dict(choices):
+        choices.append((str(default_days * 86400),
+                        ngettext("In %(num)d day", "In %(num)d days", default_days)))
+        choices[1:] = sorted(choices[1:], key=lambda choice: int(choice[0]))
+    return choices
 
 
 def _has_page(endpoint: str) -> bool:

@@ -30,6 +30,12 @@ def for_error(exc: AppError) -> str:
         "not_on_yourself": lambda: _(
             "You cannot do this to your own account; ask another administrator."),
         "user_not_found": lambda: _("User not found."),
+        "upload_links_disabled": lambda: _(
+            "Only an administrator can create upload links here."),
+        "public_links_disabled": lambda: _(
+            "Links that anyone can open are turned off here: send the link to recipients."),
+        "logo_refused": lambda: _(
+            "The logo must be a PNG, JPEG or WebP image of at most 256 KiB."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()

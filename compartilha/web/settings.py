@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..errors import AppError, InvalidField
 from ..http.identity import require_user
+from ..http.multipart import files_in_memory
 from ..services import settings
 from . import bp
 from .admin import MB, page_admin_required
@@ -82,6 +83,7 @@ def _form_errors(exc: AppError) -> dict[str, str]:
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
+@files_in_memory
 @page_admin_required
 def admin_settings():
     errors: dict[str, str] = {}
