@@ -18,7 +18,7 @@ from compartilha.models import (
     User,
     Webhook,
 )
-from compartilha.services import admin, file_requests, files
+from compartilha.services import admin, file_requests, files, settings
 
 PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schemas.FileOut),
          (serializers.file_listed, schemas.FileOut), (serializers.share_json, schemas.ShareOut),
@@ -31,7 +31,8 @@ PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schem
          (serializers.delivery_json, schemas.DeliveryOut),
          (serializers.folder_json, schemas.FolderOut),
          (serializers.request_json, schemas.FileRequestOut),
-         (serializers.admin_user_json, schemas.AdminUserOut)]
+         (serializers.admin_user_json, schemas.AdminUserOut),
+         (serializers.settings_json, schemas.SettingsOut)]
 
 
 @pytest.fixture
@@ -66,7 +67,8 @@ def one_of_each(app, client, auth):
                serializers.delivery_json: (delivery,),
                serializers.folder_json: (db.session.query(Folder).one(),),
                serializers.request_json: (file_requests.create(share.user_id, title="t"),),
-               serializers.admin_user_json: (admin.Listed(db.session.query(User).one(), 1, 11),)}
+               serializers.admin_user_json: (admin.Listed(db.session.query(User).one(), 1, 11),),
+               serializers.settings_json: (settings.values(),)}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
