@@ -113,3 +113,38 @@ def test_a_user_gets_403_and_nobody_the_login(app, client, pages, admin, method)
     assert nobody.status_code in (302, 403)
     assert _stored(app) == {}
     assert 'href="/admin/settings"' not in user_client.get("/files").get_data(as_text=True)
+
+
+def test_every_page_carries_the_name_and_a_versioned_stylesheet(app, client, pages, admin):
+    before = client.get("/files").get_data(as_text=True)
+    assert "<title>Meus arquivos · Compartilha</title>" in before
+    link = re.search(r'href="(/branding\.css\?v=[0-9a-f]+)"', before).group(1)
+    assert before.index("css/app.css") < before.index(link)  # overrides app.css
+    css = client.get(link)
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert "--primary: #4f46e5" in css.get_data(as_text=True)
+    assert css.headers["Cache-Control"] == "public, max-age=300"
+    assert client.get(link, headers={"If-None-Match": css.headers["ETag"]}).status_code == 304
+    client.post("/admin/settings", headers=ORIGIN,
+                data=_form(pages.csrf(), site_name="Arquivos <b>da</b> Firma",
+                           accent_color="#B00B55"))
+    after = client.get("/files").get_data(as_text=True)
+    assert "<title>Meus arquivos · Arquivos &lt;b&gt;da&lt;/b&gt; Firma</title>" in after
+    assert "<span>Arquivos &lt;b&gt;da&lt;/b&gt; Firma</span></a>" in after  # header
+    assert "Arquivos &lt;b&gt;da&lt;/b&gt; Firma · seus arquivos" in after  # footer
+    assert link not in after
+    new_link = re.search(r'href="(/branding\.css\?v=[0-9a-f]+)"', after).group(1)
+    assert "--primary: #b00b55" in client.get(new_link).get_data(as_text=True)
+    assert "Compartilha" not in app.test_client().get("/login").get_data(as_text=True)
+
+
+def test_the_share_forms_are_prefilled_with_the_defaults(app, client, pages, admin, auth):
+    file_id = auth.file(auth.login(admin))["id"]
+    with app.app_context():
+        db.session.add_all([Setting(key="default_share_days", value="3"),
+                            Setting(key="default_max_downloads", value="10")])
+        db.session.commit()
+    page = client.get(f"/shares/new?file_ids={file_id}").get_data(as_text=True)
+    assert '<option value="259200" selected>Em 3 dias</option>' in page
+    assert 'name="max_downloads" type="number" min="1" max="1000000" inputmode="numeric" ' \
+        'placeholder="Sem limite" value="10"' in page
