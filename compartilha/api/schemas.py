@@ -1,7 +1,7 @@
 """Request and response schemas: they validate input and generate the OpenAPI document."""
 
 import numbers
-from typing import Any
+from typing import Any, cast
 
 from apiflask import Schema
 from apiflask.fields import AwareDateTime, Boolean, DateTime, Dict, File, Integer, List, String
@@ -657,5 +657,5 @@ def _setting_fields() -> dict[str, Any]:
 
 
 # PATCH: only the keys given change; a key not listed is refused (unknown_setting).
-SettingsIn = _AnyKeys.from_dict(_setting_fields(), name="SettingsIn")
-SettingsOut = Schema.from_dict(_setting_fields(), name="Settings")
+SettingsIn = cast(type[Schema], _AnyKeys.from_dict(_setting_fields(), name="SettingsIn"))
+SettingsOut = cast(type[Schema], Schema.from_dict(_setting_fields(), name="Settings"))

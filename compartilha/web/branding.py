@@ -4,6 +4,7 @@ link them with a version, so a change shows on the next page of every server).""
 from __future__ import annotations
 
 from flask import Response, abort, request
+from werkzeug.wrappers import Response as Answer
 
 from ..services import branding, settings
 from . import bp
@@ -11,7 +12,7 @@ from . import bp
 CACHE = "public, max-age=300"
 
 
-def _cached(response: Response, etag: str) -> Response:
+def _cached(response: Response, etag: str) -> Answer:
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -19,7 +20,7 @@ def _cached(response: Response, etag: str) -> Response:
 
 
 @bp.get("/branding.css")
-def branding_css():
+def branding_css() -> Answer:
     accent = settings.value("accent_color")
     response = Response(branding.stylesheet(accent), mimetype="text/css")
     return _cached(response, branding.brand({"site_name": "", "accent_color": accent,
@@ -27,7 +28,7 @@ def branding_css():
 
 
 @bp.get("/branding/logo")
-def branding_logo():
+def branding_logo() -> Answer:
     """The admin's logo, as stored: its type read from its bytes when uploaded (PNG, JPEG
     or WebP), never run as a document (`default-src 'none'`)."""
     found = settings.logo()
