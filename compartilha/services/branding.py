@@ -16,6 +16,7 @@ WHITE, BLACK = "#ffffff", "#000000"
 LIGHT_GROUNDS = ("#ffffff", "#f6f7fb", "#f1f2f8")
 DARK_GROUNDS = ("#171a2e", "#0e1020", "#1f2339")
 DARK_SURFACE = "#171a2e"
+APP_ACCENT = "#4f46e5"  # app.css's --primary (ACCENT_COLOR's default)
 BRAND_KEYS = ["site_name", "accent_color", "logo"]
 
 RGB = tuple[float, float, float]
@@ -74,8 +75,8 @@ def palette(accent: str, *, dark: bool = False) -> Palette:
     """The colours of one scheme. Buttons: the accent with the text colour (white or
     black) that contrasts most, and a hover further from it; text: the accent darkened
     (lightened in the dark scheme) until it reads on every background and its soft tint."""
-    if dark:
-        primary = _until(accent, WHITE, (DARK_SURFACE,), 3.0)
+    if dark:  # light buttons on the dark background, as app.css's own dark scheme has
+        primary = _until(accent, WHITE, DARK_GROUNDS)
         soft = mix(primary, DARK_SURFACE, 0.75)
         text = _until(primary, WHITE, DARK_GROUNDS + (soft,))
     else:
@@ -97,7 +98,10 @@ def _block(p: Palette) -> str:
 
 
 def stylesheet(accent: str) -> str:
-    """The stylesheet linked after app.css: its accent variables for both schemes."""
+    """The stylesheet linked after app.css: its accent variables for both schemes (none
+    for app.css's own accent, whose hand-picked colours stay)."""
+    if accent == APP_ACCENT:
+        return "/* the accent of app.css */\n"
     return (f":root {{ {_block(palette(accent))} }}\n"
             f"@media (prefers-color-scheme: dark) {{ :root {{ "
             f"{_block(palette(accent, dark=True))} }} }}\n")

@@ -43,6 +43,7 @@ def test_the_stylesheet_sets_every_variable_for_both_schemes():
                  "--on-primary:", "--primary-soft:"):
         assert css.count(name) == 2
     assert "prefers-color-scheme: dark" in css and "#aa3300" in css
+    assert "--primary" not in branding.stylesheet("#4f46e5")  # app.css's own colours stay
 
 
 def test_brand_reads_the_settings(app):
