@@ -4,6 +4,8 @@ with glaring ones), no sideways scroll on a phone; a new name and colour show at
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -72,3 +74,39 @@ def test_settings_page(browser, own_server, screenshots):
     assert axe_violations(page) == []
     page.goto("/admin/settings")
     expect(page.get_by_label("Um convite expira após (dias)")).to_have_value("7")
+
+
+def test_the_share_dialog_offers_the_defaults_and_never_means_never(browser, own_server):
+    from compartilha.extensions import db
+    from compartilha.models import Setting, Share
+
+    page = browser.new_context(**context_args(own_server.url)).new_page()
+    sign_up(page, "Caio", "caio@example.com", PASSWORD)
+    with own_server.app.app_context():
+        for key, value in (("default_share_days", "3"), ("default_max_downloads", "10")):
+            db.session.merge(Setting(key=key, value=value))
+        db.session.commit()
+    page.reload()
+    page.locator("#file-input").set_input_files(
+        [{"name": "nota.txt", "mimeType": "text/plain", "buffer": b"ola"}])
+    expect(page.locator(".file-row")).to_have_count(1, timeout=15_000)
+    dialog = page.locator("#share-dialog")
+
+    page.locator(".file-row").first.get_by_role("button", name="Compartilhar").click()
+    expect(dialog.get_by_label("Expira", exact=True)).to_have_value("259200")  # 3 days
+    expect(dialog.get_by_label("Limite de downloads")).to_have_value("10")
+    dialog.get_by_role("button", name="Criar link").click()
+    expect(dialog.locator("[data-share-link]")).to_have_value(re.compile(r"/s/"))
+    first_link = dialog.locator("[data-share-link]").input_value()
+    dialog.get_by_role("button", name="Concluir").click()
+
+    page.locator(".file-row").first.get_by_role("button", name="Compartilhar").click()
+    dialog.get_by_label("Expira", exact=True).select_option(label="Nunca")
+    dialog.get_by_label("Limite de downloads").fill("")
+    dialog.get_by_role("button", name="Criar link").click()
+    expect(dialog.locator("[data-share-link]")).not_to_have_value(first_link)
+    expect(dialog.locator("[data-share-link]")).to_have_value(re.compile(r"/s/"))
+    with own_server.app.app_context():
+        first, second = db.session.query(Share).order_by(Share.id).all()[-2:]
+        assert first.expires_at is not None and first.max_downloads == 10
+        assert second.expires_at is None and second.max_downloads is None
