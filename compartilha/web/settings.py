@@ -74,6 +74,22 @@ def changes_from(form: MultiDict[str, str]) -> dict[str, Any]:
     return changes
 
 
+def _changed(changes: dict[str, Any]) -> dict[str, Any]:
+    """Only what differs from the current values (checked first: every wrong field is
+    named), so that a key the admin left alone keeps following its environment
+    variable."""
+    cleaned = settings.check(changes)
+    current = settings.values(list(cleaned))
+    return {key: changes[key] for key, value in cleaned.items() if current[key] != value}
+
+
+def megabytes(size: int | None) -> str:
+    """A size as the form shows it, in MB, exact enough to come back the same."""
+    if size is None:
+        return ""
+    return f"{size / MB:.6f}".rstrip("0").rstrip(".")
+
+
 def _form_errors(exc: AppError) -> dict[str, str]:
     errors = errors_by_field(exc)
     for field, key in SIZES.items():  # a size's message belongs beside its MB field
@@ -94,7 +110,9 @@ def admin_settings():
             data = upload.read(settings.LOGO_MAX + 1) if upload and upload.filename else b""
             if data:  # refused before anything else is stored
                 settings.logo_check(data)
-            settings.update(actor, changes_from(request.form))
+            changed = _changed(changes_from(request.form))
+            if changed:
+                settings.update(actor, changed)
             if data:
                 settings.set_logo(actor, data)
         except AppError as exc:
@@ -103,5 +121,5 @@ def admin_settings():
             flash(_("Settings saved; they apply at once."), "success")
             return redirect(url_for("web.admin_settings"))
     return render_template("pages/admin_settings.html", current=settings.values(),
-                           form=request.form, errors=errors, mb=MB,
+                           form=request.form, errors=errors, megabytes=megabytes,
                            registration=settings.REGISTRATION), 422 if errors else 200

@@ -148,3 +148,14 @@ def test_the_share_forms_are_prefilled_with_the_defaults(app, client, pages, adm
     assert '<option value="259200" selected>Em 3 dias</option>' in page
     assert 'name="max_downloads" type="number" min="1" max="1000000" inputmode="numeric" ' \
         'placeholder="Sem limite" value="10"' in page
+
+
+def test_saving_stores_only_what_changed(app, client, pages, admin):
+    """A key left as it was keeps following its environment variable."""
+    rv = client.post("/admin/settings", headers=ORIGIN, data=_form(pages.csrf()))
+    assert rv.status_code == 302 and _stored(app) == {}
+    client.post("/admin/settings", headers=ORIGIN,
+                data=_form(pages.csrf(), site_name="Outro", blocked_extensions=" "))
+    assert list(_stored(app)) == ["site_name"]
+    app.config["SHARE_MAX_DAYS"] = 90  # the environment's default moves: the page follows
+    assert 'value="90"' in client.get("/admin/settings").get_data(as_text=True)
