@@ -389,3 +389,26 @@ class ScannerUnavailable(AppError):
 
     status, code, message = 503, "scanner_unavailable", (
         "The antivirus is unavailable, so the file was not stored; try again later.")
+
+
+class UnknownSetting(AppError):
+    status, code, message = 422, "unknown_setting", "There is no such setting."
+
+
+class UploadLinksDisabled(AppError):
+    """users_may_create_upload_links is off: only admins create upload links."""
+
+    status, code, message = 403, "upload_links_disabled", (
+        "Only an administrator can create upload links here.")
+
+
+class PublicLinksDisabled(AppError):
+    """users_may_create_public_links is off: a user's share links name their recipients."""
+
+    status, code, message = 403, "public_links_disabled", (
+        "Links that anyone can open are turned off here: send the link to recipients.")
+
+
+class LogoRefused(AppError):
+    status, code, message = 422, "logo_refused", (
+        "The logo must be a PNG, JPEG or WebP image of at most 256 KiB.")

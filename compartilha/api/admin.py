@@ -2,11 +2,20 @@
 
 from math import ceil
 
+from flask import request
+
 from ..http.identity import BEARER, admin_required, require_user
-from ..services import admin
+from ..services import admin, settings
 from . import bp
-from .schemas import AdminUserChangeIn, AdminUserEnvelope, AdminUserFilterIn, AdminUserList
-from .serializers import admin_user_json, totals_json
+from .schemas import (
+    AdminUserChangeIn,
+    AdminUserEnvelope,
+    AdminUserFilterIn,
+    AdminUserList,
+    SettingsIn,
+    SettingsOut,
+)
+from .serializers import admin_user_json, settings_json, totals_json
 
 ADMIN_ONLY = "not an admin (admin_only)"
 NO_USER = "no such account (user_not_found)"
@@ -80,3 +89,38 @@ def send_user_reset(user_id):
     """Mail the account a password reset link."""
     admin.send_reset(require_user(), user_id)
     return ""
+
+
+@bp.get("/admin/settings")
+@admin_required
+@bp.output(SettingsOut)
+@bp.doc(security=BEARER, responses={403: ADMIN_ONLY})
+def get_settings():
+    """Every setting's current value, flat (a key an admin never set: the environment's)."""
+    return settings_json(settings.values())
+
+
+@bp.patch("/admin/settings")
+@admin_required
+@bp.input(SettingsIn)
+@bp.output(SettingsOut)
+@bp.doc(security=BEARER, responses={
+    403: ADMIN_ONLY, 422: "a key that is not a setting (unknown_setting) or a wrong value "
+    "(invalid_field, naming each wrong key): nothing is changed then"})
+def change_settings(json_data):
+    """Change some settings (a flat object of the keys to change); they apply at once on
+    every server. Answers every setting's value."""
+    return settings_json(settings.update(require_user(), json_data))
+
+
+@bp.put("/admin/settings/logo")
+@admin_required
+@bp.output(SettingsOut)
+@bp.doc(security=BEARER, responses={
+    403: ADMIN_ONLY, 422: "not a PNG, JPEG or WebP of at most 256 KiB (logo_refused)"})
+def put_logo():
+    """Upload the logo shown in the header: the image itself as the body (PNG, JPEG or
+    WebP, at most 256 KiB; its type is read from its bytes). `PATCH {"logo": null}`
+    removes it."""
+    data = request.get_data(cache=False)
+    return settings_json(settings.set_logo(require_user(), data))

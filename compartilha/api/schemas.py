@@ -2,12 +2,13 @@
 
 import numbers
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 from apiflask import Schema
 from apiflask.fields import AwareDateTime, Boolean, DateTime, Dict, File, Integer, List, String
 from apiflask.validators import Length, OneOf, Range, Regexp
-from marshmallow.fields import Nested
+from marshmallow import INCLUDE
+from marshmallow.fields import Nested, Raw
 
 from ..http.converters import ID_MAX, ID_SCHEMA
 from ..models.shares import MESSAGE_MAX, TITLE_MAX
@@ -292,10 +293,12 @@ class UploadIn(Schema):
 
 
 class ShareIn(Schema):
-    expires_at = AwareDateTime(load_default=None, allow_none=True, metadata={
-        "description": "ISO 8601 with a time zone, in the future, at most SHARE_MAX_DAYS ahead"})
-    max_downloads = WholeNumber(load_default=None, allow_none=True,
-                                metadata={"minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT})
+    expires_at = AwareDateTime(allow_none=True, metadata={
+        "description": "ISO 8601 with a time zone, in the future, at most share_max_days "
+        "ahead; null: no expiry; not given: the instance's default_share_days"})
+    max_downloads = WholeNumber(allow_none=True, metadata={
+        "minimum": 1, "maximum": MAX_DOWNLOADS_LIMIT, "description":
+        "null: no limit; not given: the instance's default_max_downloads"})
     password = String(load_default=None, allow_none=True, load_only=True,
                       metadata={"minLength": LINK_PASSWORD_MIN,
                                 "maxLength": LINK_PASSWORD_MAX})
@@ -704,3 +707,50 @@ class AuditFilterIn(Schema):
 
 class AuditPageIn(PageIn, AuditFilterIn):
     pass
+
+
+# Administration → Settings: one flat object. Each value is checked by services.settings
+# (its messages name the field); the types below document it.
+_SETTING_TYPES: dict[str, dict[str, Any]] = {
+    "site_name": {"type": "string", "minLength": 1, "maxLength": 60,
+                  "description": "the instance's name in pages, titles and mail"},
+    "accent_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$",
+                     "description": "buttons and links; contrast is kept by the app"},
+    "logo": {"type": "string", "nullable": True, "description":
+             "the logo's URL (read-only: upload with PUT /admin/settings/logo); "
+             "null removes it"},
+    "max_upload_bytes": {"type": "integer", "minimum": 1},
+    "registration": {"type": "string", "enum": ["open", "invite_only", "closed"]},
+    "registration_domains": {"type": "array", "items": {"type": "string"},
+                             "description": "email domains allowed to sign up; []: any"},
+    "users_may_invite": {"type": "boolean"},
+    "invitation_days": {"type": "integer", "minimum": 1, "maximum": 365},
+    "default_share_days": {"type": "integer", "nullable": True, "minimum": 1,
+                           "description": "at most share_max_days; null: no expiry"},
+    "share_max_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+    "default_max_downloads": {"type": "integer", "nullable": True, "minimum": 1,
+                              "maximum": MAX_DOWNLOADS_LIMIT},
+    "blocked_extensions": {"type": "array", "items": {"type": "string"},
+                           "description": "lower case, without the dot"},
+    "users_may_create_upload_links": {"type": "boolean"},
+    "users_may_create_public_links": {"type": "boolean", "description":
+                                      "false: users' share links name their recipients"},
+    "default_quota_bytes": {"type": "integer", "nullable": True, "minimum": 0},
+    "default_quota_files": {"type": "integer", "nullable": True, "minimum": 0},
+    "audit_retention_days": {"type": "integer", "minimum": 0,
+                             "description": "0: kept for ever"},
+}
+
+
+class _AnyKeys(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+def _setting_fields() -> dict[str, Any]:
+    return {key: Raw(allow_none=True, metadata=kind) for key, kind in _SETTING_TYPES.items()}
+
+
+# PATCH: only the keys given change; a key not listed is refused (unknown_setting).
+SettingsIn = cast(type[Schema], _AnyKeys.from_dict(_setting_fields(), name="SettingsIn"))
+SettingsOut = cast(type[Schema], Schema.from_dict(_setting_fields(), name="Settings"))

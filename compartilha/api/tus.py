@@ -11,7 +11,7 @@ import re
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from ..errors import InvalidField, TusError
 from ..http import rate_limits, tus_protocol
@@ -19,7 +19,7 @@ from ..http.bodies import BodyReader
 from ..http.identity import BEARER, login_required, require_user
 from ..http.multipart import accepts_upload
 from ..http.urls import external_url
-from ..services import concatenation, folder_paths, tus
+from ..services import concatenation, folder_paths, settings, tus
 from . import bp
 
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration,concatenation"
@@ -58,7 +58,7 @@ def _progress(response: Response, result: tus.Appended) -> Response:
 @bp.doc(summary="tus discovery")
 def tus_options(token: str | None = None):
     """What this tus server supports (no account needed)."""
-    return tus_protocol.options(EXTENSIONS, current_app.config["MAX_UPLOAD_BYTES"])
+    return tus_protocol.options(EXTENSIONS, settings.current("max_upload_bytes"))
 
 
 @bp.post("/uploads")

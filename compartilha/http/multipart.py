@@ -8,6 +8,7 @@ any writer not committed by the end of the request is aborted, leaving no trace.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from functools import wraps
 from typing import IO, Any
@@ -16,7 +17,7 @@ from flask import Flask, Request, current_app, g, request
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from ..hashing import READ_SIZE
-from ..services import quotas
+from ..services import quotas, settings
 from ..storage import Writer, get_storage
 from .bodies import BodyReader, limit_idle_reads
 from .identity import require_user
@@ -71,8 +72,10 @@ class UploadRequest(Request):
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
                          content_length: int | None = None) -> IO[bytes]:
+        if g.get("files_in_memory"):  # a small file a page keeps (a logo): not storage
+            return io.BytesIO()
         # A route may lower the limit for this request (an upload link's limits).
-        limit = g.get("upload_max_bytes", current_app.config["MAX_UPLOAD_BYTES"])
+        limit = g.get("upload_max_bytes", settings.current("max_upload_bytes"))
         writer = get_storage().writer(max_bytes=limit)
         writer.refusal = g.get("upload_refusal")
         g.setdefault("upload_writers", []).append(writer)
@@ -85,7 +88,7 @@ def accepts_upload(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"] + MULTIPART_OVERHEAD
+        request.max_content_length = settings.current("max_upload_bytes") + MULTIPART_OVERHEAD
         request.max_form_memory_size = UPLOAD_FORM_MEMORY
         limit_idle_reads(request.environ, current_app.config["UPLOAD_IDLE_SECONDS"])
         return view(*args, **kwargs)
@@ -107,7 +110,7 @@ def within_quota(user_id: int, way: str) -> None:
     declared = request.content_length
     if declared is not None and declared > room + MULTIPART_OVERHEAD:
         raise quotas.over_room(user_id, now, declared - MULTIPART_OVERHEAD, way=way)
-    if room < g.get("upload_max_bytes", current_app.config["MAX_UPLOAD_BYTES"]):
+    if room < g.get("upload_max_bytes", settings.current("max_upload_bytes")):
         g.upload_max_bytes = room
         g.upload_refusal = lambda size: quotas.over_room(user_id, now, size, way=way)
 
@@ -119,6 +122,18 @@ def quota_checked(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         within_quota(require_user().id, "multipart")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def files_in_memory(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A form whose files the view reads itself (within the small default body limit),
+    rather than one streamed into storage."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        g.files_in_memory = True
         return view(*args, **kwargs)
 
     return wrapped

@@ -9,10 +9,10 @@ import binascii
 from datetime import datetime
 from email.utils import format_datetime
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from ..errors import TusError
-from ..services import tus
+from ..services import settings, tus
 from ..services.tus import CHECKSUMS
 from .bodies import BodyReader
 
@@ -81,7 +81,7 @@ def chunked_body() -> BodyReader:
     length (the service stops there: 413), and only as the server de-chunked it."""
     if request.mimetype != OFFSET_TYPE:
         raise TusError(415, "unsupported_media_type", f"Send the bytes as {OFFSET_TYPE}.")
-    reader = BodyReader.chunked(request.environ, current_app.config["MAX_UPLOAD_BYTES"] + 1)
+    reader = BodyReader.chunked(request.environ, settings.current("max_upload_bytes") + 1)
     if reader is None:
         raise TusError(411, "length_required", "Send Content-Length.")
     return reader

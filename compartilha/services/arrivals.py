@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..errors import RequestEnded, TooLarge, UploadLocked
 from ..extensions import db
 from ..hashing import Readable
 from ..models import File, FileRequest, Upload
-from . import file_requests, folder_paths, tus
+from . import file_requests, folder_paths, settings, tus
 
 
 def refuse_ended(link: FileRequest) -> None:
@@ -39,8 +38,8 @@ def begin(link: FileRequest, length: int, name: str | None, declared_type: str |
     link's password and the sender. Refused before any byte: 410 when the link takes no
     more files, 413 over a limit, 422 a refused name or path, 429 too many unfinished."""
     refuse_ended(link)
-    if length > current_app.config["MAX_UPLOAD_BYTES"]:
-        raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
+    if length > settings.current("max_upload_bytes"):
+        raise TooLarge.over(settings.current("max_upload_bytes"))
     file_requests.precheck(link, length)
     folder_id, name = folder_paths.destination(link.user_id, link.folder_id, path or None,
                                                name)

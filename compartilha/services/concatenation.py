@@ -25,7 +25,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 
-from flask import current_app
 from sqlalchemy import delete, select, update
 
 from ..errors import NotPartial, PartialUnfinished, TooLarge, UploadExpired, UploadNotFound
@@ -34,7 +33,7 @@ from ..hashing import Digest
 from ..models import File, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
-from . import file_names, leases, quotas, upload_endings
+from . import file_names, leases, quotas, settings, upload_endings
 from .tus import expiry
 
 
@@ -47,8 +46,8 @@ def join(user_id: int, tokens: list[str], name: str | None,
     clean = file_names.accepted_name(name)
     partials = [_partial(user_id, token) for token in tokens]
     length = sum(p.length for p in partials)
-    if length > current_app.config["MAX_UPLOAD_BYTES"]:
-        raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
+    if length > settings.current("max_upload_bytes"):
+        raise TooLarge.over(settings.current("max_upload_bytes"))
     lease = leases.new()
     try:
         _hold(user_id, tokens, lease)

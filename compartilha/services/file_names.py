@@ -11,8 +11,9 @@ from flask_uploads import extension
 from sqlalchemy import select
 
 from ..errors import UploadRefused
-from ..extensions import db, upload_set
+from ..extensions import db
 from ..models import File
+from . import settings
 from .validation import clean_text
 
 MIME_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
@@ -44,9 +45,10 @@ def clean_type(declared: str | None, name: str) -> str:
 
 
 def accepted_name(raw: str | None) -> str:
-    """The cleaned name, if files of its type are accepted here (UPLOADED_FILES_DENY)."""
+    """The cleaned name, if files of its type are accepted here (the blocked_extensions
+    setting; its default: UPLOADED_FILES_DENY)."""
     name = clean_name(raw)
-    if not upload_set.extension_allowed(extension(name.lower())):
+    if extension(name.lower()) in settings.current("blocked_extensions"):
         raise UploadRefused("Files of this type are not accepted here.", field="file")
     return name
 

@@ -10,20 +10,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from ..errors import (
     InvalidField,
     RequestEnded,
     RequestNotFound,
+    UploadLinksDisabled,
 )
 from ..extensions import db, rowcount
 from ..logs import event
 from ..models import FileRequest, Upload, User
 from ..models.columns import utcnow
 from ..models.requests import TITLE_MAX
-from . import folder_paths, folders, link_options, upload_endings, validation
+from . import (
+    folder_paths,
+    folders,
+    link_options,
+    roles,
+    settings,
+    upload_endings,
+    validation,
+)
 from .request_limits import precheck as precheck
 from .request_limits import record_arrival as record_arrival
 from .request_limits import state as state
@@ -58,12 +66,21 @@ def _new_folder(user_id: int, title: str) -> int:
 
 def _limits(max_files: int | None, max_file_bytes: int | None,
             max_total_bytes: int | None) -> dict[str, Any]:
-    upload_max = current_app.config["MAX_UPLOAD_BYTES"]
+    upload_max = settings.current("max_upload_bytes")
     return {
         "max_files": lambda: _positive("max_files", max_files, MAX_FILES_LIMIT),
         "max_file_bytes": lambda: _positive("max_file_bytes", max_file_bytes, upload_max),
         "max_total_bytes": lambda: _positive("max_total_bytes", max_total_bytes, 2**62),
     }
+
+
+def check_may_create(user_id: int) -> None:
+    """403 `upload_links_disabled` for a user when only admins may create upload links."""
+    if settings.current("users_may_create_upload_links"):
+        return
+    user = db.session.get(User, user_id)
+    if user is None or user.role != roles.ADMIN:
+        raise UploadLinksDisabled()
 
 
 def create(user_id: int, *, title: str, message: str | None = None,
@@ -72,7 +89,9 @@ def create(user_id: int, *, title: str, message: str | None = None,
            max_total_bytes: int | None = None, password: str | None = None,
            require_name: bool = False, require_email: bool = False,
            show_uploads: bool = True, notify: bool = False) -> FileRequest:
-    """A new upload link; with no `folder_id`, into a folder of its own under "Recebidos"."""
+    """A new upload link; with no `folder_id`, into a folder of its own under "Recebidos".
+    A user (not an admin) creates one only while users_may_create_upload_links is on."""
+    check_may_create(user_id)
     checked = validation.check_all({
         "title": lambda: _title(title),
         "message": lambda: link_options.message(message),

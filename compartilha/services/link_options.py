@@ -15,7 +15,7 @@ from .. import crypto
 from ..errors import InvalidField, PasswordRequired, WrongSharePassword
 from ..models.columns import utcnow
 from ..models.shares import MESSAGE_MAX, TITLE_MAX
-from . import throttle, validation
+from . import settings, throttle, validation
 
 TOKEN_BYTES = 32  # 256 bits from `secrets`
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -35,7 +35,7 @@ def expiry(expires_at: datetime | None) -> datetime | None:
     now = utcnow()
     if expires_at <= now:
         raise InvalidField("The expiry must be in the future.", field="expires_at")
-    days = current_app.config["SHARE_MAX_DAYS"]
+    days = settings.current("share_max_days")
     if expires_at > now + timedelta(days=days):
         raise InvalidField("The expiry can be at most %(days)d days ahead.", field="expires_at",
                            params={"days": days})

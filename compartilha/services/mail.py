@@ -29,6 +29,7 @@ from flask_babel import force_locale
 
 from .. import jobs
 from ..logs import mask_email
+from . import branding, settings
 
 log = logging.getLogger("compartilha.mail")
 LANGUAGES = ("pt_BR", "en")
@@ -47,11 +48,17 @@ def link(path: str) -> str:
 
 
 def sender() -> str:
+    """MAIL_FROM, or noreply@ the PUBLIC_URL host; shown as the instance's name (the
+    admin's site_name; without one, MAIL_FROM's own display name or SITE_NAME)."""
     configured = current_app.config["MAIL_FROM"]
-    if configured:
-        return configured
-    host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
-    return str(Address("Compartilha", "noreply", host))
+    shown, address = parseaddr(configured) if configured else ("", "")
+    if not address:
+        host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
+        address = f"noreply@{host}"
+    if settings.stored("site_name") or not shown:
+        shown = settings.value("site_name")
+    user, _, domain = address.rpartition("@")
+    return str(Address(shown, user, domain))
 
 
 def send(to: str, kind: str, *, lang: str, context: dict[str, Any],
@@ -76,7 +83,10 @@ def deliver(to: str, kind: str, lang: str, context: dict[str, Any], auto_submitt
 def _render(to: str, kind: str, lang: str,
             context: dict[str, Any]) -> tuple[str, str, str]:
     env = current_app.jinja_env
-    values = {**context, "to": to, "lang": lang, "html_lang": lang.replace("_", "-")}
+    brand = settings.values(["site_name", "accent_color"])
+    values = {**context, "to": to, "lang": lang, "html_lang": lang.replace("_", "-"),
+              "site_name": brand["site_name"],
+              "site_color": branding.palette(brand["accent_color"]).primary_text}
     with force_locale(lang):
         text = env.get_template(f"mail/{kind}.txt")
         subject = "".join(text.blocks["subject"](text.new_context(values)))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import (
     InvalidField,
+    PublicLinksDisabled,
     ShareExpired,
     ShareNotFound,
     ShareRevoked,
@@ -19,9 +20,12 @@ from ..extensions import db
 from ..logs import event
 from ..models import Access, File, Share, User
 from ..models.columns import utcnow
-from . import events, files, link_options, share_items, validation
+from . import events, files, link_options, roles, settings, share_items, validation
 
 MAX_DOWNLOADS_LIMIT = 1_000_000
+# An option the owner did not give: the instance's default (default_share_days,
+# default_max_downloads) applies. None given means "none": no expiry, no limit.
+DEFAULT: Any = object()
 
 
 def _check_limit(max_downloads: int | None) -> int | None:
@@ -33,11 +37,25 @@ def _check_limit(max_downloads: int | None) -> int | None:
 
 def build(user_id: int, file_id: int | None = None, *, file_ids: list[int] | None = None,
           folder_ids: list[int] | None = None, title: str | None = None,
-          expires_at: datetime | None = None, max_downloads: int | None = None,
+          expires_at: datetime | None = DEFAULT, max_downloads: int | None = DEFAULT,
           password: str | None = None, recipient_email: str | None = None,
           message: str | None = None, notify_on_download: bool = False) -> Share:
     """A new link with its options checked, added to the session but not committed: to
-    one file (`file_id`), or to several things (`file_ids` and `folder_ids`)."""
+    one file (`file_id`), or to several things (`file_ids` and `folder_ids`). An expiry
+    or download limit not given takes the instance's default. Without a recipient, a user
+    (not an admin) may create it only while users_may_create_public_links is on (403
+    `public_links_disabled` otherwise)."""
+    found = settings.values(["default_share_days", "default_max_downloads",
+                             "users_may_create_public_links"])
+    if recipient_email is None and not found["users_may_create_public_links"]:
+        owner = db.session.get(User, user_id)
+        if owner is None or owner.role != roles.ADMIN:
+            raise PublicLinksDisabled(field="recipients")
+    if expires_at is DEFAULT:
+        days = found["default_share_days"]
+        expires_at = None if days is None else utcnow() + timedelta(days=days)
+    if max_downloads is DEFAULT:
+        max_downloads = found["default_max_downloads"]
     if file_id is not None:
         files.get_owned(user_id, file_id)
         chosen = []

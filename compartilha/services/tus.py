@@ -42,7 +42,7 @@ from ..models import File, Upload
 from ..models.columns import utcnow
 from ..storage import get_storage
 from ..storage.interface import upload_key
-from . import file_names, files, leases, quotas, upload_endings
+from . import file_names, files, leases, quotas, settings, upload_endings
 from .upload_endings import abort_all  # (also for accounts)
 
 log = logging.getLogger(__name__)
@@ -135,8 +135,8 @@ def create(user_id: int, length: int, name: str | None, declared_type: str | Non
     its final upload's business). `arrival`: sent through an upload link (services.arrivals
     checked it), whose limits the owner's unfinished uploads are counted with. The
     owner's storage quota is checked by the declared length (`quotas`): 413 at once."""
-    if length > current_app.config["MAX_UPLOAD_BYTES"]:
-        raise TooLarge.over(current_app.config["MAX_UPLOAD_BYTES"])
+    if length > settings.current("max_upload_bytes"):
+        raise TooLarge.over(settings.current("max_upload_bytes"))
     clean = file_names.accepted_name(name) if not partial else "partial"
     upload = Upload(token=secrets.token_urlsafe(24), user_id=user_id, name=clean,
                     type=file_names.clean_type(declared_type, clean), length=length, offset=0,

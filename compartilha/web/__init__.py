@@ -28,6 +28,7 @@ from . import (  # noqa: E402,F401
     accounts,
     admin,
     audit,
+    branding,
     file_requests,
     files,
     home,
@@ -37,6 +38,7 @@ from . import (  # noqa: E402,F401
     request_pages,
     request_uploads,
     sessions,
+    settings,
     shares,
     verification,
 )

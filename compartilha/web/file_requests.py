@@ -16,7 +16,16 @@ from ..http.identity import client_address
 from ..http.multipart import MULTIPART_OVERHEAD, accepts_upload, within_quota
 from ..models import FileRequest, User
 from ..public_paths import UPLOAD_LINKS
-from ..services import arrivals, events, file_names, file_requests, files, folder_paths, throttle
+from ..services import (
+    arrivals,
+    events,
+    file_names,
+    file_requests,
+    files,
+    folder_paths,
+    settings,
+    throttle,
+)
 from ..storage import Writer
 from . import bp
 from .unlocking import Unlock, private
@@ -75,7 +84,7 @@ def throttled(link: FileRequest) -> None:
 
 def _upload_limit(link: FileRequest) -> int:
     """The most one file may have here: the server's, the link's, what its total leaves."""
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    limit = settings.current("max_upload_bytes")
     if link.max_file_bytes is not None:
         limit = min(limit, link.max_file_bytes)
     if link.max_total_bytes is not None:

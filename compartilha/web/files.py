@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from math import ceil
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from ..http.converters import ID_MAX
 from ..http.identity import require_user
 from ..http.sending import PREVIEWABLE, can_preview, send_preview
 from ..models import Folder
-from ..services import files, folders, quotas
+from ..services import files, folders, quotas, settings
 from . import bp
 from .helpers import page_login_required
 
@@ -47,7 +47,7 @@ def my_files():
         folder=folder, q=q, subfolders=subfolders, crumbs=folders.breadcrumbs(folder),
         tree=tree, where={f.id: path for path, f in tree}, counts=folders.contents(user_id),
         can_preview=can_preview, previewable=list(PREVIEWABLE),
-        max_upload=current_app.config["MAX_UPLOAD_BYTES"], usage=quotas.usage(user_id))
+        max_upload=settings.current("max_upload_bytes"), usage=quotas.usage(user_id))
 
 
 @bp.get("/files/<id:file_id>/preview")

@@ -9,12 +9,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import CsrfFailed, NotAuthenticated
 from ..http.identity import csrf_for, load_user, require_user
 from ..models.shares import MESSAGE_MAX
-from ..services import notifications
+from ..services import branding, notifications, settings
 from ..services.link_options import LINK_PASSWORD_MIN
 from ..services.recipients import MAX_RECIPIENTS
 from ..services.shares import MAX_DOWNLOADS_LIMIT
@@ -25,6 +27,12 @@ from . import messages
 LIMITS = {"password_min": PASSWORD_MIN, "share_password_min": LINK_PASSWORD_MIN,
           "max_downloads": MAX_DOWNLOADS_LIMIT, "max_recipients": MAX_RECIPIENTS,
           "message_max": MESSAGE_MAX}
+
+
+# Settings every page may need, read together: the brand and the forms' limits.
+PAGE_SETTINGS = [*branding.BRAND_KEYS, "share_max_days", "max_upload_bytes",
+                 "default_share_days", "default_max_downloads",
+                 "users_may_create_upload_links", "users_may_create_public_links"]
 
 
 def safe_next(value: str | None, default: str = "/files") -> str:
@@ -91,9 +99,28 @@ def page_context() -> dict[str, Any]:
         unread = notifications.unread_count(user.id) if user is not None else 0
     except SQLAlchemyError:
         unread = 0
+    try:  # one query for the instance's name, colours and the forms' limits
+        found = settings.values(PAGE_SETTINGS)
+    except SQLAlchemyError:
+        found = {key: settings.default(key) for key in PAGE_SETTINGS}
     return {"current_user": user, "csrf_token": token, "error_page": messages.error_page,
             "unread_notifications": unread, "has_page": _has_page,
-            "limits": LIMITS | {"share_max_days": current_app.config["SHARE_MAX_DAYS"]}}
+            "brand": branding.brand(found), "site_name": found["site_name"],
+            "expiry_choices": expiry_choices,
+            "limits": LIMITS | {key: found[key] for key in PAGE_SETTINGS
+                                if key not in branding.BRAND_KEYS}}
+
+
+def expiry_choices(default_days: int | None) -> list[tuple[str, str]]:
+    """A new link's expiry choices (seconds ahead), with the instance's default among
+    them (default_share_days) when it is none of the usual ones."""
+    choices = [("never", _("Never")), ("3600", _("In 1 hour")), ("86400", _("In 1 day")),
+               ("604800", _("In 7 days")), ("2592000", _("In 30 days"))]
+    if default_days and str(default_days * 86400) not in dict(choices):
+        choices.append((str(default_days * 86400),
+                        ngettext("In %(num)d day", "In %(num)d days", default_days)))
+        choices[1:] = sorted(choices[1:], key=lambda choice: int(choice[0]))
+    return choices
 
 
 def _has_page(endpoint: str) -> bool:

@@ -41,6 +41,14 @@ def for_error(exc: AppError) -> str:
             "Accounts with this email domain cannot sign up here."),
         "invitations_disabled": lambda: _("You cannot send invitations."),
         "invitation_not_found": lambda: _("Invitation not found."),
+
+
+        "upload_links_disabled": lambda: _(
+            "Only an administrator can create upload links here."),
+        "public_links_disabled": lambda: _(
+            "Links that anyone can open are turned off here: send the link to recipients."),
+        "logo_refused": lambda: _(
+            "The logo must be a PNG, JPEG or WebP image of at most 256 KiB."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -16,7 +16,7 @@ from ..http.identity import require_user
 from ..http.urls import request_url
 from ..models import FileRequest
 from ..models.columns import utcnow
-from ..services import file_requests, folders
+from ..services import file_requests, folders, settings
 from . import bp
 from .helpers import page_login_required, qr_response
 from .messages import errors_by_field
@@ -74,7 +74,7 @@ def _errors(exc: AppError) -> dict[str, str]:
     errors = errors_by_field(exc)
     if errors.pop("max_file_bytes", None):
         errors["max_file_mb"] = _("Give a whole number of MB, from 1 to %(max)d.",
-                                  max=max(1, current_app.config["MAX_UPLOAD_BYTES"] // MB))
+                                  max=max(1, settings.current("max_upload_bytes") // MB))
     if errors.pop("max_total_bytes", None):
         errors["max_total_mb"] = _("Give a whole number of MB, from 1.")
     return errors
@@ -84,13 +84,14 @@ def _form(link: FileRequest | None, errors: dict[str, str], form: Any, status: i
     user_id = require_user().id
     return render_template("pages/request_form.html", link=link, errors=errors, form=form,
                            folders=folders.paths(user_id), mb=MB,
-                           max_upload=current_app.config["MAX_UPLOAD_BYTES"]), status
+                           max_upload=settings.current("max_upload_bytes")), status
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
 @page_login_required
 def new_request():
     """A new upload link; `?folder=` (from a folder's page) chooses its folder."""
+    file_requests.check_may_create(require_user().id)  # the 403 page, before the form
     if request.method == "GET":
         return _form(None, {}, {"folder": request.args.get("folder", ""), "show_uploads": "1"})
     try:

@@ -10,7 +10,7 @@ DELETE need nothing else, and each re-checks the link (410 once it has ended).
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from ..errors import RequestNotFound
 from ..http import tus_protocol
@@ -20,7 +20,7 @@ from ..http.multipart import accepts_upload
 from ..http.urls import external_url
 from ..models import FileRequest
 from ..public_paths import UPLOAD_LINKS
-from ..services import arrivals, file_requests, throttle
+from ..services import arrivals, file_requests, settings, throttle
 from . import bp
 from .file_requests import UNLOCK, throttled
 from .unlocking import private
@@ -52,7 +52,7 @@ def _link(token: str) -> FileRequest:
 @bp.route(UPLOAD, methods=["OPTIONS"], provide_automatic_options=False)
 def request_tus_options(token: str, upload: str | None = None):
     """What this tus endpoint supports."""
-    return tus_protocol.options(EXTENSIONS, current_app.config["MAX_UPLOAD_BYTES"])
+    return tus_protocol.options(EXTENSIONS, settings.current("max_upload_bytes"))
 
 
 @bp.post(UPLOADS)

@@ -11,13 +11,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from ..errors import AppError, EmailUnverified, InvalidField
+from ..errors import AppError, EmailUnverified, InvalidField, PublicLinksDisabled
 from ..http.converters import ID_MAX
 from ..http.identity import require_user
 from ..http.languages import preferred
 from ..http.urls import share_url
 from ..models.columns import utcnow
-from ..services import recipients, share_items, shares
+from ..services import recipients, settings, share_items, shares
 from . import bp
 from .helpers import page_login_required, qr_response
 from .messages import errors_by_field
@@ -96,7 +96,8 @@ def _options(form: MultiDict[str, str], *, editing: bool) -> dict[str, Any]:
     """The link's options from a form; editing, a field left as it was changes nothing."""
     options: dict[str, Any] = {}
     expiry = form.get("expiry", "keep" if editing else "")
-    if expiry in EXPIRIES:
+    default_days = settings.current("default_share_days")
+    if expiry in EXPIRIES or (default_days and expiry == str(default_days * 86400)):
         options["expires_at"] = utcnow() + timedelta(seconds=int(expiry))
     elif expiry == "" or expiry == "never":
         options["expires_at"] = None
@@ -136,7 +137,7 @@ def new_share():
             else:
                 created = [shares.create(user.id, file_ids=file_ids, folder_ids=folder_ids,
                                          **options)]
-        except (InvalidField, EmailUnverified) as exc:  # unverified: the recipients' field
+        except (InvalidField, EmailUnverified, PublicLinksDisabled) as exc:  # the recipients'
             errors = errors_by_field(exc)
     return render_template("pages/share_new.html", chosen=chosen, file_ids=file_ids,
                            folder_ids=folder_ids, errors=errors, created=created,

@@ -19,7 +19,7 @@ from compartilha.models import (
     User,
     Webhook,
 )
-from compartilha.services import admin, file_requests, files, invitations
+from compartilha.services import admin, file_requests, files, invitations, settings
 
 PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schemas.FileOut),
          (serializers.file_listed, schemas.FileOut), (serializers.share_json, schemas.ShareOut),
@@ -35,7 +35,8 @@ PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schem
          (serializers.admin_user_json, schemas.AdminUserOut),
          (serializers.invitation_json, schemas.InvitationOut),
          (serializers.totals_json, schemas.AdminTotals),
-         (serializers.audit_event_json, schemas.AuditEventOut)]
+         (serializers.audit_event_json, schemas.AuditEventOut),
+         (serializers.settings_json, schemas.SettingsOut)]
 
 
 @pytest.fixture
@@ -74,7 +75,8 @@ def one_of_each(app, client, auth):
                serializers.invitation_json: invitations.create(db.session.query(User).one()),
                serializers.totals_json: (admin.Totals(1, 1, 11),),
                serializers.audit_event_json: (AuditEvent(action="login.failed", target="",
-                                                         ip=""),)}
+                                                         ip=""),),
+               serializers.settings_json: (settings.values(),)}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])

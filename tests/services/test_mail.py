@@ -144,3 +144,26 @@ def test_no_password_over_a_connection_without_starttls(app):
         assert len(box.messages) == 1 and not box.deliveries[0]["tls"]
     finally:
         controller.stop()
+
+
+def test_the_instances_name_and_colour_brand_every_mail(app):
+    import json
+
+    from compartilha.extensions import db
+    from compartilha.models import Setting
+
+    app.config["MAIL_FROM"] = "Equipe <files@example.com>"
+    send_verify(app)
+    assert outbox(app)[0]["From"] == "Equipe <files@example.com>"  # no site_name set yet
+    with app.app_context():
+        db.session.add_all([Setting(key="site_name", value=json.dumps("Arquivos da Firma")),
+                            Setting(key="accent_color", value=json.dumps("#b00b55"))])
+        db.session.commit()
+    send_verify(app)
+    message = outbox(app)[-1]
+    assert message["From"] == "Arquivos da Firma <files@example.com>"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Arquivos da Firma · esta mensagem foi enviada para" in text
+    assert "conta em Arquivos da Firma" in text and "Compartilha" not in text
+    assert "color:#b00b55\">Arquivos da Firma</p>" in html and "Compartilha" not in html

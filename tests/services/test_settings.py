@@ -24,3 +24,56 @@ def test_a_list_default_comes_back_as_a_list(app):
     with app.app_context():
         app.config["UPLOADED_FILES_DENY"] = ("exe", "bat")
         assert settings.value("blocked_extensions") == ["exe", "bat"]
+
+
+def _admin(app):
+    from compartilha.models import User
+    user = User(name="Ada", email="ada@example.com", email_skeleton="ada@example.com",
+                password_hash="x", role="admin")
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def test_update_checks_everything_first_then_stores_all(app):
+    import pytest
+
+    from compartilha.errors import AdminOnly, InvalidField, UnknownSetting
+
+    with app.app_context():
+        admin = _admin(app)
+        with pytest.raises(InvalidField) as wrong:
+            settings.update(admin, {"site_name": "Ok", "share_max_days": 0,
+                                    "accent_color": "blue"})
+        assert {p.field for p in wrong.value.problems} == {"share_max_days", "accent_color"}
+        with pytest.raises(UnknownSetting):
+            settings.update(admin, {"site_name": "Ok", "nope": 1})
+        assert db.session.query(Setting).count() == 0
+        found = settings.update(admin, {"share_max_days": 30, "default_share_days": 30})
+        assert found["share_max_days"] == 30 and settings.value("default_share_days") == 30
+        with pytest.raises(InvalidField):  # the default over the (stored) longest expiry
+            settings.update(admin, {"default_share_days": 31})
+        admin.role = "user"
+        with pytest.raises(AdminOnly):
+            settings.update(admin, {"site_name": "Mine"})
+        assert settings.value("site_name") == "Compartilha"
+
+
+def test_a_logo_is_checked_by_its_bytes(app):
+    import pytest
+
+    from compartilha.errors import LogoRefused
+
+    with app.app_context():
+        admin = _admin(app)
+        for data in (b"<svg onload=alert(1)>", b"GIF89a....", b"\x89PNG\r\n\x1a\n" + bytes(
+                settings.LOGO_MAX)):
+            with pytest.raises(LogoRefused):
+                settings.set_logo(admin, data)
+        assert settings.logo() is None
+        jpeg = b"\xff\xd8\xff\xe0" + bytes(100)
+        settings.set_logo(admin, jpeg)
+        data, kind, etag = settings.logo()
+        assert data == jpeg and kind == "image/jpeg" and len(etag) == 32
+        settings.update(admin, {"logo": None})
+        assert settings.logo() is None and settings.value("logo") is None

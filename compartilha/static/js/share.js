@@ -62,9 +62,11 @@ export function setUpShareDialog(messages) {
       body.expires_at = local ? new Date(local).toISOString() : "";
     } else if (expiry.value) {
       body.expires_at = new Date(Date.now() + Number(expiry.value) * 1000).toISOString();
+    } else {
+      body.expires_at = null; // "Never": not the instance's default expiry
     }
     const max = String(data.get("max_downloads") || "").trim();
-    if (max) body.max_downloads = Number(max);
+    body.max_downloads = max ? Number(max) : null; // empty: no limit, whatever the default
     const password = String(data.get("password") || "");
     if (password) body.password = password;
     const recipient = String(data.get("recipient_email") || "").trim();
