@@ -57,18 +57,17 @@ def admin_user_json(listed: admin.Listed) -> dict[str, Any]:
             "last_login_at": user.last_login_at, "created_at": user.created_at}
 
 
-<<<<<<< HEAD
 def audit_event_json(row: AuditEvent) -> dict[str, Any]:
     """A row of the audit log."""
     return {"time": row.time, "action": row.action, "actor_id": row.actor_id,
             "target": row.target, "ip": row.ip, "details": row.details}
-=======
+
+
 def settings_json(found: dict[str, Any]) -> dict[str, Any]:
     """Every setting's value, flat; the logo as its URL (None: the default mark)."""
     logo = found["logo"]
     return found | {"logo": None if logo is None else
                     url_for("web.branding_logo", v=logo["etag"])}
->>>>>>> settings
 
 
 def session_json(session: Session, current: Session) -> dict[str, Any]:
