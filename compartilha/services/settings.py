@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidField, LogoRefused, UnknownSetting
 from ..extensions import db
@@ -232,11 +233,20 @@ def update(actor: User, changes: dict[str, Any]) -> dict[str, Any]:
     each wrong field; nothing stored then), store them, and answer every key's value."""
     roles.require_admin(actor)
     checked = check(changes)
-    for key, given in checked.items():
-        _put(key, given)
-    if "logo" in checked:
-        db.session.execute(delete(Setting).where(Setting.key == LOGO_IMAGE))
-    db.session.commit()
+    for attempt in range(2):
+        for key, given in checked.items():
+            _put(key, given)
+        if "logo" in checked:
+            db.session.execute(delete(Setting).where(Setting.key == LOGO_IMAGE))
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:
+            # Another admin stored one of these keys first (two INSERTs of a new key):
+            # once more, now as UPDATEs; the later save wins, as it would have anyway.
+            db.session.rollback()
+            if attempt:
+                raise
     g.pop("settings_read", None)
     event("settings.changed", user_id=actor.id, keys=sorted(checked))
     return values()

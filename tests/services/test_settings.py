@@ -6,6 +6,7 @@ import json
 
 from compartilha.extensions import db
 from compartilha.models import Setting
+from compartilha.models.columns import utcnow
 from compartilha.services import settings
 
 
@@ -77,3 +78,26 @@ def test_a_logo_is_checked_by_its_bytes(app):
         assert data == jpeg and kind == "image/jpeg" and len(etag) == 32
         settings.update(admin, {"logo": None})
         assert settings.logo() is None and settings.value("logo") is None
+
+
+def test_two_admins_storing_a_new_key_at_once_both_succeed(app, monkeypatch):
+    """The first save of a key INSERTs it: when another admin's INSERT lands first, the
+    save is retried as an UPDATE (the later one wins) instead of failing with a 500."""
+    with app.app_context():
+        ada = _admin(app)
+        real_put = settings._put
+        raced = []
+
+        def put_after_another_admin(key, given):
+            real_put(key, given)  # finds no row: its INSERT waits for the commit
+            if not raced:
+                raced.append(key)
+                with db.engine.begin() as other:
+                    other.execute(Setting.__table__.insert().values(
+                        chave=key, valor=json.dumps("Other"), atualizado_em=utcnow()))
+
+        monkeypatch.setattr(settings, "_put", put_after_another_admin)
+        assert settings.update(ada, {"site_name": "Mine"})["site_name"] == "Mine"
+        assert raced == ["site_name"]
+        db.session.expire_all()
+        assert settings.value("site_name") == "Mine"
