@@ -106,13 +106,15 @@ def scan_key(key: str) -> str | None:
 
 
 def check(key: str, user_id: int, *, name: str, way: str, drop: Callable[[], None],
-          request_id: int | None = None) -> str | None:
+          request_id: int | None = None, drop_when_down: bool = True) -> str | None:
     """Scan stored bytes before they are recorded; the `File.scan` to record with them.
 
     Malware: `drop()` removes every trace of the upload, its owner is told (in-app, and
     the `malware.detected` security event), then MalwareDetected (422) names the
     signature. No verdict: with CLAMAV_UNAVAILABLE=refuse the upload is dropped likewise
-    and ScannerUnavailable (503, Retry-After); with `accept` it is kept as "unscanned"."""
+    and ScannerUnavailable (503, Retry-After) — unless `drop_when_down` is False (a sweep
+    with no client to answer keeps it for its next run); with `accept` it is kept as
+    "unscanned"."""
     if not current_app.config["CLAMAV_URL"]:
         return None
     try:
@@ -121,7 +123,8 @@ def check(key: str, user_id: int, *, name: str, way: str, drop: Callable[[], Non
         log.warning("antivirus: %s (upload %s)", exc, way)
         if current_app.config["CLAMAV_UNAVAILABLE"] == "accept":
             return UNSCANNED
-        drop()
+        if drop_when_down:
+            drop()
         raise ScannerUnavailable(headers={"Retry-After": RETRY_AFTER}) from exc
     if signature is None:
         return CLEAN

@@ -42,14 +42,14 @@ log = logging.getLogger(__name__)
 REFUSED = (RequestEnded, TooLarge, MalwareDetected, ScannerUnavailable)
 
 
-def scanned(upload: Upload, lease: str, key: str) -> str | None:
+def scanned(upload: Upload, lease: str, key: str, *, drop_when_down: bool = True) -> str | None:
     """The antivirus verdict on the published bytes (`antivirus.check`): refused (malware,
     or no scanner while one must scan), the upload goes with its bytes and the error is
     raised. Nothing may be written in the session yet: the scan takes a while."""
     upload_id, handle = upload.id, upload.handle  # the row's attributes go with its commit
     return antivirus.check(key, upload.user_id, name=upload.name, way="tus",
                            drop=lambda: _refused(upload_id, handle, lease),
-                           request_id=upload.request_id)
+                           request_id=upload.request_id, drop_when_down=drop_when_down)
 
 
 def settle(upload: Upload, lease: str, key: str, digest: Digest,
@@ -115,7 +115,9 @@ def _refused(upload_id: int, handle: str, lease: str) -> None:
 def settle_published(upload_id: int) -> File | None:
     """Record an upload whose bytes were published but whose recording was cut (its
     client may never come back to do it): for fsck and cleanup. None if a request
-    holds it (that request will), it is not published, or it was refused (`REFUSED`)."""
+    holds it (that request will), it is not published, or it was refused (`REFUSED`).
+    With the antivirus down (and CLAMAV_UNAVAILABLE=refuse) it is kept for a later sweep:
+    its client was told nothing, and its bytes are whole."""
     lease = leases.new()
     try:
         if not leases.claim([Upload.id == upload_id, leases.free()], lease):
@@ -125,7 +127,13 @@ def settle_published(upload_id: int) -> File | None:
             leases.release(upload_id, lease)
             return None
         key = upload_key(upload.handle)
-        return settle(upload, lease, key, files.stored_digest(key))
+        try:
+            verdict = scanned(upload, lease, key, drop_when_down=False)
+        except ScannerUnavailable:
+            log.warning("published upload %s kept: the antivirus gave no verdict", upload_id)
+            leases.release(upload_id, lease)
+            return None
+        return settle(upload, lease, key, files.stored_digest(key), scan=(verdict,))
     except REFUSED as refused:  # dropped, bytes and all: nothing more to settle
         log.warning("published upload %s refused: %s", upload_id, refused.code)
         return None

@@ -193,3 +193,22 @@ def test_a_published_upload_recorded_by_cleanup_is_scanned_too(ctx, user, clamd)
     assert tus.handles_of(user.id) == []
     assert list(storage.keys()) == [record.key]
     assert [n.kind for n in notifications.list_for(user.id)] == ["file.malware"]
+
+
+def test_a_sweep_keeps_a_published_upload_while_the_antivirus_is_down(ctx, user, clamd):
+    """Cleanup has no client to tell: with clamd unreachable (and `refuse`) the published
+    upload stays whole for the next sweep, which records it once clamd answers again."""
+    ctx.config["CLAMAV_URL"] = "tcp://127.0.0.1:9"  # nothing listens there
+    storage = get_storage()
+    upload = tus.create(user.id, 5, "a.bin", None)
+    handle = upload.handle
+    storage.append(handle, 0, [b"clean"])
+    storage.finish_upload(handle)
+    later = utcnow() + timedelta(days=30)
+    assert upload_endings.purge_expired(later) == 0
+    assert db.session.scalars(select(File)).all() == []
+    assert tus.handles_of(user.id) == [handle] and storage.upload_published(handle)
+    ctx.config["CLAMAV_URL"] = clamd.tcp_url
+    assert upload_endings.purge_expired(later) == 0
+    [record] = db.session.scalars(select(File)).all()
+    assert record.scan == "clean" and tus.handles_of(user.id) == []
