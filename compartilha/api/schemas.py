@@ -645,8 +645,9 @@ class AdminUserChangeIn(Schema):
 
 
 class InvitationIn(Schema):
+    # Checked by the service like every address; the pattern is what is always accepted.
     email = String(load_default=None, allow_none=True, metadata={
-        "format": "email", "maxLength": 255,
+        "format": "email", "maxLength": 255, "pattern": EMAIL_PATTERN,
         "description": "only this address may use it, and the link is mailed there"})
 
 

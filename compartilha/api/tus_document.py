@@ -139,6 +139,7 @@ RECEIPT = {"type": "object", "required": ["file"], "properties": {"file": {
         "name": STRING, "size": INTEGER, "type": STRING, "sha256": STRING,
         "created_at": {"type": "string", "format": "date-time"}}}}}
 RECEIPT_ANSWER = {"content": {"application/json": {"schema": RECEIPT}}}
+PAGE = {"schema": {"type": "string", "description": "an HTML page"}}
 LINK_ERRORS = (("401", "the link's password is missing or wrong (`password_required`, "
                 "`wrong_share_password`)"),
                ("404", "no such link (`request_not_found`; misses are counted per client)"),
@@ -234,7 +235,7 @@ def _upload_links() -> dict[str, Any]:
                 {"204": patch_answer, **rejected},
                 requestBody={"required": False, "description": "with PATCH: the bytes",
                              **BYTES})},
-        "/r/{token}/files": {"post": _public(
+        "/r/{token}/files": {"post": _with_pages(_public(
             "send_link_file", "Send one file through an upload link (form upload)",
             "One file in one request (curl, a form without scripts); refused before the "
             "body when a limit is already known to be crossed, and cut at the lower of "
@@ -252,8 +253,18 @@ def _upload_links() -> dict[str, Any]:
                     "path": {**STRING, "description": "a relative path ending in the "
                              "file's name (`Album/2026/foto.jpg`): its folders are made "
                              "below the link's; `..`, absolute paths and drive letters "
-                             "are refused (422)"}}}}}})},
+                             "are refused (422)"}}}}}}))},
     }
+
+
+def _with_pages(operation: dict[str, Any]) -> dict[str, Any]:
+    """A route browsers post to: unless the client asks for JSON (Accept), each answer
+    with a body is the page saying it (the receipt, or what went wrong), in HTML."""
+    operation["responses"] = {
+        status: {**answer, "content": {**answer["content"], "text/html": PAGE}}
+        if "application/json" in answer.get("content", {}) else answer
+        for status, answer in operation["responses"].items()}
+    return operation
 
 
 def register(app: Any) -> None:

@@ -41,6 +41,11 @@ SCHEMA_RULES = {"SharesIn": {"anyOf": [
     for name in ("file_ids", "folder_ids")]}}
 
 
+# Bodies whose schema lets unknown keys through to the service, which refuses them with
+# its own code (a setting that does not exist: unknown_setting): none is accepted.
+CLOSED = ("SettingsIn",)
+
+
 def _body_required(spec: dict[str, Any], operation: dict[str, Any]) -> None:
     """A body with required fields is itself required (an empty request gets 422)."""
     body = operation.get("requestBody")
@@ -76,4 +81,7 @@ def init_app(app: APIFlask) -> None:
                 _body_required(spec, operation)
             for name, rules in SCHEMA_RULES.items():
                 spec.get("components", {}).get("schemas", {}).get(name, {}).update(rules)
+            for name in CLOSED:
+                spec.get("components", {}).get("schemas", {}).get(name, {}).update(
+                    additionalProperties=False)
         return spec

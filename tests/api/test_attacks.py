@@ -16,12 +16,17 @@ SQLI = ["' OR '1'='1", "1; DROP TABLE usuarios; --", "\" OR 1=1 --", "admin'--",
         "1 UNION SELECT senha FROM usuarios", "%' AND SLEEP(5) AND '%'='"]
 
 
+# Tables an attempt may write to without changing anything: attempts are counted
+# (contadores) and security events recorded (auditoria: a failed login is one).
+RECORDS = {"contadores", "auditoria"}
+
+
 def snapshot(app) -> dict:
     """Every row of every table, and every stored key: what an attack must not change."""
     with app.app_context():
         with db.engine.connect() as conn:
             state = {t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}"))))  # noqa: S608
-                     for t in tables() if t != "contadores"}  # attempts are counted
+                     for t in tables() if t not in RECORDS}
         state["storage"] = sorted(get_storage().keys())
     return state
 

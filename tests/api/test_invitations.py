@@ -102,7 +102,7 @@ def test_the_invitation_mail_speaks_the_inviters_language(app, client, people):
             {"language": "pt_BR"})
         db.session.commit()
     _invite(client, admin_account, "dan@example.com")
-    assert outbox(app)[-1]["Subject"] == "Ada convidou você para o Compartilha"
+    assert outbox(app)[-1]["Subject"] == "Ada convidou você para Compartilha"
 
 
 def test_two_sign_ups_racing_on_one_invitation_make_one_account(app, client, people):
