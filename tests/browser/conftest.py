@@ -246,3 +246,20 @@ def wait_until(page, script: str, arg=None, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {script}")
         page.wait_for_timeout(50)
+
+
+def axe_clean(page, name: str, sizes: dict[str, tuple[int, int]] | None = None) -> None:
+    """axe finds nothing on the page in the light and the dark scheme; with `sizes`, at
+    each of them, where the page must not scroll sideways either. The page is left at its
+    top, in the light scheme."""
+    page.evaluate("() => window.scrollTo(0, 0)")  # full-page shots with the header on top
+    for width, height in (sizes or {}).values() if sizes else [(None, None)]:
+        if width is not None:
+            page.set_viewport_size({"width": width, "height": height})
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+            page.wait_for_timeout(250)
+            where = f"{name} ({scheme}{f', {width} px' if width else ''})"
+            assert axe_violations(page) == [], where
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")

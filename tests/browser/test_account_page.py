@@ -10,20 +10,13 @@ import secrets
 
 from playwright.sync_api import expect
 
-from .conftest import axe_violations, shoot
+from .conftest import axe_clean, shoot
 from .test_flows import sign_up
 
 PASSWORD = "uma senha longa"
 SIZES = {"phone": (375, 812), "desktop": (1280, 800)}
 
 
-def accessible(page, name: str) -> None:
-    page.evaluate("() => window.scrollTo(0, 0)")  # full-page shots with the header on top
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-        page.wait_for_timeout(250)
-        assert axe_violations(page) == [], f"{name} ({scheme})"
-    page.emulate_media(color_scheme="light", reduced_motion="reduce")
 
 
 def test_sessions_name_email_and_delete_form(browser, browser_context_args, screenshots):
@@ -50,7 +43,7 @@ def test_sessions_name_email_and_delete_form(browser, browser_context_args, scre
         page.set_viewport_size({"width": width, "height": 800})
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     page.set_viewport_size({"width": 1280, "height": 800})
-    accessible(page, "account-sessions")
+    axe_clean(page, "account-sessions")
     shoot(page, screenshots, "account-sessions", SIZES)
 
     # Name and email
@@ -78,7 +71,7 @@ def test_sessions_name_email_and_delete_form(browser, browser_context_args, scre
     page.locator("#confirm-dialog").get_by_role("button", name="Excluir tudo").click()
     expect(page.locator("#f-password-error")).to_be_visible()
     expect(page.get_by_label("Entendo que meus arquivos")).to_be_checked()
-    accessible(page, "account-delete-error")
+    axe_clean(page, "account-delete-error")
     shoot(page, screenshots, "account-delete-error", SIZES)
     phone.close()
     context.close()

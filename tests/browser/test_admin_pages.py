@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import axe_violations, context_args, serving, shoot
+from .conftest import axe_clean, context_args, serving, shoot
 from .test_flows import sign_up
 
 PASSWORD = "uma senha longa"
@@ -20,13 +20,6 @@ def own_server(tmp_path_factory):
         yield server
 
 
-def _clean(page, name: str) -> None:
-    page.evaluate("() => window.scrollTo(0, 0)")
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-        page.wait_for_timeout(250)
-        assert axe_violations(page) == [], f"{name} ({scheme})"
-    page.emulate_media(color_scheme="light", reduced_motion="reduce")
 
 
 def test_admin_users_page(browser, own_server, screenshots):
@@ -41,7 +34,7 @@ def test_admin_users_page(browser, own_server, screenshots):
     expect(admin.get_by_role("heading", name="Usuários", exact=True)).to_be_visible()
     header = admin.locator(".site-header .header-inner")
     assert header.evaluate("e => e.getBoundingClientRect().height") < 80  # one line at 1280
-    _clean(admin, "admin-users")
+    axe_clean(admin, "admin-users")
     admin.set_viewport_size({"width": 375, "height": 812})
     assert admin.evaluate("() => document.documentElement.scrollWidth") <= 375
     admin.set_viewport_size({"width": 1280, "height": 800})
@@ -51,7 +44,7 @@ def test_admin_users_page(browser, own_server, screenshots):
     row.get_by_role("button", name="Desativar").click()
     expect(admin.locator(".flash-success")).to_be_visible()
     expect(admin.locator("tr", has_text="bia@example.com")).to_contain_text("desativada")
-    _clean(admin, "admin-users-disabled")
+    axe_clean(admin, "admin-users-disabled")
     admin.locator("tr", has_text="bia@example.com").get_by_role("button", name="Excluir").click()
     admin.locator("#confirm-dialog [data-confirm-ok]").click()
     expect(admin.locator("tr", has_text="bia@example.com")).to_have_count(0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import axe_violations, context_args, serving, shoot
+from .conftest import axe_clean, context_args, serving, shoot
 from .test_flows import sign_up
 
 PASSWORD = "uma senha longa"
@@ -20,13 +20,6 @@ def own_server(tmp_path_factory):
         yield server
 
 
-def _clean(page, name: str) -> None:
-    page.evaluate("() => window.scrollTo(0, 0)")
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-        page.wait_for_timeout(250)
-        assert axe_violations(page) == [], f"{name} ({scheme})"
-    page.emulate_media(color_scheme="light", reduced_motion="reduce")
 
 
 def test_audit_log_page(browser, own_server, screenshots):
@@ -41,7 +34,7 @@ def test_audit_log_page(browser, own_server, screenshots):
     expect(admin.get_by_role("heading", name="Registro de auditoria")).to_be_visible()
     expect(admin.locator("tbody")).to_contain_text("account.registered")
     expect(admin.locator("tbody")).to_contain_text("bia@example.com")
-    _clean(admin, "admin-audit")
+    axe_clean(admin, "admin-audit")
     for width in (375, 1280):
         admin.set_viewport_size({"width": width, "height": 812})
         assert admin.evaluate("() => document.documentElement.scrollWidth") <= width
@@ -52,4 +45,4 @@ def test_audit_log_page(browser, own_server, screenshots):
     expect(admin.locator("tbody")).not_to_contain_text("account.registered")
     expect(admin.locator("tbody")).to_contain_text("login.succeeded")
     assert "action=login" in admin.get_by_role("link", name="Exportar CSV").get_attribute("href")
-    _clean(admin, "admin-audit-filtered")
+    axe_clean(admin, "admin-audit-filtered")

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.mailbox import links_in, outbox
 
-from .conftest import LiveServer, axe_violations, context_args, serving, shoot
+from .conftest import LiveServer, axe_clean, context_args, serving, shoot
 from .test_flows import log_in, sign_up
 
 PASSWORD = "uma senha longa"
@@ -30,12 +30,7 @@ def invite_only(request, tmp_path_factory) -> Iterator[LiveServer]:
 
 
 def _clean(page, name: str) -> None:
-    page.evaluate("() => window.scrollTo(0, 0)")
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-        page.wait_for_timeout(250)
-        assert axe_violations(page) == [], f"{name} ({scheme})"
-    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    axe_clean(page, name)
     page.set_viewport_size({"width": 375, "height": 812})
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, name
     page.set_viewport_size({"width": 1280, "height": 800})

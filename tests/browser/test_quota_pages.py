@@ -9,7 +9,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import axe_violations, context_args, serving, shoot
+from .conftest import axe_clean, context_args, serving, shoot
 from .test_flows import files_ready, sign_up
 
 PASSWORD = "uma senha longa"
@@ -23,16 +23,6 @@ def own_server(tmp_path_factory):
         yield server
 
 
-def _accessible(page, name: str) -> None:
-    page.evaluate("() => window.scrollTo(0, 0)")
-    for width, height in SIZES.values():
-        page.set_viewport_size({"width": width, "height": height})
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-            page.wait_for_timeout(250)
-            assert axe_violations(page) == [], f"{name} ({scheme}, {width} px)"
-    page.emulate_media(color_scheme="light", reduced_motion="reduce")
 
 
 def test_usage_meter_and_refusal(browser, own_server, screenshots):
@@ -51,9 +41,9 @@ def test_usage_meter_and_refusal(browser, own_server, screenshots):
     meter = page.get_by_role("meter", name="87,9 KB de 97,7 KB usados")
     expect(meter).to_be_visible()
     assert meter.get_attribute("value") == "90000" and meter.get_attribute("max") == str(QUOTA)
-    _accessible(page, "files-usage")
+    axe_clean(page, "files-usage", SIZES)
     shoot(page, screenshots, "files-usage", SIZES)
     page.goto("/account")
     expect(page.get_by_role("meter", name="87,9 KB de 97,7 KB usados")).to_be_visible()
-    _accessible(page, "account-usage")
+    axe_clean(page, "account-usage", SIZES)
     shoot(page, screenshots, "account-usage", SIZES)

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import axe_violations, context_args, serving, shoot
+from .conftest import axe_clean, axe_violations, context_args, serving, shoot
 from .test_flows import sign_up
 
 PASSWORD = "uma senha longa"
@@ -22,15 +22,6 @@ def own_server(request, tmp_path_factory):
         yield server
 
 
-def _clean_everywhere(page, name: str) -> None:
-    for width, height in SIZES.values():
-        page.set_viewport_size({"width": width, "height": height})
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-            page.wait_for_timeout(200)
-            assert axe_violations(page) == [], f"{name} {width}px ({scheme})"
-    page.emulate_media(color_scheme="light", reduced_motion="reduce")
 
 
 def _save(page, **fields: str) -> None:
@@ -48,7 +39,7 @@ def test_settings_page(browser, own_server, screenshots):
     expect(page.get_by_role("heading", name="Configurações", exact=True)).to_be_visible()
     for group in ("Identidade visual", "Cadastro", "Envios e links", "Cotas", "Auditoria"):
         expect(page.get_by_role("group", name=group)).to_be_visible()
-    _clean_everywhere(page, "settings")
+    axe_clean(page, "settings", SIZES)
     shoot(page, screenshots, "admin-settings", SIZES)
 
     _save(page, **{"Nome do site": "Arquivos da Firma", "Cor de destaque": "#b00b55",
@@ -63,9 +54,9 @@ def test_settings_page(browser, own_server, screenshots):
 
     for glaring in ("#ffff00", "#777777"):  # any colour keeps the pages readable
         _save(page, **{"Cor de destaque": glaring})
-        _clean_everywhere(page, f"settings {glaring}")
+        axe_clean(page, f"settings {glaring}", SIZES)
     page.goto("/files")
-    _clean_everywhere(page, "files #777777")
+    axe_clean(page, "files #777777", SIZES)
 
     page.goto("/admin/settings")
     page.get_by_label("Um convite expira após (dias)").fill("0")
