@@ -36,3 +36,16 @@ class Pages:
 @pytest.fixture
 def pages(client, auth):
     return Pages(client, auth)
+
+
+def sign_in(client, account):
+    """`client` signed in through the login form as `account` (made by `auth`)."""
+    rv = client.post("/login", data={"email": account.email, "password": account.password})
+    assert rv.status_code == 302, rv.data
+    return client
+
+
+def csrf_cookie(client) -> str:
+    """The CSRF token a form of this client's pages carries (empty when signed out)."""
+    cookie = client.get_cookie("compartilha_csrf")
+    return cookie.value if cookie else ""

@@ -7,22 +7,13 @@ import pytest
 
 from compartilha.extensions import db
 from compartilha.models import User
-
-
-def _login(client, account):
-    rv = client.post("/login", data={"email": account.email, "password": account.password})
-    assert rv.status_code == 302, rv.data
-    return client
+from tests.web.conftest import csrf_cookie, sign_in
 
 
 @pytest.fixture
 def people(app, auth):
     return auth.register(name="Ada"), auth.register(name="Bia")
 
-
-def _csrf(client) -> str:
-    cookie = client.get_cookie("compartilha_csrf")
-    return cookie.value if cookie else ""
 
 
 def _bia(app) -> int:
@@ -38,8 +29,8 @@ def test_the_pages_refuse_users_and_nobody(app, people, method, path):
     assert rv.status_code in (302, 403)
     if method == "get":
         assert rv.status_code == 302 and "/login" in rv.headers["Location"]
-    user = _login(app.test_client(), people[1])
-    rv = getattr(user, method)(path, data={"csrf_token": _csrf(user), "action": "admin"},
+    user = sign_in(app.test_client(), people[1])
+    rv = getattr(user, method)(path, data={"csrf_token": csrf_cookie(user), "action": "admin"},
                                headers={"Origin": "http://localhost"})
     assert rv.status_code == 403
     with app.app_context():
@@ -47,33 +38,35 @@ def test_the_pages_refuse_users_and_nobody(app, people, method, path):
 
 
 def test_an_admin_sees_users_and_acts(app, people):
-    ada = _login(app.test_client(), people[0])
+    ada = sign_in(app.test_client(), people[0])
     page = ada.get("/admin/users?q=bia")
     assert page.status_code == 200 and b"Bia" in page.data and b"Ada" not in page.data
     assert b'href="/admin/users"' in ada.get("/files").data  # the header's link
-    user = _login(app.test_client(), people[1])
+    user = sign_in(app.test_client(), people[1])
     assert b'href="/admin/users"' not in user.get("/files").data
     bia = _bia(app)
     for action in ("admin", "user", "disable"):
-        rv = ada.post(f"/admin/users/{bia}", data={"csrf_token": _csrf(ada), "action": action},
+        rv = ada.post(f"/admin/users/{bia}",
+                      data={"csrf_token": csrf_cookie(ada), "action": action},
                       headers={"Origin": "http://localhost"})
         assert rv.status_code == 302
-    rv = ada.post(f"/admin/users/{bia}", data={"csrf_token": _csrf(ada), "action": "quota",
+    rv = ada.post(f"/admin/users/{bia}", data={"csrf_token": csrf_cookie(ada), "action": "quota",
                                               "quota_mb": "1,5"},
                   headers={"Origin": "http://localhost"})
     with app.app_context():
         found = db.session.get(User, bia)
         assert found.disabled_at is not None and found.role == "user"
         assert found.quota_bytes == 3 * 2**19
-    rv = ada.post(f"/admin/users/{bia}", data={"csrf_token": _csrf(ada), "action": "delete"},
+    rv = ada.post(f"/admin/users/{bia}", data={"csrf_token": csrf_cookie(ada), "action": "delete"},
                   headers={"Origin": "http://localhost"})
     with app.app_context():
         assert db.session.get(User, bia) is None
 
 
 def test_a_disabled_account_is_told_at_login(app, people):
-    ada = _login(app.test_client(), people[0])
-    ada.post(f"/admin/users/{_bia(app)}", data={"csrf_token": _csrf(ada), "action": "disable"},
+    ada = sign_in(app.test_client(), people[0])
+    ada.post(f"/admin/users/{_bia(app)}",
+             data={"csrf_token": csrf_cookie(ada), "action": "disable"},
              headers={"Origin": "http://localhost"})
     rv = app.test_client().post("/login", data={"email": people[1].email,
                                                 "password": people[1].password})
@@ -86,7 +79,7 @@ def test_the_users_page_pages_through_many_accounts(app, people):
             db.session.add(User(name=f"Zed {n:02d}", email=f"zed{n}@example.com",
                                 email_skeleton=f"zed{n}@example.com", password_hash="h"))
         db.session.commit()
-    ada = _login(app.test_client(), people[0])
+    ada = sign_in(app.test_client(), people[0])
     first = ada.get("/admin/users?sort=name").data.decode()
     second = ada.get("/admin/users?sort=name&page=2").data.decode()
     assert 'aria-current="page">1<' in first and "page=2" in first

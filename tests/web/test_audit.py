@@ -11,12 +11,7 @@ from compartilha.extensions import db
 from compartilha.models import AuditEvent, User
 from compartilha.models.columns import utcnow
 from compartilha.web.audit import PER_PAGE
-
-
-def _login(client, account):
-    rv = client.post("/login", data={"email": account.email, "password": account.password})
-    assert rv.status_code == 302, rv.data
-    return client
+from tests.web.conftest import sign_in
 
 
 @pytest.fixture
@@ -38,20 +33,20 @@ def _add(app, *rows: AuditEvent) -> None:
 def test_users_get_403_and_nobody_the_login_page(app, people):
     rv = app.test_client().get("/admin/audit")
     assert rv.status_code == 302 and "/login" in rv.headers["Location"]
-    assert _login(app.test_client(), people[1]).get("/admin/audit").status_code == 403
+    assert sign_in(app.test_client(), people[1]).get("/admin/audit").status_code == 403
 
 
 def test_the_admin_sees_events_with_their_actors(app, people):
     _add(app, AuditEvent(action="admin.user_deleted", actor_id=999, target="user:998", ip="",
                          details=None))
-    page = _login(app.test_client(), people[0]).get("/admin/audit")
+    page = sign_in(app.test_client(), people[0]).get("/admin/audit")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<h1>Registro de auditoria</h1>" in html
     assert 'aria-current="page"' in html and "Exportar CSV" in html
     assert "account.registered" in html and "login.succeeded" in html
     assert "Bia" in html and people[1].email in html  # the actor, by name and email
     assert "#999" in html and "conta excluída" in html
-    english = _login(app.test_client(), people[0]).get(
+    english = sign_in(app.test_client(), people[0]).get(
         "/admin/audit", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<h1>Audit log</h1>" in english and "deleted account" in english
 
@@ -60,7 +55,7 @@ def test_filters_and_the_export_link_follow_them(app, people):
     bia = _id(app, "Bia")
     _add(app, AuditEvent(time=utcnow() - timedelta(days=3), action="share.created",
                          actor_id=bia, target="share:77", ip="", details=None))
-    admin = _login(app.test_client(), people[0])
+    admin = sign_in(app.test_client(), people[0])
     html = admin.get(f"/admin/audit?action=share&actor={people[1].email}").get_data(
         as_text=True)
     assert "share:77" in html and "account.registered" not in html
@@ -76,7 +71,7 @@ def test_filters_and_the_export_link_follow_them(app, people):
 
 
 def test_bad_filters_say_so(app, people):
-    admin = _login(app.test_client(), people[0])
+    admin = sign_in(app.test_client(), people[0])
     html = admin.get("/admin/audit?since=ontem&actor=nobody@example.com").get_data(
         as_text=True)
     assert "AAAA-MM-DD" in html and "Nenhuma conta tem este id ou e-mail." in html
@@ -87,7 +82,7 @@ def test_pages(app, people):
     _add(app, *[AuditEvent(time=utcnow() - timedelta(minutes=n), action="login.failed",
                            target=f"user:{n}", ip="", details=None)
                 for n in range(1, PER_PAGE + 2)])
-    admin = _login(app.test_client(), people[0])
+    admin = sign_in(app.test_client(), people[0])
     first = admin.get("/admin/audit?action=login").get_data(as_text=True)
     assert "Página 1 de 2" in first and 'rel="next"' in first and 'rel="prev"' not in first
     second = admin.get("/admin/audit?action=login&page=2").get_data(as_text=True)

@@ -11,20 +11,12 @@ import pytest
 from compartilha.extensions import db
 from compartilha.models import Invitation, User
 from tests.mailbox import outbox
+from tests.web.conftest import csrf_cookie, sign_in
 
 EN = {"Accept-Language": "en"}
 ORIGIN = {"Origin": "http://localhost"}
 
 
-def _login(client, account):
-    rv = client.post("/login", data={"email": account.email, "password": account.password})
-    assert rv.status_code == 302, rv.data
-    return client
-
-
-def _csrf(client) -> str:
-    cookie = client.get_cookie("compartilha_csrf")
-    return cookie.value if cookie else ""
 
 
 @pytest.fixture
@@ -33,7 +25,7 @@ def people(auth):
 
 
 def _create(client, email="", path="/admin/invitations"):
-    return client.post(path, data={"csrf_token": _csrf(client), "email": email},
+    return client.post(path, data={"csrf_token": csrf_cookie(client), "email": email},
                        headers=ORIGIN | EN)
 
 
@@ -56,15 +48,15 @@ def test_the_admin_pages_refuse_users_and_nobody(app, people, method, path):
     assert rv.status_code in (302, 403)
     if method == "get":
         assert "/login" in rv.headers["Location"]
-    user = _login(app.test_client(), people[1])
-    rv = getattr(user, method)(path, data={"csrf_token": _csrf(user)}, headers=ORIGIN)
+    user = sign_in(app.test_client(), people[1])
+    rv = getattr(user, method)(path, data={"csrf_token": csrf_cookie(user)}, headers=ORIGIN)
     assert rv.status_code == 403
     with app.app_context():
         assert db.session.query(Invitation).count() == 0
 
 
 def test_an_admin_makes_a_link_mails_one_and_revokes(app, people):
-    ada = _login(app.test_client(), people[0])
+    ada = sign_in(app.test_client(), people[0])
     assert b'href="/admin/invitations"' in ada.get("/admin/users", headers=EN).data
     page = _create(ada)
     assert page.status_code == 200 and b"copy its link now" in page.data
@@ -78,7 +70,7 @@ def test_an_admin_makes_a_link_mails_one_and_revokes(app, people):
     assert link not in listed  # a token is shown once
     with app.app_context():
         first = db.session.query(Invitation).order_by(Invitation.id).first().id
-    rv = ada.post(f"/admin/invitations/{first}/revoke", data={"csrf_token": _csrf(ada)},
+    rv = ada.post(f"/admin/invitations/{first}/revoke", data={"csrf_token": csrf_cookie(ada)},
                   headers=ORIGIN)
     assert rv.status_code == 302
     assert "Revoked" in ada.get("/admin/invitations", headers=EN).get_data(as_text=True)
@@ -88,7 +80,7 @@ def test_an_admin_makes_a_link_mails_one_and_revokes(app, people):
 
 def test_invite_only_sign_up_page_carries_the_invitation(app, people, client):
     app.config["REGISTRATION"] = "invite_only"
-    ada = _login(app.test_client(), people[0])
+    ada = sign_in(app.test_client(), people[0])
     bare = client.get("/signup", headers=EN).get_data(as_text=True)
     assert "Sign-up is by invitation." in bare and 'name="password"' not in bare
     assert "I have an invitation" in client.get("/login", headers=EN).get_data(as_text=True)
@@ -124,7 +116,7 @@ def test_closed_sign_up_and_the_allowed_domains_are_told(app, people, client):
 
 
 def test_users_invite_from_their_account_page_only_when_allowed(app, people):
-    bia = _login(app.test_client(), people[1])
+    bia = sign_in(app.test_client(), people[1])
     assert b"/account/invitations" not in bia.get("/account", headers=EN).data
     assert bia.get("/account/invitations").status_code == 403
     app.config["USERS_MAY_INVITE"] = True

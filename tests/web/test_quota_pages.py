@@ -5,17 +5,7 @@ from __future__ import annotations
 
 from compartilha.extensions import db
 from compartilha.models import User
-
-
-def _login(client, account):
-    rv = client.post("/login", data={"email": account.email, "password": account.password})
-    assert rv.status_code == 302, rv.data
-    return client
-
-
-def _csrf(client) -> str:
-    cookie = client.get_cookie("compartilha_csrf")
-    return cookie.value if cookie else ""
+from tests.web.conftest import csrf_cookie, sign_in
 
 
 def _set_quota(app, email, quota_bytes=None, quota_files=None):
@@ -28,7 +18,7 @@ def _set_quota(app, email, quota_bytes=None, quota_files=None):
 def test_usage_bar_on_the_account_and_files_pages(app, auth):
     ana = auth.user()
     auth.file(ana, b"x" * 1536)
-    browser = _login(app.test_client(), ana)
+    browser = sign_in(app.test_client(), ana)
     for path in ("/account", "/files"):
         page = browser.get(path).get_data(as_text=True)
         assert "1,5 KB usados" in page and "<meter" not in page  # no quota: no bar
@@ -51,14 +41,14 @@ def test_admin_page_shows_totals_and_sets_the_file_quota(app, auth):
     bia = auth.user(name="Bia")
     auth.file(bia, b"b" * 2048)
     auth.file(bia, b"c" * 1024, "c.txt")
-    browser = _login(app.test_client(), ada)
+    browser = sign_in(app.test_client(), ada)
     page = browser.get("/admin/users?q=ada").get_data(as_text=True)
     assert "Armazenamento usado: 3 KB em 2 arquivos de 2 contas" in page
     assert 'name="quota_files"' in page
     with app.app_context():
         bia_id = db.session.query(User.id).filter_by(name="Bia").scalar()
     rv = browser.post(f"/admin/users/{bia_id}", headers={"Origin": "http://localhost"},
-                      data={"csrf_token": _csrf(browser), "action": "quota", "quota_mb": "",
+                      data={"csrf_token": csrf_cookie(browser), "action": "quota", "quota_mb": "",
                             "quota_files": "2"})
     assert rv.status_code == 302
     with app.app_context():
@@ -67,7 +57,7 @@ def test_admin_page_shows_totals_and_sets_the_file_quota(app, auth):
     rv = auth.upload(bia, b"third")
     assert rv.status_code == 413 and rv.get_json()["error"]["code"] == "quota_exceeded"
     rv = browser.post(f"/admin/users/{bia_id}", headers={"Origin": "http://localhost"},
-                      data={"csrf_token": _csrf(browser), "action": "quota", "quota_mb": "",
+                      data={"csrf_token": csrf_cookie(browser), "action": "quota", "quota_mb": "",
                             "quota_files": "many"}, follow_redirects=True)
     assert "Uma cota de arquivos fica entre 0 e" in rv.get_data(as_text=True)
     assert auth.upload(bia, b"x").status_code == 413
