@@ -30,8 +30,6 @@ from ..models import File, Upload, User
 from ..models.columns import utcnow
 from . import settings
 
-WAYS = ("multipart", "tus", "link")  # how bytes came, in the `quota.refused` event
-
 
 @dataclass(frozen=True)
 class Usage:
@@ -53,8 +51,10 @@ def effective(user: User | None) -> tuple[int | None, int | None]:
     (read from the settings at each call, so a change applies at once)."""
     own_bytes = user.quota_bytes if user is not None else None
     own_files = user.quota_files if user is not None else None
-    return (own_bytes if own_bytes is not None else settings.value("default_quota_bytes"),
-            own_files if own_files is not None else settings.value("default_quota_files"))
+    defaults = settings.values(["default_quota_bytes", "default_quota_files"]) \
+        if own_bytes is None or own_files is None else {}
+    return (own_bytes if own_bytes is not None else defaults["default_quota_bytes"],
+            own_files if own_files is not None else defaults["default_quota_files"])
 
 
 def _live() -> ColumnElement[bool]:
@@ -113,11 +113,7 @@ def room_for(user_id: int, *, way: str) -> Usage:
     """Before a multipart body: 413 at once when the account has no room at all, else
     its usage, whose `room_bytes` (None: no limit) is the limit its stream is read with.
     Not locked: the recording checks again (`hold`)."""
-    now = usage(user_id)
-    if now.quota_bytes is not None and now.used_bytes >= now.quota_bytes:
-        raise _refuse(user_id, now.used_bytes, now.quota_bytes, 0, way)
-    if now.quota_files is not None and now.used_files >= now.quota_files:
-        raise _refuse(user_id, now.used_files, now.quota_files, 0, way, files=True)
+    now = check(user_id, 0, way=way)  # a full account takes nothing, not one more file
     db.session.commit()  # no snapshot kept across the body (MySQL)
     return now
 

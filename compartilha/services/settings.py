@@ -178,22 +178,23 @@ def value(key: str) -> Any:
 
 
 def values(keys: list[str] | None = None) -> dict[str, Any]:
-    """Several settings in one query (all known ones when `keys` is None)."""
+    """Several settings (all known ones when `keys` is None), read in one query at most
+    once per request (hot paths ask several times: the body limit, the parser, the
+    service, then the page); outside a request, read each time."""
     wanted = list(KNOWN) if keys is None else keys
-    stored = dict(db.session.execute(
-        select(Setting.key, Setting.value).where(Setting.key.in_(wanted))).all())
-    return {key: json.loads(stored[key]) if key in stored else default(key) for key in wanted}
+    memo: dict[str, Any] = g.setdefault("settings_read", {}) if has_request_context() else {}
+    missing = [key for key in wanted if key not in memo]
+    if missing:
+        stored = dict(db.session.execute(
+            select(Setting.key, Setting.value).where(Setting.key.in_(missing))).all())
+        memo.update({key: json.loads(stored[key]) if key in stored else default(key)
+                     for key in missing})
+    return {key: memo[key] for key in wanted}
 
 
 def current(key: str) -> Any:
-    """`value(key)`, read once per request (hot paths ask several times: the body limit,
-    the parser, the service); outside a request, read each time."""
-    if not has_request_context():
-        return value(key)
-    memo: dict[str, Any] = g.setdefault("settings_read", {})
-    if key not in memo:
-        memo[key] = value(key)
-    return memo[key]
+    """One setting, read as `values` reads them (once per request)."""
+    return values([key])[key]
 
 
 def stored(key: str) -> bool:
@@ -276,12 +277,7 @@ def set_logo(actor: User, data: bytes) -> dict[str, Any]:
     kind = logo_check(data)
     etag = hashlib.sha256(data).hexdigest()[:32]
     _put("logo", {"type": kind, "etag": etag, "bytes": len(data)})
-    row = db.session.get(Setting, LOGO_IMAGE)
-    encoded = base64.b64encode(data).decode()
-    if row is None:
-        db.session.add(Setting(key=LOGO_IMAGE, value=json.dumps(encoded), updated_at=utcnow()))
-    else:
-        row.value, row.updated_at = json.dumps(encoded), utcnow()
+    _put(LOGO_IMAGE, base64.b64encode(data).decode())
     db.session.commit()
     g.pop("settings_read", None)
     event("settings.changed", user_id=actor.id, keys=["logo"])
