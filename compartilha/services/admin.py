@@ -15,10 +15,10 @@ from ..extensions import db
 from ..logs import event
 from ..models import File, User
 from ..models.columns import utcnow
-from . import accounts, roles, verification
+from . import accounts, roles, settings, verification
 from .files import Page
 
-QUOTA_MAX = 2**62  # a BIGINT holds it on every database
+QUOTA_MAX = settings.BYTES_MAX
 QUOTA_FILES_MAX = 2**31 - 1  # an INT
 # Whatever the quota is when it is not given: "leave it as it is" (None means "the default").
 UNCHANGED: Any = object()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session as DBSession
 
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..models import AuditEvent, User
 from ..models.columns import utcnow
 from . import audit_entries, roles, settings, throttle, validation
@@ -149,4 +149,4 @@ def purge(days: int | None = None) -> int:
     result = db.session.execute(delete(AuditEvent)
                                 .where(AuditEvent.time < utcnow() - timedelta(days=days)))
     db.session.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(result)

@@ -114,6 +114,10 @@ def brand(found: dict[str, Any] | None = None) -> dict[str, Any]:
     found = found or settings.values(BRAND_KEYS)
     accent = found["accent_color"]
     logo = found["logo"]
-    return {"name": found["site_name"], "accent": accent,
-            "css_version": hashlib.sha256(accent.encode()).hexdigest()[:12],
+    return {"name": found["site_name"], "accent": accent, "css_version": css_version(accent),
             "logo": None if logo is None else logo["etag"]}
+
+
+def css_version(accent: str) -> str:
+    """The version `/branding.css` is linked with: it changes with the colour."""
+    return hashlib.sha256(accent.encode()).hexdigest()[:12]

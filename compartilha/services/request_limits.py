@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import update
 
 from ..errors import RequestEnded, TooLarge
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..models import File, FileRequest
 from ..models.columns import utcnow
 
@@ -68,7 +68,7 @@ def record_arrival(link: FileRequest, record: File, *, sender_name: str | None,
         ).values(files_received=row.files_received + 1,
                  bytes_received=row.bytes_received + record.size, last_upload_at=now),
         execution_options={"synchronize_session": False})
-    if counted.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(counted) != 1:
         # A locking read: under MariaDB's REPEATABLE READ a plain one returns this
         # transaction's snapshot, which may predate the revocation that made the UPDATE
         # fail, and the refusal would then be named "too large" instead of "revoked".

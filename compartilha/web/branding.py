@@ -23,8 +23,7 @@ def _cached(response: Response, etag: str) -> Answer:
 def branding_css() -> Answer:
     accent = settings.value("accent_color")
     response = Response(branding.stylesheet(accent), mimetype="text/css")
-    return _cached(response, branding.brand({"site_name": "", "accent_color": accent,
-                                             "logo": None})["css_version"])
+    return _cached(response, branding.css_version(accent))
 
 
 @bp.get("/branding/logo")
