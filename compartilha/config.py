@@ -151,6 +151,27 @@ VARIABLES: dict[str, tuple[Any, str]] = {
         "StreamMaxLength): `refuse` it (503) or `accept` it, marked unscanned"),
     "CLAMAV_TIMEOUT": (
         "60", "seconds to wait for clamd at each step (connect, each piece sent, the verdict)"),
+    "PASSWORD_LOGIN": (
+        "1", "`0`: no sign-in, sign-up or reset by password (single sign-on and passkeys "
+        "only); API tokens keep working"),
+    "REQUIRE_TWO_STEP": (
+        "0", "`1`: every account must use two-step sign-in (a code app or a passkey); "
+        "an admin can change it in Administration → Settings"),
+    "OIDC_ISSUER": (
+        "", "single sign-on: the OpenID provider's issuer URL (its "
+        "`/.well-known/openid-configuration` is read); empty: no single sign-on"),
+    "OIDC_CLIENT_ID": ("", "single sign-on: this instance's client id at the provider"),
+    "OIDC_CLIENT_SECRET": ("", "single sign-on: this instance's client secret"),
+    "OIDC_ADMIN_GROUP": (
+        "", "single sign-on: members of this group (in the `groups` claim) are admins, "
+        "re-checked at every sign-in; empty: roles are managed here"),
+    "OIDC_AUTO_CREATE": (
+        "1", "single sign-on: `1` creates an account at the first sign-in of someone "
+        "without one; `0`: only accounts that exist (linked by verified email) may sign in"),
+    "OIDC_NAME": ("Single sign-on", "single sign-on: the provider's name on the sign-in button"),
+    "OIDC_SCOPES": (
+        "openid email profile", "single sign-on: the scopes asked for (add `groups` if the "
+        "provider needs it to send the groups claim)"),
     "INSTANCE_PATH": (
         "", "folder for the SQLite file, secret key and local files; default: `./instance`"),
 }
@@ -248,6 +269,15 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "CLAMAV_URL": env("CLAMAV_URL") or "",
         "CLAMAV_UNAVAILABLE": env("CLAMAV_UNAVAILABLE"),
         "CLAMAV_TIMEOUT": float(env("CLAMAV_TIMEOUT") or 60),
+        "PASSWORD_LOGIN": env("PASSWORD_LOGIN") != "0",
+        "REQUIRE_TWO_STEP": env("REQUIRE_TWO_STEP") == "1",
+        "OIDC_ISSUER": (env("OIDC_ISSUER") or "").rstrip("/"),
+        "OIDC_CLIENT_ID": env("OIDC_CLIENT_ID") or "",
+        "OIDC_CLIENT_SECRET": env("OIDC_CLIENT_SECRET") or "",
+        "OIDC_ADMIN_GROUP": env("OIDC_ADMIN_GROUP") or "",
+        "OIDC_AUTO_CREATE": env("OIDC_AUTO_CREATE") != "0",
+        "OIDC_NAME": env("OIDC_NAME") or "Single sign-on",
+        "OIDC_SCOPES": env("OIDC_SCOPES") or "openid email profile",
         # Links in mail when PUBLIC_URL is not set: the address `make run` serves.
         "LOCAL_URL": local_url(env("HOST") or "127.0.0.1", env("PORT") or "8000"),
         **{variable: env(variable) for variable in RATE_VARIABLES},

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .counters import Counter
+from .credentials import ApiToken, Challenge, ExternalIdentity, Passkey, RecoveryCode
 from .files import File
 from .folders import Folder
 from .invitations import Invitation
@@ -13,6 +14,7 @@ from .shares import Access, Share, ShareItem
 from .tus import Upload
 from .users import AccountToken, Session, User
 
-__all__ = ["AccountToken", "Access", "AuditEvent", "Counter", "Delivery", "File", "FileRequest",
-           "Folder", "Invitation", "Notification", "RecipientCode", "Session", "Setting",
-           "Share", "ShareItem", "Upload", "User", "Webhook"]
+__all__ = ["AccountToken", "Access", "ApiToken", "AuditEvent", "Challenge", "Counter", "Delivery",
+           "ExternalIdentity", "File", "FileRequest", "Folder", "Invitation", "Notification",
+           "Passkey", "RecipientCode", "RecoveryCode", "Session", "Setting", "Share",
+           "ShareItem", "Upload", "User", "Webhook"]

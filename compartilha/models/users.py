@@ -45,6 +45,14 @@ class User(Model):
     quota_files: Mapped[int | None] = mapped_column("cota_arquivos", Integer, default=None)
     last_login_at: Mapped[datetime | None] = mapped_column("ultimo_login_em", UTCDateTime(),
                                                            default=None)
+    # Two-step sign-in (services.two_step): the TOTP secret (None: not enrolled), when its
+    # first code confirmed it (None: enrolment pending, not yet asked at sign-in), and the
+    # last time step a code was accepted for (a code is not accepted twice in its window).
+    totp_secret: Mapped[str | None] = mapped_column("totp_segredo", String(255), default=None)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column("totp_confirmado_em",
+                                                               UTCDateTime(), default=None)
+    totp_last_step: Mapped[int | None] = mapped_column("totp_ultimo_passo", BigInteger,
+                                                       default=None)
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -90,6 +98,10 @@ class Session(Model):
                                                         default=None)
     ip: Mapped[str] = mapped_column("ip", String(45), default="")
     user_agent: Mapped[str] = mapped_column("agente_usuario", String(255), default="")
+    # How the session signed in: "password", "password+totp", "password+passkey",
+    # "passkey", "oidc" (what the sessions list and the audit log show).
+    method: Mapped[str] = mapped_column("metodo", String(24), default="password",
+                                        server_default="password")
 
     user: Mapped[User] = relationship(back_populates="sessions")
 

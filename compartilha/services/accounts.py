@@ -183,12 +183,14 @@ def update_profile(user: User, name: str | None = None, email: str | None = None
     return user
 
 
-def start_session(user: User, ip: str = "", user_agent: str = "") -> LoginResult:
+def start_session(user: User, ip: str = "", user_agent: str = "",
+                  method: str = "password") -> LoginResult:
+    """A new session for `user`, signed in by `method` (see Session.method)."""
     ttl = current_app.config["TOKEN_TTL_SECONDS"]
     now = utcnow().replace(microsecond=0)
     session = Session(jti=secrets.token_urlsafe(24), user_id=user.id, created_at=now,
                       expires_at=now + timedelta(seconds=ttl), ip=ip[:45],
-                      user_agent=validation.clean_text(user_agent)[:255])
+                      user_agent=validation.clean_text(user_agent)[:255], method=method)
     db.session.add(session)
     db.session.commit()
     token = crypto.issue_token(current_app.config["TOKEN_KEYS"], user.id, session.jti,

@@ -10,7 +10,7 @@ from flask import current_app
 
 from .. import jobs
 from ..models.columns import utcnow
-from . import accounts, audit, counting, shares, throttle, upload_endings
+from . import accounts, audit, challenges, counting, shares, throttle, upload_endings
 
 SESSION_DAYS = 7
 STALE_HOURS = 24
@@ -24,6 +24,7 @@ class Report:
     uploads: int
     counters: int
     audit: int
+    challenges: int
 
 
 def run(session_days: int = SESSION_DAYS, share_retention_days: int | None = None,
@@ -31,7 +32,7 @@ def run(session_days: int = SESSION_DAYS, share_retention_days: int | None = Non
     """Expired sessions (`session_days` after they ended), ended links (after
     SHARE_RETENTION_DAYS), download slots held too long, expired unfinished uploads and
     ended rate-limit counters, and audit rows older than the `audit_retention_days`
-    setting (0: kept)."""
+    setting (0: kept), and expired sign-in steps (services.challenges)."""
     if share_retention_days is None:
         share_retention_days = current_app.config["SHARE_RETENTION_DAYS"]
     return Report(
@@ -41,6 +42,7 @@ def run(session_days: int = SESSION_DAYS, share_retention_days: int | None = Non
         uploads=upload_endings.purge_expired(),
         counters=throttle.store().purge(),
         audit=audit.purge(),
+        challenges=challenges.purge(),
     )
 
 

@@ -22,7 +22,8 @@ def test_run_purges_long_expired_sessions_and_reports_each_step(app, auth):
         db.session.commit()
         report = housekeeping.run()
         assert report == housekeeping.Report(sessions=1, shares=0, slots=0, uploads=0,
-                                             counters=report.counters, audit=0)
+                                             counters=report.counters, audit=0,
+                                             challenges=0)
         assert {s.jti for s in db.session.query(Session)} == {live.jti, "recent"}
 
 
