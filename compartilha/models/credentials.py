@@ -28,6 +28,11 @@ class ApiToken(Model):
     hint: Mapped[str] = mapped_column("inicio", case_sensitive_string(24))
     token_hash: Mapped[str] = mapped_column("hash", case_sensitive_string(64), unique=True)
     scopes: Mapped[str] = mapped_column("escopos", String(255))  # space-separated
+    # The session it was created from: ending that session from elsewhere (the sessions
+    # list, "sign out everywhere", a password change) revokes the token too, so a stolen
+    # session leaves nothing behind. A plain sign-out or expiry keeps it.
+    session_jti: Mapped[str | None] = mapped_column("sessao", case_sensitive_string(64),
+                                                    default=None)
     created_at: Mapped[datetime] = mapped_column("criado_em", UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column("expira_em", UTCDateTime(),
                                                         default=None)

@@ -19,13 +19,18 @@ branch_labels = None
 depends_on = None
 
 
+def _binary(length):
+    binary = mysql.VARCHAR(collation='utf8mb4_bin', length=length)
+    return sa.String(length=length).with_variant(binary, 'mariadb').with_variant(binary, 'mysql')
+
+
 def upgrade():
     op.create_table('chaves_acesso',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('usuario_id', sa.Integer(), nullable=False),
     sa.Column('nome', sa.String(length=100), nullable=False),
     sa.Column('credencial', sa.Text(), nullable=False),
-    sa.Column('credencial_hash', sa.String(length=64).with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=64), 'mariadb').with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=64), 'mysql'), nullable=False),
+    sa.Column('credencial_hash', _binary(64), nullable=False),
     sa.Column('chave_publica', sa.Text(), nullable=False),
     sa.Column('contador', sa.BigInteger(), nullable=False),
     sa.Column('transportes', sa.String(length=255), nullable=False),
@@ -44,7 +49,7 @@ def upgrade():
     op.create_table('codigos_recuperacao',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('usuario_id', sa.Integer(), nullable=False),
-    sa.Column('hash', sa.String(length=64).with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=64), 'mariadb').with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=64), 'mysql'), nullable=False),
+    sa.Column('hash', _binary(64), nullable=False),
     sa.Column('usado_em', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['usuario_id'], ['usuarios.id'], name=op.f('fk_codigos_recuperacao_usuario_id_usuarios'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_codigos_recuperacao')),
@@ -56,7 +61,7 @@ def upgrade():
         batch_op.create_index('ix_codigos_recuperacao_usuario_id', ['usuario_id'], unique=False)
 
     op.create_table('desafios',
-    sa.Column('hash', sa.String(length=64).with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=64), 'mariadb').with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=64), 'mysql'), nullable=False),
+    sa.Column('hash', _binary(64), nullable=False),
     sa.Column('finalidade', sa.String(length=24), nullable=False),
     sa.Column('usuario_id', sa.Integer(), nullable=True),
     sa.Column('dados', sa.Text(), nullable=False),
@@ -75,8 +80,8 @@ def upgrade():
     op.create_table('identidades_externas',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('usuario_id', sa.Integer(), nullable=False),
-    sa.Column('emissor', sa.String(length=255).with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=255), 'mariadb').with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=255), 'mysql'), nullable=False),
-    sa.Column('sujeito', sa.String(length=255).with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=255), 'mariadb').with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=255), 'mysql'), nullable=False),
+    sa.Column('emissor', _binary(255), nullable=False),
+    sa.Column('sujeito', _binary(255), nullable=False),
     sa.Column('criado_em', sa.DateTime(), nullable=False),
     sa.Column('ultimo_login_em', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['usuario_id'], ['usuarios.id'], name=op.f('fk_identidades_externas_usuario_id_usuarios'), ondelete='CASCADE'),
@@ -93,9 +98,10 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('usuario_id', sa.Integer(), nullable=False),
     sa.Column('nome', sa.String(length=100), nullable=False),
-    sa.Column('inicio', sa.String(length=24).with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=24), 'mariadb').with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=24), 'mysql'), nullable=False),
-    sa.Column('hash', sa.String(length=64).with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=64), 'mariadb').with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=64), 'mysql'), nullable=False),
+    sa.Column('inicio', _binary(24), nullable=False),
+    sa.Column('hash', _binary(64), nullable=False),
     sa.Column('escopos', sa.String(length=255), nullable=False),
+    sa.Column('sessao', _binary(64), nullable=True),
     sa.Column('criado_em', sa.DateTime(), nullable=False),
     sa.Column('expira_em', sa.DateTime(), nullable=True),
     sa.Column('ultimo_uso_em', sa.DateTime(), nullable=True),
