@@ -70,6 +70,8 @@ VARIABLES: dict[str, tuple[Any, str]] = {
         "1 per 5 minutes", "on a slowed account: tries per address that failed on it lately"),
     "RATELIMIT_PASSWORD_CHECK": (
         "10 per 15 minutes", "wrong current passwords per account (password change, deletion)"),
+    "RATELIMIT_TWO_STEP": (
+        "5 per 15 minutes", "wrong two-step codes (code app or recovery code) per account"),
     "RATELIMIT_SHARE_PASSWORD": ("10 per 15 minutes", "wrong link passwords per client and link"),
     "RATELIMIT_SHARE_PASSWORD_LINK": ("100 per hour", "wrong passwords per link, all clients"),
     "RATELIMIT_SHARE_MISS": ("30 per 15 minutes", "unknown link tokens at /s/… per client"),

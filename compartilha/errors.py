@@ -412,3 +412,32 @@ class PublicLinksDisabled(AppError):
 class LogoRefused(AppError):
     status, code, message = 422, "logo_refused", (
         "The logo must be a PNG, JPEG or WebP image of at most 256 KiB.")
+
+
+# Two-step sign-in (issue 19): services.two_step.
+class WrongCode(AppError):
+    """A two-step code (from the app, or a recovery code) that is wrong, was already used,
+    or belongs to an older window."""
+
+    status, code, message = 403, "wrong_code", "This code is wrong or was already used."
+
+
+class SecondStepExpired(AppError):
+    """The `mfa_token` of a sign-in half done is unknown, used or expired: start again."""
+
+    status, code, message = 401, "mfa_token_invalid", (
+        "This sign-in has expired or was already finished; log in again.")
+
+
+class TwoStepState(AppError):
+    """Enrolling when two-step sign-in is on, confirming or disabling when it is off."""
+
+    status, code, message = 409, "two_step_state", (
+        "Two-step sign-in is not in a state that allows this; reload and try again.")
+
+
+class TwoStepRequired(AppError):
+    """The instance requires two-step sign-in and this account has not set it up."""
+
+    status, code, message = 403, "two_step_required", (
+        "Set up two-step sign-in to continue: this site requires it.")

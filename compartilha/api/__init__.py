@@ -17,6 +17,7 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     shares,
     tus,
     tus_document,
+    two_step,
     webhooks,
 )
 

@@ -101,11 +101,24 @@ def confirm_password_reset(json_data):
 @bp.post("/auth/login")
 @bp.input(LoginIn)
 @bp.output(TokenOut)
-@bp.doc(responses={401: "wrong email or password", 429: "throttled"})
+@bp.doc(responses={200: "a session (access_token, also set as a cookie), or for an account "
+                        "with two-step sign-in `{mfa_required: true, mfa_token, methods}` "
+                        "and no cookie: finish with POST /auth/login/mfa",
+                   401: "wrong email or password",
+                   403: "the account is disabled (account_disabled)", 429: "throttled"})
 def login(json_data):
-    """Start a session: a Bearer token, also set as an HttpOnly cookie."""
+    """Start a session: a Bearer token, also set as an HttpOnly cookie; or, with two-step
+    sign-in, the token of the second step."""
     result = accounts.login(json_data["email"], json_data["password"], client_address(),
                             request.user_agent.string)
+    if isinstance(result, accounts.SecondStep):
+        return {"mfa_required": True, "mfa_token": result.mfa_token,
+                "methods": result.methods}
+    return session_started(result)
+
+
+def session_started(result: accounts.LoginResult):
+    """The answer of a sign-in that made a session: its token, and the cookies."""
     response = jsonify(access_token=result.token, token_type="Bearer",  # noqa: S106
                        expires_in=result.expires_in)
     set_session_cookies(response, result.token, result.session, result.expires_in)

@@ -55,9 +55,11 @@ def get_user(user_id):
 @bp.doc(security=BEARER, responses={403: ADMIN_ONLY, 404: NO_USER, 409: LOCKOUT})
 def change_user(user_id, json_data):
     """Change an account's role, quota, or whether it is disabled (disabling ends its
-    sessions at once, and its links answer 404 until it is enabled again)."""
+    sessions at once, and its links answer 404 until it is enabled again); `two_step:
+    false` removes its two-step sign-in."""
     changes = {key: json_data[key] for key in ("role", "disabled", "quota_bytes",
                                                "quota_files") if key in json_data}
+    changes["remove_two_step"] = json_data.get("two_step") is False
     return {"user": admin_user_json(admin.change(require_user(), user_id, **changes))}
 
 

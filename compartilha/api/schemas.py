@@ -104,9 +104,50 @@ class LoginIn(Schema):
 
 
 class TokenOut(Schema):
+    """Either a session (access_token, token_type, expires_in) or, for an account with
+    two-step sign-in, the second step to make (mfa_required, mfa_token, methods)."""
+
     access_token = String()
     token_type = String()
     expires_in = Integer()
+    mfa_required = Boolean(metadata={"description": "true: no session yet; finish with "
+                                                    "POST /auth/login/mfa"})
+    mfa_token = String(metadata={"description": "single use, valid 5 minutes"})
+    methods = List(String(metadata={"enum": ["totp", "recovery", "passkey"]}), metadata={
+        "description": "the second steps this account can make"})
+
+
+class MfaLoginIn(Schema):
+    mfa_token = String(required=True, validate=Length(1, 128))
+    code = String(required=True, validate=Length(1, 32), metadata={
+        "description": "6 digits from the code app, or a recovery code (xxxx-xxxx-xx)"})
+
+
+class TotpEnrolmentOut(Schema):
+    secret = String(metadata={"description": "base32, for typing into the code app"})
+    otpauth_uri = String(metadata={"description": "the same as an otpauth:// URI (QR code)"})
+
+
+class CodeIn(Schema):
+    code = String(required=True, validate=Length(1, 32))
+
+
+class RecoveryCodesOut(Schema):
+    recovery_codes = List(String(), metadata={
+        "description": "ten single-use codes, shown this once: keep them safe"})
+
+
+class TotpDisableIn(Schema):
+    password = String(required=True, validate=Length(1, PASSWORD_MAX))
+    code = String(required=True, validate=Length(1, 32), metadata={
+        "description": "a code from the app, or a recovery code"})
+
+
+class TwoStepOut(Schema):
+    enabled = Boolean()
+    pending = Boolean(metadata={"description": "an enrolment begun and not confirmed"})
+    recovery_codes_left = Integer()
+    required = Boolean(metadata={"description": "the instance requires two-step sign-in"})
 
 
 class PasswordIn(Schema):
@@ -607,6 +648,7 @@ class AdminUserOut(Schema):
         "description": "this account's file quota; null: the instance's default"})
     used_bytes = Integer()
     files = Integer()
+    two_step = Boolean(metadata={"description": "signs in with a code app"})
     last_login_at = DateTime(allow_none=True)
     created_at = DateTime()
 
@@ -642,6 +684,10 @@ class AdminUserChangeIn(Schema):
         "description": "bytes; null: the instance's default"})
     quota_files = WholeNumber(allow_none=True, validate=Range(min=0, max=2**31 - 1),
                               metadata={"description": "files; null: the instance's default"})
+    two_step = Boolean(metadata={"description": "false removes the account's two-step "
+                                                "sign-in (a lost phone and lost recovery "
+                                                "codes); true is refused"},
+                       validate=OneOf([False]))
 
 
 class InvitationIn(Schema):
@@ -740,6 +786,9 @@ _SETTING_TYPES: dict[str, dict[str, Any]] = {
     "default_quota_files": {"type": "integer", "nullable": True, "minimum": 0},
     "audit_retention_days": {"type": "integer", "minimum": 0,
                              "description": "0: kept for ever"},
+    "require_two_step": {"type": "boolean", "description":
+                         "every account must use two-step sign-in (a code app or a passkey); "
+                         "single sign-on sessions are exempt"},
 }
 
 

@@ -54,6 +54,7 @@ def admin_user_json(listed: admin.Listed) -> dict[str, Any]:
             "verified": user.verified_at is not None, "role": user.role,
             "disabled": user.disabled_at is not None, "quota_bytes": user.quota_bytes,
             "quota_files": user.quota_files, "used_bytes": listed.used_bytes, "files": listed.files,
+            "two_step": user.totp_confirmed_at is not None,
             "last_login_at": user.last_login_at, "created_at": user.created_at}
 
 

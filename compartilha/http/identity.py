@@ -16,9 +16,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from .. import crypto
-from ..errors import CsrfFailed, NotAuthenticated
+from ..errors import CsrfFailed, NotAuthenticated, TwoStepRequired
 from ..models import Session, User
-from ..services import accounts, roles
+from ..services import accounts, roles, two_step
 
 SESSION_COOKIE = "compartilha_session"
 CSRF_COOKIE = "compartilha_csrf"
@@ -26,6 +26,10 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The OpenAPI security scheme of routes that need a session (`@bp.doc(security=BEARER)`).
 BEARER = "BearerAuth"
+# Where an account the instance requires two-step sign-in of, and that has none yet, may
+# still go: who am I, setting a code app or a passkey up, signing out (API and pages).
+ENROLMENT_PATHS = ("/api/v1/me/totp", "/api/v1/me/passkeys", "/api/v1/auth/logout",
+                   "/account/two-step", "/account/passkeys", "/logout")
 SECURITY_SCHEMES = {BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 
 
@@ -76,7 +80,23 @@ def require_user() -> User:
         raise g.auth_error or NotAuthenticated()
     if g.auth_via == "cookie" and request.method not in SAFE_METHODS:
         check_csrf(g.session)
+    if two_step_due() and not enrolling():
+        raise TwoStepRequired()
     return user
+
+
+def two_step_due() -> bool:
+    """Must the signed-in account set two-step sign-in up first (decided once a request;
+    an API token's owner counts as much as a session's)?"""
+    if "two_step_due" not in g:
+        user = load_user()
+        method = g.session.method if g.session is not None else None
+        g.two_step_due = user is not None and two_step.due(user, method)
+    return bool(g.two_step_due)
+
+
+def enrolling() -> bool:
+    return request.path == "/api/v1/me" or request.path.startswith(ENROLMENT_PATHS)
 
 
 def current_session() -> Session:

@@ -19,24 +19,30 @@ from ..errors import (
     InvitationInvalid,
     NotAuthenticated,
     PasswordNeeded,
+    SecondStepExpired,
     SessionNotFound,
     WrongPassword,
 )
 from ..extensions import db, rowcount
 from ..logs import event, mask_email
-from ..models import File, Invitation, Session, User
+from ..models import File, Invitation, Session, Setting, User
 from ..models.columns import utcnow
 from . import (
+    challenges,
     files,
     invitations,
     mail,
     registration,
     roles,
+    settings,
     throttle,
     tus,
+    two_step,
     validation,
     verification,
 )
+
+MFA_PURPOSE, MFA_SECONDS = "mfa", 300
 
 
 @dataclass
@@ -45,6 +51,16 @@ class LoginResult:
     session: Session
     token: str
     expires_in: int
+
+
+@dataclass(frozen=True)
+class SecondStep:
+    """A right password on an account with two-step sign-in: no session yet, but a token
+    (`mfa_token`, single use, 5 minutes) to finish with a code or a passkey."""
+
+    user: User
+    mfa_token: str
+    methods: list[str]
 
 
 def _cost() -> int:
@@ -171,7 +187,7 @@ def update_profile(user: User, name: str | None = None, email: str | None = None
     if changing:
         if not password:
             raise PasswordNeeded(field="password")
-        _check_password(user, password, "password")
+        check_password(user, password, "password")
         _claim_email(user, email or "")
         user.verified_at = None
     _commit_claim()
@@ -214,23 +230,68 @@ def _check_credentials(account: str, password: str) -> User:
     return user
 
 
-def login(email: str, password: str, ip: str = "", user_agent: str = "") -> LoginResult:
-    """A session for the right password; 401 otherwise, 429 when throttle.login says so
-    (the attempt is counted before the hash runs)."""
+def login(email: str, password: str, ip: str = "",
+          user_agent: str = "") -> LoginResult | SecondStep:
+    """A session for the right password, or the second step it needs (two-step sign-in
+    on); 401 otherwise, 429 when throttle.login says so (the attempt is counted before
+    the hash runs)."""
     account = validation.email_key(email)
     with throttle.login(account, ip):
         user = _check_credentials(account, password)
     if crypto.needs_rehash(user.password_hash, _cost()):
         user.password_hash = crypto.hash_password(password, _cost())
+    if two_step.needed(user):
+        token = challenges.issue(MFA_PURPOSE, MFA_SECONDS, user.id)
+        event("login.second_step", user_id=user.id, email=mask_email(user.email))
+        return SecondStep(user, token, two_step.methods(user))
+    return _signed_in(user, ip, user_agent, "password")
+
+
+def _signed_in(user: User, ip: str, user_agent: str, via: str) -> LoginResult:
     user.last_login_at = utcnow()
-    result = start_session(user, ip, user_agent)
-    event("login.succeeded", user_id=user.id, email=mask_email(user.email))
+    result = start_session(user, ip, user_agent, method=via)
+    event("login.succeeded", user_id=user.id, email=mask_email(user.email), via=via)
     return result
+
+
+def pending_sign_in(mfa_token: str) -> User:
+    """The account a second step is for (401 `mfa_token_invalid` if none, 403 when it
+    has been disabled since), without using the token up."""
+    step = challenges.peek(MFA_PURPOSE, mfa_token)
+    user = None if step is None or step.user_id is None else db.session.get(User, step.user_id)
+    if user is None:
+        raise SecondStepExpired()
+    if user.disabled_at is not None:
+        event("login.refused", user_id=user.id, reason="account disabled")
+        raise AccountDisabled()
+    return user
+
+
+def login_with_code(mfa_token: str, code: str, ip: str = "",
+                    user_agent: str = "") -> LoginResult:
+    """Finish a sign-in with a code from the app or a recovery code. A wrong code leaves
+    the token usable (the per-account throttle stops guessing); a right one uses it up,
+    once, even against a concurrent request."""
+    user = pending_sign_in(mfa_token)
+    two_step.check(user, code)
+    if challenges.take(MFA_PURPOSE, mfa_token) is None:
+        raise SecondStepExpired()
+    return _signed_in(user, ip, user_agent, "password+totp")
+
+
+def disable_two_step(user: User, password: str, code: str) -> None:
+    """Turn two-step sign-in off: the password (throttled) and a code, both."""
+    check_password(user, password, "password")
+    two_step.disable(user, code)
 
 
 # Every authenticated request: one round trip for the session and its user, a statement
 # built once (issue 14: two ORM loads and a statement per request were ~0.3 ms).
-_SESSION_AND_USER = (select(User, Session).join(Session, Session.user_id == User.id)
+# The `require_two_step` setting rides along (issue 19), so checking it costs nothing more.
+_REQUIRED = (select(Setting.value).where(Setting.key == "require_two_step")
+             .scalar_subquery())
+_SESSION_AND_USER = (select(User, Session, _REQUIRED)
+                     .join(Session, Session.user_id == User.id)
                      .where(Session.jti == bindparam("jti")))
 
 
@@ -243,7 +304,8 @@ def authenticate(token: str) -> tuple[User, Session]:
     found = db.session.execute(_SESSION_AND_USER, {"jti": claims.jti}).one_or_none()
     if found is None:
         raise NotAuthenticated("Your session has ended; log in again.")
-    user, session = found
+    user, session, required = found
+    settings.remember("require_two_step", required)
     if session.user_id != claims.user_id or not session.active(utcnow()):
         raise NotAuthenticated("Your session has ended; log in again.")
     if user.disabled_at is not None:  # its sessions were revoked too: this is belt and braces
@@ -296,7 +358,7 @@ def revoke_all(user_id: int, but: str | None = None) -> int:
     return rowcount(db.session.execute(query.values(revoked_at=utcnow())))
 
 
-def _check_password(user: User, password: str, field: str) -> None:
+def check_password(user: User, password: str, field: str) -> None:
     """The account's password again, before a change that needs it; counted per account
     before the hash runs, so a stolen session cannot guess on (or burn CPU) unthrottled."""
     with throttle.attempt(("password-check", str(user.id)), failures=(WrongPassword,)):
@@ -306,7 +368,7 @@ def _check_password(user: User, password: str, field: str) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    _check_password(user, current, "current_password")
+    check_password(user, current, "current_password")
     validation.password(new, field="new_password")
     user.password_hash = crypto.hash_password(new, _cost())
     revoke_all(user.id)
@@ -315,7 +377,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def delete_account(user: User, password: str) -> None:
-    _check_password(user, password, "password")
+    check_password(user, password, "password")
     roles.lock_admins()
     roles.keep_an_admin(user, alone_ok=True)
     remove(user)

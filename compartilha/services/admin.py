@@ -15,7 +15,7 @@ from ..extensions import db
 from ..logs import event
 from ..models import File, User
 from ..models.columns import utcnow
-from . import accounts, roles, settings, verification
+from . import accounts, roles, settings, two_step, verification
 from .files import Page
 
 QUOTA_MAX = settings.BYTES_MAX
@@ -124,12 +124,13 @@ def _check_quota_files(quota_files: int | None) -> None:
 
 def change(actor: User, user_id: int, *, role: str | None = None,
            disabled: bool | None = None, quota_bytes: int | None = UNCHANGED,
-           quota_files: int | None = UNCHANGED) -> Listed:
+           quota_files: int | None = UNCHANGED, remove_two_step: bool = False) -> Listed:
     """Change an account's role, whether it is disabled, its quota in bytes and in files
     (None: the instance's default; 0: nothing may be stored). An admin cannot demote or
     disable themselves; the last enabled admin cannot be demoted or disabled (checked under
     a lock, so two admins demoting each other at once leave one). Disabling
-    ends every session of the account at once."""
+    ends every session of the account at once. `remove_two_step` removes its two-step
+    sign-in (for someone who lost phone and recovery codes; turning it on is the owner's)."""
     if role is not None and role not in roles.ROLES:
         raise InvalidField("A role is admin or user.", field="role")
     if quota_bytes is not UNCHANGED:
@@ -148,10 +149,13 @@ def change(actor: User, user_id: int, *, role: str | None = None,
     _apply(user, role, disabled, quota_bytes)
     if quota_files is not UNCHANGED:
         user.quota_files = quota_files
+    if remove_two_step and two_step.enabled(user):
+        two_step.remove(user)
     db.session.commit()
     event("admin.user_changed", actor_id=actor.id, user_id=user.id, role=role,
           disabled=disabled, quota_bytes=None if quota_bytes is UNCHANGED else quota_bytes,
-          quota_files=None if quota_files is UNCHANGED else quota_files)
+          quota_files=None if quota_files is UNCHANGED else quota_files,
+          two_step=False if remove_two_step else None)
     return get_user(actor, user.id)
 
 

@@ -29,13 +29,16 @@ AUDITED: dict[str, str | None] = {
     "settings.changed": "key", "invitation.created": "invitation_id",
     "invitation.revoked": "invitation_id", "invitation.used": "invitation_id",
     "signup.refused": None,
+    "two_step.enabled": "user_id", "two_step.disabled": "user_id",
+    "two_step.recovery_used": "user_id", "two_step.failed": "user_id",
+    "two_step.recovery_renewed": "user_id",
 }
 # For the filters of the page: what an action starts with.
 GROUPS = ("login", "rate_limited", "password", "password_reset", "account", "logout",
           "admin", "share", "request", "file", "folder", "quota", "malware", "settings",
-          "invitation", "signup")
+          "invitation", "signup", "two_step")
 # Only the lockouts of the sign-in rules are worth a row; other limits are noise.
-LOCKOUT_RULES = ("login",)
+LOCKOUT_RULES = ("login", "two-step")
 ACTOR_FIELDS = ("actor_id", "admin_id")  # who acted, when `user_id` is the target
 SECRET_WORDS = ("password", "senha", "token", "link", "secret", "code", "csrf",
                 "authorization", "cookie", "key_material", "otp", "url")

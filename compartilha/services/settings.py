@@ -159,6 +159,7 @@ KNOWN: dict[str, Known] = {
     "default_quota_bytes": Known("DEFAULT_QUOTA_BYTES", _whole(0, BYTES_MAX, nullable=True)),
     "default_quota_files": Known("DEFAULT_QUOTA_FILES", _whole(0, BYTES_MAX, nullable=True)),
     "audit_retention_days": Known("AUDIT_RETENTION_DAYS", _whole(0, 36500)),
+    "require_two_step": Known("REQUIRE_TWO_STEP", _boolean),
 }
 LOGO_IMAGE = "logo_image"  # the logo's bytes: a row of its own, not a setting of the API
 
@@ -190,6 +191,14 @@ def values(keys: list[str] | None = None) -> dict[str, Any]:
         memo.update({key: json.loads(stored[key]) if key in stored else default(key)
                      for key in missing})
     return {key: memo[key] for key in wanted}
+
+
+def remember(key: str, stored_value: str | None) -> None:
+    """Seed this request's memo with a row read along with something else (the session
+    lookup reads `require_two_step`); None: no row, the environment's default."""
+    if has_request_context():
+        g.setdefault("settings_read", {})[key] = (
+            default(key) if stored_value is None else json.loads(stored_value))
 
 
 def current(key: str) -> Any:

@@ -33,6 +33,7 @@ RULES = {
     "login-account": "RATELIMIT_LOGIN_ACCOUNT",
     "login-slowed": "RATELIMIT_LOGIN_SLOWED",
     "password-check": "RATELIMIT_PASSWORD_CHECK",
+    "two-step": "RATELIMIT_TWO_STEP",
     "share-password": "RATELIMIT_SHARE_PASSWORD",
     "share-password-link": "RATELIMIT_SHARE_PASSWORD_LINK",
     "share-miss": "RATELIMIT_SHARE_MISS",

@@ -49,6 +49,13 @@ def for_error(exc: AppError) -> str:
             "Links that anyone can open are turned off here: send the link to recipients."),
         "logo_refused": lambda: _(
             "The logo must be a PNG, JPEG or WebP image of at most 256 KiB."),
+        "wrong_code": lambda: _("This code is wrong or was already used."),
+        "mfa_token_invalid": lambda: _(
+            "This sign-in has expired or was already finished; log in again."),
+        "two_step_state": lambda: _(
+            "Two-step sign-in is not in a state that allows this; reload and try again."),
+        "two_step_required": lambda: _(
+            "Set up two-step sign-in to continue: this site requires it."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..errors import AccountDisabled, AppError, InvalidCredentials
+from ..errors import AccountDisabled, AppError, InvalidCredentials, SecondStepExpired
 from ..http import rate_limits
 from ..http.identity import (
     clear_session_cookies,
@@ -16,7 +16,7 @@ from ..http.identity import (
     require_user,
     set_session_cookies,
 )
-from ..services import accounts, registration
+from ..services import accounts, registration, two_step
 from . import bp
 from .helpers import safe_next
 from .messages import errors_by_field, for_error
@@ -25,9 +25,41 @@ from .verification import check_mail
 
 def _start(user_email: str, password: str, next_url: str):
     result = accounts.login(user_email, password, client_address(), request.user_agent.string)
+    if isinstance(result, accounts.SecondStep):
+        return _second_step(result.mfa_token, result.methods, next_url)
+    return _signed_in(result, next_url)
+
+
+def _signed_in(result: accounts.LoginResult, next_url: str):
     response = redirect(next_url)
     set_session_cookies(response, result.token, result.session, result.expires_in)
     return response
+
+
+def _second_step(mfa_token: str, methods: list[str], next_url: str, error: str = "",
+                 recovery: bool = False, status: int = 200):
+    # The second screen carries the step's token, never a cache's to keep.
+    page = render_template("pages/login_two_step.html", mfa_token=mfa_token, methods=methods,
+                           next_url=next_url, error=error, recovery=recovery)
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/login/two-step")
+def login_two_step():
+    """The second screen's form: a code from the app, or a recovery code."""
+    next_url = safe_next(request.form.get("next"))
+    token, recovery = request.form.get("mfa_token", "")[:128], request.form.get("recovery") == "1"
+    try:
+        result = accounts.login_with_code(token, request.form.get("code", ""), client_address(),
+                                          request.user_agent.string)
+    except (SecondStepExpired, AccountDisabled) as exc:
+        return render_template("pages/login.html", next_url=next_url, error=for_error(exc),
+                               signup=registration.mode()), exc.status
+    except AppError as exc:  # a wrong code, or too many: the step stays usable
+        methods = two_step.methods(accounts.pending_sign_in(token))
+        page, _status, headers = _second_step(token, methods, next_url, for_error(exc), recovery)
+        return page, exc.status, headers | exc.headers
+    return _signed_in(result, next_url)
 
 
 @bp.route("/login", methods=["GET", "POST"])

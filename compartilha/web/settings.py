@@ -25,7 +25,7 @@ NUMBERS = ("invitation_days", "share_max_days", "default_share_days", "default_m
 NULLABLE = ("default_share_days", "default_max_downloads", "default_quota_files",
             "default_quota_mb")
 SWITCHES = ("users_may_invite", "users_may_create_upload_links",
-            "users_may_create_public_links")
+            "users_may_create_public_links", "require_two_step")
 TEXTS = ("site_name", "accent_color", "registration", "registration_domains",
          "blocked_extensions")
 

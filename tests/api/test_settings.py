@@ -29,7 +29,9 @@ def test_get_answers_every_key_flat_with_the_environments_defaults(client, peopl
     assert found["max_upload_bytes"] == 1024 * 1024  # the tests' MAX_UPLOAD_BYTES
     assert found["blocked_extensions"] == [] and found["users_may_create_public_links"] is True
     assert set(found) >= {"accent_color", "share_max_days", "default_share_days",
-                          "audit_retention_days", "users_may_create_upload_links"}
+                          "audit_retention_days", "users_may_create_upload_links",
+                          "require_two_step"}
+    assert found["require_two_step"] is False
 
 
 def test_patch_stores_the_given_keys_and_answers_every_one(app, client, people, caplog):
