@@ -184,11 +184,16 @@ def check(user: User, code: str, recovery: bool = True) -> str:
         raise WrongCode(field="code")
 
 
+def current_step() -> int:
+    """The TOTP time step now (30 s each since the epoch)."""
+    return int(time.time()) // STEP_SECONDS
+
+
 def _take_step(user: User, given: str) -> bool:
     secret = _secret(user)
     if secret is None:
         return False
-    totp, now = pyotp.TOTP(secret), int(time.time()) // STEP_SECONDS
+    totp, now = pyotp.TOTP(secret), current_step()
     for step in (now - 1, now, now + 1):
         if hmac.compare_digest(totp.generate_otp(step), given):
             moved = db.session.execute(
