@@ -79,6 +79,19 @@ def login():
                                error=for_error(exc), signup=registration.mode()), exc.status
 
 
+@bp.post("/login/two-step/switch")
+def login_two_step_switch():
+    """Between a code from the app and a recovery code; the step's token stays in forms."""
+    next_url = safe_next(request.form.get("next"))
+    token = request.form.get("mfa_token", "")[:128]
+    try:
+        methods = two_step.methods(accounts.pending_sign_in(token))
+    except (SecondStepExpired, AccountDisabled) as exc:
+        return render_template("pages/login.html", next_url=next_url, error=for_error(exc),
+                               signup=registration.mode()), exc.status
+    return _second_step(token, methods, next_url, recovery=request.form.get("recovery") == "1")
+
+
 def _signup_page(form: dict[str, str], errors: dict[str, str], token: str) -> str:
     """The form, as the sign-up rules now stand (open, by invitation, closed), carrying
     the invitation of the link it was opened with."""
