@@ -132,7 +132,7 @@ def confirm(user: User, code: str) -> list[str]:
     which are shown this once."""
     if enabled(user) or _secret(user) is None:
         raise TwoStepState()
-    check(user, code, recovery=False)
+    check(user, code, recovery=False, confirming=True)
     user.totp_confirmed_at = utcnow()
     codes = _new_recovery_codes(user)
     db.session.commit()
@@ -170,12 +170,13 @@ def recovery_left(user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
 
 
-def check(user: User, code: str, recovery: bool = True) -> str:
+def check(user: User, code: str, recovery: bool = True, confirming: bool = False) -> str:
     """Accept a code once: "totp" or "recovery" (which kind it was), else 403 `wrong_code`
-    (logged as `two_step.failed`); 429 after RATELIMIT_TWO_STEP wrong ones."""
+    (logged as `two_step.failed`); 429 after RATELIMIT_TWO_STEP wrong ones. The secret of
+    an enrolment not confirmed yet counts only when `confirming` it."""
     given = (code or "").translate(_CODE_CHARS).lower()[:32]
     with throttle.attempt(("two-step", str(user.id)), failures=(WrongCode,)):
-        if given.isdigit() and _take_step(user, given):
+        if (enabled(user) or confirming) and given.isdigit() and _take_step(user, given):
             return "totp"
         if recovery and enabled(user) and _take_recovery(user, given):
             event("two_step.recovery_used", user_id=user.id, left=recovery_left(user))

@@ -171,3 +171,19 @@ def test_an_admin_removes_a_users_two_step(client, auth, clock):
     rv = client.patch(f"/api/v1/admin/users/{me['id']}", headers=boss.headers,
                       json={"two_step": True})
     assert rv.status_code == 422
+
+
+def test_single_sign_on_sessions_are_exempt_from_the_requirement(app, client, auth):
+    from compartilha.models import User
+    from compartilha.services import accounts
+
+    boss = auth.user(name="Boss")
+    client.patch("/api/v1/admin/settings", headers=boss.headers,
+                 json={"require_two_step": True})
+    user = auth.user()
+    with app.test_request_context():
+        someone = db.session.query(User).filter_by(email=user.email).one()
+        for_sso = accounts.start_session(someone, method="oidc").token
+    assert client.get("/api/v1/files", headers=user.headers).status_code == 403
+    rv = client.get("/api/v1/files", headers={"Authorization": f"Bearer {for_sso}"})
+    assert rv.status_code == 200

@@ -141,11 +141,15 @@ def test_disabling_needs_the_password_and_a_code(user, clock):
         two_step.disable(user, clock.code(secret, +1))
 
 
-def test_a_passkey_alone_makes_a_second_step_needed(user):
+def test_a_passkey_alone_makes_a_second_step_needed(user, clock):
     db.session.add(Passkey(user_id=user.id, name="phone", credential_id="x",
                            credential_hash="0" * 64, public_key="k"))
     db.session.commit()
     assert two_step.needed(user) and two_step.methods(user) == ["passkey"]
+    # an enrolment begun and not confirmed is no second step
+    secret = two_step.enrol(user).secret
+    with pytest.raises(WrongCode):
+        two_step.check(user, clock.code(secret))
 
 
 def test_login_asks_for_the_second_step_then_a_code_makes_the_session(user, clock):
