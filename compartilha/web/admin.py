@@ -78,6 +78,9 @@ def _act(actor: Any, user_id: int, action: str) -> str:
     if action == "reset":
         admin.send_reset(actor, user_id)
         return _("A password reset link was mailed.")
+    if action == "two_step":  # a lost phone and lost recovery codes
+        admin.change(actor, user_id, remove_two_step=True)
+        return _("Two-step sign-in was removed from the account.")
     if action in ("disable", "enable"):
         admin.change(actor, user_id, disabled=action == "disable")
     elif action in roles.ROLES:

@@ -158,3 +158,24 @@ def test_the_admin_settings_page_has_the_switch(client, auth):
     assert rv.status_code == 302 and rv.headers["Location"] == "/account/two-step"
     html = client.get("/account/two-step", headers=ENGLISH).get_data(as_text=True)
     assert "This site requires two-step sign-in" in html
+
+
+def test_an_admin_removes_it_with_a_button(app, client, auth, clock):
+    from compartilha.extensions import db
+    from compartilha.models import User
+
+    boss = auth.register(name="Boss")
+    user_client = app.test_client()
+    account = auth.register()
+    sign_in(user_client, account)
+    set_up(user_client, clock)
+    sign_in(client, boss)
+    html = client.get("/admin/users", headers=ENGLISH).get_data(as_text=True)
+    assert html.count('value="two_step"') == 1
+    with app.app_context():
+        user_id = db.session.query(User).filter_by(email=account.email).one().id
+    rv = client.post(f"/admin/users/{user_id}", headers=ENGLISH,
+                     data={"csrf_token": csrf_cookie(client), "action": "two_step"})
+    assert rv.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user_id).totp_confirmed_at is None
