@@ -28,12 +28,12 @@ AUDITED: dict[str, str | None] = {
     "quota.refused": "user_id", "malware.detected": "file_id",
     "settings.changed": "key", "invitation.created": "invitation_id",
     "invitation.revoked": "invitation_id", "invitation.used": "invitation_id",
-    "signup.refused": None,
+    "signup.refused": None, "token.created": "token_id", "token.revoked": "token_id",
 }
 # For the filters of the page: what an action starts with.
 GROUPS = ("login", "rate_limited", "password", "password_reset", "account", "logout",
           "admin", "share", "request", "file", "folder", "quota", "malware", "settings",
-          "invitation", "signup")
+          "invitation", "signup", "token")
 # Only the lockouts of the sign-in rules are worth a row; other limits are noise.
 LOCKOUT_RULES = ("login",)
 ACTOR_FIELDS = ("actor_id", "admin_id")  # who acted, when `user_id` is the target
@@ -41,7 +41,7 @@ SECRET_WORDS = ("password", "senha", "token", "link", "secret", "code", "csrf",
                 "authorization", "cookie", "key_material", "otp", "url")
 KNOWN_KINDS = {"user_id": "user", "share_id": "share", "request_id": "request",
                "file_id": "file", "folder_id": "folder", "invitation_id": "invitation",
-               "webhook_id": "webhook", "key": "setting"}
+               "webhook_id": "webhook", "key": "setting", "token_id": "token"}
 NOT_DETAILS = {"ip", "method", "path", *ACTOR_FIELDS}
 DETAILS_MAX, TARGET_MAX, IP_MAX, ACTION_MAX = 1000, 255, 45, 48
 _EMAIL_RE = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
