@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, or_, select, update
 
 from ..errors import ApiTokenNotFound, InvalidField, NotAuthenticated
-from ..extensions import db, rowcount
+from ..extensions import db
 from ..logs import event
 from ..models import ApiToken, Session, User
 from ..models.columns import utcnow
@@ -202,11 +202,11 @@ def _touch(token: ApiToken, now: datetime, ip: str) -> None:
             seconds=TOUCH_SECONDS):
         return
     before = now - timedelta(seconds=TOUCH_SECONDS)
-    result = db.session.execute(
+    db.session.execute(
         update(ApiToken).where(ApiToken.id == token.id, or_(
             ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= before))
         .values(last_used_at=now.replace(microsecond=0), last_used_ip=ip[:45] or None)
         .execution_options(synchronize_session=False))
-    if rowcount(result):
-        db.session.commit()
-        token.last_used_at, token.last_used_ip = now.replace(microsecond=0), ip[:45] or None
+    # At once, matched or not (a concurrent request may have written it): the request's
+    # session holds no write (on SQLite, no lock) when its own work begins.
+    db.session.commit()
