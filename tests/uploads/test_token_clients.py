@@ -66,6 +66,14 @@ def test_the_readme_curl_uploads_with_a_token_and_gets_a_link(app, client, auth,
     with app.app_context():
         share = db.session.scalar(select(Share))
         assert share is not None and share.file_id == answer["file"]["id"]
+    # The token (files:write, shares:write) is refused the list of links, which needs
+    # shares:read: 403, the scope named.
+    listing = subprocess.run(["curl", "-s", "-H", f"Authorization: Bearer {secret}",  # noqa: S603, S607
+                              f"{base}/api/v1/shares"], capture_output=True, text=True,
+                             timeout=60, check=False)
+    error = json.loads(listing.stdout)["error"]
+    assert (error["code"], error["field"]) == ("scope_missing", "shares:read")
+    assert "shares:read" in error["message"]
     # Without shares:write the same command is refused (curl -f: a failure), nothing stored.
     files_only = token_for(client, auth.user(name="Bia"), ("files:write",))
     refused = subprocess.run(["bash", "-c", line.replace(BASE, base).replace(  # noqa: S603, S607
