@@ -1,6 +1,6 @@
 """The API tokens page in Chromium, in Portuguese and English, on SQLite, MariaDB and
 MariaDB with S3: make a token with the form (its secret shown once, with a copy button),
-use it on the API, see it listed without its secret, revoke it (confirmed) and it stops
+use it on the API (an upload too), see it listed without its secret, revoke it (confirmed) and it stops
 working; revoke all. axe-clean in light and dark, at 375 px too."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import axe_clean
+from .conftest import axe_clean, shoot
 from .test_flows import sign_up
 
 PASSWORD = "uma senha longa"
@@ -28,7 +28,7 @@ def _status(page, secret: str, path: str = "/api/v1/me") -> int:
     return page.request.get(path, headers={"Authorization": f"Bearer {secret}"}).status
 
 
-def test_make_use_and_revoke_a_token_in_portuguese(browser, browser_context_args):
+def test_make_use_and_revoke_a_token_in_portuguese(browser, browser_context_args, screenshots):
     context = browser.new_context(**browser_context_args)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
@@ -52,6 +52,7 @@ def test_make_use_and_revoke_a_token_in_portuguese(browser, browser_context_args
     expect(page.locator(".token-made [data-copy-label]")).to_have_text("Copiado!")
     assert page.evaluate("() => navigator.clipboard.readText()") == secret
     axe_clean(page, "api-tokens-made", SIZES)
+    shoot(page, screenshots, "api-tokens-made", SIZES)
 
     assert _status(page, secret) == 200  # account:read
     assert _status(page, secret, "/api/v1/shares") == 403  # not ticked
@@ -89,6 +90,11 @@ def test_make_and_revoke_all_in_english(browser, browser_context_args):
     expect(page.locator(".token-list")).to_contain_text("never expires")
     axe_clean(page, "api-tokens-en", SIZES)
     assert all(_status(page, s, "/api/v1/files") == 200 for s in secrets_made)
+    # The default scopes upload (the file lands in this server's storage: S3 too).
+    sent = page.request.post("/api/v1/files", headers={
+        "Authorization": f"Bearer {secrets_made[0]}"}, multipart={"file": {
+            "name": "nota.txt", "mimeType": "text/plain", "buffer": b"sent with a token"}})
+    assert sent.status == 201 and sent.json()["file"]["name"] == "nota.txt"
     page.get_by_role("button", name="Revoke all tokens").click()
     page.locator("#confirm-dialog").get_by_role("button", name="Revoke all").click()
     expect(page.locator(".flash-success")).to_contain_text("Every token was revoked.")
