@@ -329,3 +329,24 @@ def test_an_upload_with_share_needs_shares_write_and_stores_nothing_without(clie
     rv = client.post("/api/v1/files", headers=ana.headers, content_type="multipart/form-data",
                      data={"file": (io.BytesIO(b"shot"), "shot.png"), "share": "1"})
     assert rv.status_code == 201 and rv.get_json()["share"]["state"] == "active"
+
+
+def test_an_admin_ending_the_sessions_revokes_their_tokens(client, auth):
+    admin, ana = auth.user(name="Admin"), auth.user(name="Ana")
+    secret = make(client, ana)["secret"]
+    ana_id = client.get("/api/v1/me", headers=ana.headers).get_json()["user"]["id"]
+    assert client.delete(f"/api/v1/admin/users/{ana_id}/sessions",
+                         headers=admin.headers).status_code in (200, 204)
+    assert not _works(client, secret)
+
+
+def test_an_upload_with_share_is_refused_when_public_links_are_off(client, auth):
+    admin, ana = auth.user(name="Admin"), auth.user(name="Ana")
+    assert client.patch("/api/v1/admin/settings", headers=admin.headers,
+                        json={"users_may_create_public_links": False}).status_code == 200
+    secret = make(client, ana, ["files:write", "shares:write"])["secret"]
+    rv = client.post("/api/v1/files", headers=bearer(secret), content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(b"shot"), "shot.png"), "share": "1"})
+    assert rv.status_code == 403 and error_code(rv) == "public_links_disabled"
+    assert rv.get_json()["error"]["field"] == "share"
+    assert client.get("/api/v1/files", headers=ana.headers).get_json()["files"] == []
