@@ -1,7 +1,7 @@
 """The API tokens page in Chromium, in Portuguese and English, on SQLite, MariaDB and
 MariaDB with S3: make a token with the form (its secret shown once, with a copy button),
-use it on the API (an upload too), see it listed without its secret, revoke it (confirmed) and it stops
-working; revoke all. axe-clean in light and dark, at 375 px too."""
+use it on the API (an upload too), see it listed without its secret, revoke it
+(confirmed) and it stops working; revoke all. axe-clean in light and dark, at 375 px."""
 
 from __future__ import annotations
 
