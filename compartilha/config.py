@@ -75,6 +75,9 @@ VARIABLES: dict[str, tuple[Any, str]] = {
     "RATELIMIT_SHARE_PASSWORD": ("10 per 15 minutes", "wrong link passwords per client and link"),
     "RATELIMIT_SHARE_PASSWORD_LINK": ("100 per hour", "wrong passwords per link, all clients"),
     "RATELIMIT_SHARE_MISS": ("30 per 15 minutes", "unknown link tokens at /s/… per client"),
+    "RATELIMIT_TOKEN_MISS": (
+        "30 per 15 minutes", "failed API token authentications (unknown, revoked, expired) "
+        "per client"),
     "RATELIMIT_REGISTER": ("20 per hour", "registrations per client"),
     "RATELIMIT_VERIFY_RESEND": ("5 per hour", "verification links one account may ask for"),
     "RATELIMIT_PASSWORD_RESET": ("10 per hour", "password reset requests per client"),

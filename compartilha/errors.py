@@ -441,3 +441,24 @@ class TwoStepRequired(AppError):
 
     status, code, message = 403, "two_step_required", (
         "Set up two-step sign-in to continue: this site requires it.")
+# Personal API tokens (issue 19).
+class ApiTokenNotFound(AppError):
+    status, code, message = 404, "token_not_found", "API token not found."
+
+
+class SessionRequired(AppError):
+    """An API token reached a route that only a signed-in session may use (tokens,
+    passwords, two-step, passkeys, sessions, account deletion, administration)."""
+
+    status, code, message = 403, "session_required", (
+        "An API token cannot do this; sign in to do it.")
+
+
+class ScopeMissing(AppError):
+    """The API token lacks the scope the route needs; `field` names it."""
+
+    status, code = 403, "scope_missing"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"This API token lacks the scope {scope}.", field=scope)
+        self.scope = scope

@@ -7,6 +7,7 @@ bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 from . import (  # noqa: E402,F401  (routes register on bp)
     accounts,
     admin,
+    api_tokens,
     audit,
     file_requests,
     files,

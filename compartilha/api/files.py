@@ -3,16 +3,16 @@
 from math import ceil
 from typing import Any
 
-from flask import jsonify
+from flask import g, jsonify
 
-from ..http import rate_limits
-from ..http.identity import BEARER, login_required, require_user
+from ..http import rate_limits, scopes
+from ..http.identity import BEARER, client_address, login_required, require_user
 from ..http.multipart import accepts_upload, quota_checked
 from ..http.sending import accel_redirect, presigned_redirect, send_file_record
-from ..services import files, folder_paths, folders
+from ..services import files, folder_paths, folders, shares, throttle
 from . import bp
-from .schemas import FileChangeIn, FileEnvelope, FileFilterIn, FileList, UploadIn
-from .serializers import file_json, file_listed
+from .schemas import FileChangeIn, FileEnvelope, FileFilterIn, FileList, UploadedEnvelope, UploadIn
+from .serializers import file_json, file_listed, share_json
 
 
 @bp.post("/files")
@@ -21,24 +21,37 @@ from .serializers import file_json, file_listed
 @login_required
 @quota_checked
 @bp.input(UploadIn, location="form_and_files", arg_name="files_data")
-@bp.output(FileEnvelope, status_code=201)
-@bp.doc(security=BEARER, responses={404: "no such folder of mine (`folder_id`)",
+@bp.output(UploadedEnvelope, status_code=201)
+@bp.doc(security=BEARER, responses={403: "`share=1` from an account that may not create "
+                                         "public links (`public_links_disabled`), or by "
+                                         "an API token without `shares:write`",
+                                    404: "no such folder of mine (`folder_id`)",
                                     413: "larger than MAX_UPLOAD_BYTES (`too_large`), or "
                                          "over my storage quota (`quota_exceeded`)",
                                     422: "no file, a refused type, a wrong `path`, or "
                                          "malware (`malware_detected`)",
-                                    429: "too many uploads (RATELIMIT_UPLOAD)",
+                                    429: "too many uploads (RATELIMIT_UPLOAD), or with "
+                                         "`share=1` too many links (RATELIMIT_SHARE)",
                                     503: "the antivirus gave no verdict "
                                          "(`scanner_unavailable`)",
                                     507: "no room left in storage"})
 def upload(files_data):
     """Upload one file (multipart, field `file`), into a folder (`folder_id`) and with
-    the folders of its relative `path`."""
+    the folders of its relative `path`; with `share=1` also a public link to it, with
+    the instance's default options (one request for ShareX and scripts)."""
     part, user_id = files_data["file"], require_user().id
+    linked = files_data.get("share", False)
+    if linked:  # refused before anything is stored
+        if g.get("api_token") is not None:
+            scopes.also_needed(g.api_token, "shares:write")
+        shares.may_create_public(user_id, field="share")
+        throttle.take("share-create", client_address())
     folder_id, name = folder_paths.destination(user_id, files_data.get("folder_id"),
                                           files_data.get("path"), part.filename)
     record = files.store(user_id, name, part.mimetype, part.stream, folder_id)
-    return {"file": file_json(record)}
+    if not linked:
+        return {"file": file_json(record)}
+    return {"file": file_json(record), "share": share_json(shares.create(user_id, record.id))}
 
 
 @bp.get("/files")

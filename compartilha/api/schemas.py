@@ -12,6 +12,8 @@ from marshmallow.fields import Nested, Raw
 
 from ..http.converters import ID_MAX, ID_SCHEMA
 from ..models.shares import MESSAGE_MAX, TITLE_MAX
+from ..services.api_tokens import NAME_MAX as API_TOKEN_NAME_MAX
+from ..services.api_tokens import SCOPES as API_TOKEN_SCOPES
 from ..services.audit_entries import ACTION_MAX
 from ..services.audit_entries import GROUPS as AUDIT_GROUPS
 from ..services.file_requests import MAX_FILES_LIMIT as REQUEST_MAX_FILES
@@ -331,6 +333,10 @@ class UploadIn(Schema):
         "description": "the relative path including the file name (`x/y/z.txt`, as "
                        "`webkitRelativePath`): its folders are made below `folder_id` "
                        "where missing; `..`, empty parts and absolute paths: 422"})
+    share = Boolean(load_default=False, metadata={
+        "description": "`1`/`true`: also create a public link to the file (the instance's "
+                       "default expiry and download limit), answered as `share` with its "
+                       "`url`; an API token needs `shares:write` too"})
 
 
 class ShareIn(Schema):
@@ -424,6 +430,10 @@ class ShareOut(Schema):
     revoked_at = DateTime(allow_none=True)
     state = String(metadata={"enum": ["active", "expired", "used_up", "revoked"]})
     notify_on_download = Boolean()
+
+
+class UploadedEnvelope(FileEnvelope):
+    share = Nested(ShareOut, metadata={"description": "only with `share=1`: the new link"})
 
 
 class ShareEnvelope(Schema):
@@ -804,3 +814,41 @@ def _setting_fields() -> dict[str, Any]:
 # PATCH: only the keys given change; a key not listed is refused (unknown_setting).
 SettingsIn = cast(type[Schema], _AnyKeys.from_dict(_setting_fields(), name="SettingsIn"))
 SettingsOut = cast(type[Schema], Schema.from_dict(_setting_fields(), name="Settings"))
+
+
+class ApiTokenIn(Schema):
+    name = String(required=True, validate=Length(1, API_TOKEN_NAME_MAX), metadata={
+        "description": "what the token is for (`ShareX on my laptop`)"})
+    scopes = List(String(validate=OneOf(API_TOKEN_SCOPES)), required=True,
+                  validate=Length(min=1, max=len(API_TOKEN_SCOPES)), metadata={
+                      "uniqueItems": True, "description": "what it may do: "
+                      + ", ".join(API_TOKEN_SCOPES)})
+    expires_at = AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "ISO 8601 with a time zone, in the future; absent or null: it "
+                       "never expires (revoke it when done)"})
+
+
+class ApiTokenOut(Schema):
+    id = Integer()
+    name = String()
+    hint = String(metadata={"description": "its first characters (`cmp_` and 6 more), to "
+                                           "tell tokens apart; not enough to use it"})
+    scopes = List(String(metadata={"enum": list(API_TOKEN_SCOPES)}))
+    created_at = DateTime()
+    expires_at = DateTime(allow_none=True, metadata={"description": "null: never"})
+    expired = Boolean()
+    last_used_at = DateTime(allow_none=True, metadata={
+        "description": "null: never used; updated at most once a minute"})
+    last_used_ip = String(allow_none=True)
+    secret = String(metadata={
+        "description": "`cmp_` and 43 base64url characters (regex "
+                       "`cmp_[A-Za-z0-9_-]{43}`): only in the answer that creates it, "
+                       "shown this once; send it as `Authorization: Bearer <secret>`"})
+
+
+class ApiTokenEnvelope(Schema):
+    token = Nested(ApiTokenOut)
+
+
+class ApiTokenList(Schema):
+    tokens = Nested(ApiTokenOut, many=True)

@@ -14,6 +14,7 @@ from flask import url_for
 from ..http.urls import invitation_url, request_url, share_url
 from ..models import (
     Access,
+    ApiToken,
     AuditEvent,
     Delivery,
     File,
@@ -26,7 +27,8 @@ from ..models import (
     User,
     Webhook,
 )
-from ..services import admin, file_requests, invitations, quotas, share_items, shares
+from ..models.columns import utcnow
+from ..services import admin, api_tokens, file_requests, invitations, quotas, share_items, shares
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -199,4 +201,16 @@ def invitation_json(invitation: Invitation, token: str | None = None) -> dict[st
            "used_at": invitation.used_at, "revoked_at": invitation.revoked_at}
     if token is not None:
         out |= {"token": token, "url": invitation_url(token)}
+    return out
+
+
+def api_token_json(token: ApiToken, secret: str | None = None) -> dict[str, Any]:
+    """A personal API token; its secret only when it was just created (shown once)."""
+    out = {"id": token.id, "name": token.name, "hint": token.hint,
+           "scopes": api_tokens.scopes_of(token), "created_at": token.created_at,
+           "expires_at": token.expires_at,
+           "expired": token.expires_at is not None and token.expires_at <= utcnow(),
+           "last_used_at": token.last_used_at, "last_used_ip": token.last_used_ip}
+    if secret is not None:
+        out["secret"] = secret
     return out

@@ -1,4 +1,6 @@
-"""Who is calling: the session token from `Authorization: Bearer` or the HttpOnly cookie.
+"""Who is calling: the session token from `Authorization: Bearer` or the HttpOnly cookie,
+or, on the API (/api/v1/...), a personal API token (`Bearer cmp_…`), whose scopes
+`scopes.require` checks for every route it reaches (a session may reach them all).
 
 A cookie is sent by the browser on its own, so a cookie-authenticated request that
 changes state must also prove it came from our pages with the session's CSRF token.
@@ -18,7 +20,8 @@ from werkzeug.wrappers import Response
 from .. import crypto
 from ..errors import CsrfFailed, NotAuthenticated, TwoStepRequired
 from ..models import Session, User
-from ..services import accounts, roles, two_step
+from ..services import accounts, api_tokens, roles, two_step
+from . import scopes
 
 SESSION_COOKIE = "compartilha_session"
 CSRF_COOKIE = "compartilha_csrf"
@@ -30,7 +33,17 @@ BEARER = "BearerAuth"
 # still go: who am I, setting a code app or a passkey up, signing out (API and pages).
 ENROLMENT_PATHS = ("/api/v1/me/totp", "/api/v1/me/passkeys", "/api/v1/auth/logout",
                    "/account/two-step", "/account/passkeys", "/logout")
-SECURITY_SCHEMES = {BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+SECURITY_SCHEMES = {BEARER: {
+    "type": "http", "scheme": "bearer", "bearerFormat": "JWT or cmp_ token",
+    "description": "A session's token (the `access_token` of `POST /api/v1/auth/login`, "
+                   "a JWT), which reaches every route, or a personal API token "
+                   "(`cmp_` and 43 base64url characters, made at `POST /api/v1/me/tokens` "
+                   "or on the API tokens page), which reaches only the routes of its "
+                   "scopes: 403 `scope_missing` (naming the scope in `field`) for a scope "
+                   "it lacks, 403 `session_required` on the routes only a session may use "
+                   "(tokens, password, email, two-step, passkeys, sessions, account "
+                   "deletion, administration)."}}
+API_PREFIX = "/api/v1/"
 
 
 def client_address() -> str:
@@ -64,8 +77,16 @@ def load_user() -> User | None:
     if "auth_done" not in g:
         g.auth_done = True
         g.user, g.session, g.auth_via, g.auth_error = None, None, "", None
+        g.api_token = None
         token, via = _token_from_request()
-        if token is not None:
+        if (token is not None and via == "bearer" and api_tokens.looks_like_token(token)
+                and request.path.startswith(API_PREFIX)):
+            try:  # a personal API token: no session (g.session stays None)
+                g.user, g.api_token = api_tokens.authenticate(token, client_address())
+                g.auth_via = "api_token"
+            except NotAuthenticated as exc:
+                g.auth_error = exc
+        elif token is not None:
             try:
                 g.user, g.session = accounts.authenticate(token)
                 g.auth_via = via
@@ -78,7 +99,9 @@ def require_user() -> User:
     user = load_user()
     if user is None:
         raise g.auth_error or NotAuthenticated()
-    if g.auth_via == "cookie" and request.method not in SAFE_METHODS:
+    if g.auth_via == "api_token":
+        scopes.require(g.api_token, request.endpoint)
+    elif g.auth_via == "cookie" and request.method not in SAFE_METHODS:
         check_csrf(g.session)
     if two_step_due() and not enrolling():
         raise TwoStepRequired()

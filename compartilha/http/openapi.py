@@ -10,7 +10,9 @@ from typing import Any
 
 from apiflask import APIFlask
 
+from . import scopes
 from .converters import ID_SCHEMA
+from .identity import BEARER
 
 # Where the view's own name would not say what the operation does.
 OPERATION_IDS = {"api.me": "get_me", "api.upload": "upload_file",
@@ -22,7 +24,9 @@ BAD_REQUEST = {"description": "a malformed request: JSON that does not parse, a 
 CHALLENGE = {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}}
 SKIPPED = {"HEAD", "OPTIONS"}
 # `<id:…>` in the routes (http.converters)
-ID_PARAMETERS = {"file_id", "share_id", "user_id", "webhook_id"}
+ID_PARAMETERS = {"file_id", "share_id", "user_id", "webhook_id", "token_id"}
+THROTTLED_429 = ("too many failed API token authentications from this address "
+                "(RATELIMIT_TOKEN_MISS)")
 
 
 def _operations(app: APIFlask, spec: dict[str, Any]):
@@ -69,6 +73,24 @@ def _complete(endpoint: str, operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "path" and parameter["name"] in ID_PARAMETERS:
             parameter["schema"] = dict(ID_SCHEMA)
+    if any(BEARER in need for need in operation.get("security", [])):
+        _token_answers(endpoint, responses)
+
+
+def _say(responses: dict[str, Any], status: str, text: str) -> None:
+    if status in responses:
+        responses[status]["description"] += f"; or {text}"
+    else:
+        responses[status] = {"description": text, "content": ERROR}
+
+
+def _token_answers(endpoint: str, responses: dict[str, Any]) -> None:
+    """What a personal API token can be told on any route (http.scopes)."""
+    needed = scopes.scope_for(endpoint)
+    _say(responses, "403", f"an API token without the scope `{needed}` (`scope_missing`)"
+         if needed else "an API token: only a signed-in session may do this "
+                        "(`session_required`)")
+    _say(responses, "429", THROTTLED_429)
 
 
 

@@ -28,6 +28,7 @@ from ..logs import event, mask_email
 from ..models import File, Invitation, Session, Setting, User
 from ..models.columns import utcnow
 from . import (
+    api_tokens,
     challenges,
     files,
     invitations,
@@ -329,8 +330,11 @@ def sessions_of(user: User) -> list[Session]:
 
 
 def end_session(user: User, public_id: str) -> None:
+    """End one of the user's sessions from the sessions list: the API tokens created from
+    it are revoked too (a plain `logout` of a session keeps them)."""
     for session in sessions_of(user):
         if session.public_id == public_id:
+            api_tokens.revoke_from_sessions([session.jti])
             logout(session)
             return
     raise SessionNotFound()
@@ -352,6 +356,9 @@ def logout_others(user: User, keep: Session) -> int:
 
 
 def revoke_all(user_id: int, but: str | None = None) -> int:
+    """End every live session of the account (but one), and revoke the API tokens that
+    were created from them; the caller commits. How many sessions ended."""
+    api_tokens.revoke_from_sessions(api_tokens.live_session_jtis(user_id, but))
     query = update(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
     if but is not None:
         query = query.where(Session.jti != but)

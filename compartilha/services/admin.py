@@ -15,7 +15,7 @@ from ..extensions import db
 from ..logs import event
 from ..models import File, User
 from ..models.columns import utcnow
-from . import accounts, roles, settings, two_step, verification
+from . import accounts, api_tokens, roles, settings, two_step, verification
 from .files import Page
 
 QUOTA_MAX = settings.BYTES_MAX
@@ -164,6 +164,7 @@ def _apply(user: User, role: str | None, disabled: bool | None, quota_bytes: Any
         user.role = role
     if disabled is True and user.disabled_at is None:
         user.disabled_at = utcnow()
+        api_tokens.revoke_all(user.id, reason="account_disabled", commit=False)
         accounts.revoke_all(user.id)
     elif disabled is False:
         user.disabled_at = None

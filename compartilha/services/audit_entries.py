@@ -32,11 +32,12 @@ AUDITED: dict[str, str | None] = {
     "two_step.enabled": "user_id", "two_step.disabled": "user_id",
     "two_step.recovery_used": "user_id", "two_step.failed": "user_id",
     "two_step.recovery_renewed": "user_id",
+    "token.created": "token_id", "token.revoked": "token_id",
 }
 # For the filters of the page: what an action starts with.
 GROUPS = ("login", "rate_limited", "password", "password_reset", "account", "logout",
           "admin", "share", "request", "file", "folder", "quota", "malware", "settings",
-          "invitation", "signup", "two_step")
+          "invitation", "signup", "two_step", "token")
 # Only the lockouts of the sign-in rules are worth a row; other limits are noise.
 LOCKOUT_RULES = ("login", "two-step")
 ACTOR_FIELDS = ("actor_id", "admin_id")  # who acted, when `user_id` is the target
@@ -44,7 +45,7 @@ SECRET_WORDS = ("password", "senha", "token", "link", "secret", "code", "csrf",
                 "authorization", "cookie", "key_material", "otp", "url")
 KNOWN_KINDS = {"user_id": "user", "share_id": "share", "request_id": "request",
                "file_id": "file", "folder_id": "folder", "invitation_id": "invitation",
-               "webhook_id": "webhook", "key": "setting"}
+               "webhook_id": "webhook", "key": "setting", "token_id": "token"}
 NOT_DETAILS = {"ip", "method", "path", *ACTOR_FIELDS}
 DETAILS_MAX, TARGET_MAX, IP_MAX, ACTION_MAX = 1000, 255, 45, 48
 _EMAIL_RE = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")

@@ -35,6 +35,15 @@ def _check_limit(max_downloads: int | None) -> int | None:
     return max_downloads
 
 
+def may_create_public(user_id: int, field: str = "recipients") -> None:
+    """403 `public_links_disabled` unless the account may create a link for anyone: an
+    admin always, a user while users_may_create_public_links is on."""
+    if not settings.values(["users_may_create_public_links"])["users_may_create_public_links"]:
+        owner = db.session.get(User, user_id)
+        if owner is None or owner.role != roles.ADMIN:
+            raise PublicLinksDisabled(field=field)
+
+
 def build(user_id: int, file_id: int | None = None, *, file_ids: list[int] | None = None,
           folder_ids: list[int] | None = None, title: str | None = None,
           expires_at: datetime | None = DEFAULT, max_downloads: int | None = DEFAULT,
@@ -45,12 +54,9 @@ def build(user_id: int, file_id: int | None = None, *, file_ids: list[int] | Non
     or download limit not given takes the instance's default. Without a recipient, a user
     (not an admin) may create it only while users_may_create_public_links is on (403
     `public_links_disabled` otherwise)."""
-    found = settings.values(["default_share_days", "default_max_downloads",
-                             "users_may_create_public_links"])
-    if recipient_email is None and not found["users_may_create_public_links"]:
-        owner = db.session.get(User, user_id)
-        if owner is None or owner.role != roles.ADMIN:
-            raise PublicLinksDisabled(field="recipients")
+    found = settings.values(["default_share_days", "default_max_downloads"])
+    if recipient_email is None:
+        may_create_public(user_id)
     if expires_at is DEFAULT:
         days = found["default_share_days"]
         expires_at = None if days is None else utcnow() + timedelta(days=days)

@@ -37,6 +37,7 @@ RULES = {
     "share-password": "RATELIMIT_SHARE_PASSWORD",
     "share-password-link": "RATELIMIT_SHARE_PASSWORD_LINK",
     "share-miss": "RATELIMIT_SHARE_MISS",
+    "token-miss": "RATELIMIT_TOKEN_MISS",
     "register": "RATELIMIT_REGISTER",
     "upload": "RATELIMIT_UPLOAD",
     "request-upload": "RATELIMIT_REQUEST_UPLOAD",

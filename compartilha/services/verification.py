@@ -21,7 +21,7 @@ from ..extensions import db
 from ..logs import event, mask_email
 from ..models import AccountToken, Session, User
 from ..models.columns import utcnow
-from . import mail, throttle, validation
+from . import api_tokens, mail, throttle, validation
 
 VERIFY, RESET = "verify", "reset"
 LIFETIMES = {VERIFY: timedelta(hours=48), RESET: timedelta(hours=1)}
@@ -128,8 +128,8 @@ def send_reset(user: User) -> None:
 
 
 def confirm_reset(token: str, new_password: str) -> User:
-    """Set the new password; every session of the account ends. Opening the mailed link
-    proved the address too."""
+    """Set the new password; every session and every API token of the account ends.
+    Opening the mailed link proved the address too."""
     validation.password(new_password, field="new_password")
     _, user = _redeem(token, RESET)
     user.password_hash = crypto.hash_password(new_password, current_app.config["SCRYPT_N"])
@@ -137,6 +137,7 @@ def confirm_reset(token: str, new_password: str) -> User:
     db.session.execute(update(Session).where(Session.user_id == user.id,
                                              Session.revoked_at.is_(None))
                        .values(revoked_at=utcnow()))
+    api_tokens.revoke_all(user.id, reason="password_reset", commit=False)
     db.session.commit()
     event("password_reset.done", user_id=user.id)
     return user

@@ -44,6 +44,7 @@ def _set_up(state: BlueprintSetupState) -> None:
 from . import (  # noqa: E402,F401
     accounts,
     admin,
+    api_tokens,
     audit,
     branding,
     file_requests,

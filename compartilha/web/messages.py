@@ -56,6 +56,7 @@ def for_error(exc: AppError) -> str:
             "Two-step sign-in is not in a state that allows this; reload and try again."),
         "two_step_required": lambda: _(
             "Set up two-step sign-in to continue: this site requires it."),
+        "token_not_found": lambda: _("That token was already revoked."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()

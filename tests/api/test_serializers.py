@@ -19,7 +19,7 @@ from compartilha.models import (
     User,
     Webhook,
 )
-from compartilha.services import admin, file_requests, files, invitations, settings
+from compartilha.services import admin, api_tokens, file_requests, files, invitations, settings
 
 PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schemas.FileOut),
          (serializers.file_listed, schemas.FileOut), (serializers.share_json, schemas.ShareOut),
@@ -36,7 +36,8 @@ PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schem
          (serializers.invitation_json, schemas.InvitationOut),
          (serializers.totals_json, schemas.AdminTotals),
          (serializers.audit_event_json, schemas.AuditEventOut),
-         (serializers.settings_json, schemas.SettingsOut)]
+         (serializers.settings_json, schemas.SettingsOut),
+         (serializers.api_token_json, schemas.ApiTokenOut)]
 
 
 @pytest.fixture
@@ -76,7 +77,9 @@ def one_of_each(app, client, auth):
                serializers.totals_json: (admin.Totals(1, 1, 11),),
                serializers.audit_event_json: (AuditEvent(action="login.failed", target="",
                                                          ip=""),),
-               serializers.settings_json: (settings.values(),)}
+               serializers.settings_json: (settings.values(),),
+               serializers.api_token_json: api_tokens.create(db.session.query(User).one(),
+                                                             "t", ["files:read"])}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
