@@ -21,6 +21,7 @@ from ..models import (
     Folder,
     Invitation,
     Notification,
+    Passkey,
     Session,
     Share,
     User,
@@ -199,3 +200,8 @@ def invitation_json(invitation: Invitation, token: str | None = None) -> dict[st
     if token is not None:
         out |= {"token": token, "url": invitation_url(token)}
     return out
+
+
+def passkey_json(passkey: Passkey) -> dict[str, Any]:
+    return {"id": passkey.id, "name": passkey.name, "created_at": passkey.created_at,
+            "last_used_at": passkey.last_used_at, "transports": passkey.transports.split()}
