@@ -28,12 +28,12 @@ AUDITED: dict[str, str | None] = {
     "quota.refused": "user_id", "malware.detected": "file_id",
     "settings.changed": "key", "invitation.created": "invitation_id",
     "invitation.revoked": "invitation_id", "invitation.used": "invitation_id",
-    "signup.refused": None,
+    "signup.refused": None, "passkey.added": "passkey_id", "passkey.removed": "passkey_id",
 }
 # For the filters of the page: what an action starts with.
 GROUPS = ("login", "rate_limited", "password", "password_reset", "account", "logout",
           "admin", "share", "request", "file", "folder", "quota", "malware", "settings",
-          "invitation", "signup")
+          "invitation", "signup", "passkey")
 # Only the lockouts of the sign-in rules are worth a row; other limits are noise.
 LOCKOUT_RULES = ("login",)
 ACTOR_FIELDS = ("actor_id", "admin_id")  # who acted, when `user_id` is the target

@@ -14,6 +14,7 @@ from compartilha.models import (
     File,
     Folder,
     Notification,
+    Passkey,
     Session,
     Share,
     User,
@@ -36,7 +37,8 @@ PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schem
          (serializers.invitation_json, schemas.InvitationOut),
          (serializers.totals_json, schemas.AdminTotals),
          (serializers.audit_event_json, schemas.AuditEventOut),
-         (serializers.settings_json, schemas.SettingsOut)]
+         (serializers.settings_json, schemas.SettingsOut),
+         (serializers.passkey_json, schemas.PasskeyOut)]
 
 
 @pytest.fixture
@@ -76,7 +78,8 @@ def one_of_each(app, client, auth):
                serializers.totals_json: (admin.Totals(1, 1, 11),),
                serializers.audit_event_json: (AuditEvent(action="login.failed", target="",
                                                          ip=""),),
-               serializers.settings_json: (settings.values(),)}
+               serializers.settings_json: (settings.values(),),
+               serializers.passkey_json: (Passkey(name="p", transports="usb nfc"),)}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
