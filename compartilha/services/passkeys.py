@@ -22,7 +22,7 @@ from typing import Any
 
 import webauthn
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from webauthn.helpers import bytes_to_base64url, options_to_json
 from webauthn.helpers.exceptions import WebAuthnException
@@ -145,8 +145,8 @@ def register(user: User, party: RelyingParty, token: str, credential: dict[str, 
     step = _take(token, "register")
     if step.user_id != user.id:
         raise ChallengeInvalid(field="challenge")
-    if db.session.scalar(select(func.count(Passkey.id))
-                         .where(Passkey.user_id == user.id)) >= MAX_PER_ACCOUNT:
+    if (db.session.scalar(select(func.count(Passkey.id))
+                          .where(Passkey.user_id == user.id)) or 0) >= MAX_PER_ACCOUNT:
         raise TooManyPasskeys()
     try:
         done = webauthn.verify_registration_response(
@@ -235,7 +235,9 @@ def _verify(passkey: Passkey, party: RelyingParty, challenge: bytes,
     if alone and not done.user_verified:
         event("login.failed", user_id=passkey.user_id, via="passkey", reason="not verified")
         raise UserVerificationRequired()
-    grew = or_(Passkey.sign_count < done.new_sign_count, done.new_sign_count == 0)
+    # An authenticator that keeps no count says 0 each time (py_webauthn allows it only
+    # while the stored count is 0 too); one that does must move past the stored count.
+    grew = Passkey.sign_count < done.new_sign_count if done.new_sign_count else true()
     moved = db.session.execute(update(Passkey).where(Passkey.id == passkey.id, grew)
                                .values(sign_count=done.new_sign_count, last_used_at=utcnow())
                                .execution_options(synchronize_session=False))

@@ -49,6 +49,7 @@ def for_error(exc: AppError) -> str:
             "Links that anyone can open are turned off here: send the link to recipients."),
         "logo_refused": lambda: _(
             "The logo must be a PNG, JPEG or WebP image of at most 256 KiB."),
+        "passkey_not_found": lambda: _("Passkey not found."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()

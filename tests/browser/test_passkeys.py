@@ -18,13 +18,14 @@ PASSWORD = "uma senha longa"
 SIZES = {"phone": (375, 812), "desktop": (1280, 800)}
 WORDS = {
     "pt-BR": {"add": "Adicionar uma chave de acesso", "name": "Nome (opcional)",
-              "rename": "Renomear", "remove": "Remover", "sign_in": "Entrar com uma chave de acesso",
-              "added": "A chave de acesso foi adicionada", "removed": "A chave de acesso foi removida",
-              "log_out": "Sair", "title": "Chaves de acesso"},
+              "rename": "Renomear", "remove": "Remover",
+              "sign_in": "Entrar com uma chave de acesso",
+              "added": "A chave de acesso foi adicionada",
+              "removed": "A chave de acesso foi removida", "title": "Chaves de acesso"},
     "en": {"add": "Add a passkey", "name": "Name (optional)", "rename": "Rename",
            "remove": "Remove", "sign_in": "Sign in with a passkey",
            "added": "The passkey was added", "removed": "The passkey was removed",
-           "log_out": "Log out", "title": "Passkeys"},
+           "title": "Passkeys"},
 }
 
 

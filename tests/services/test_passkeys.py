@@ -154,3 +154,10 @@ def test_the_second_step_needs_that_accounts_passkey(user):
         passkeys.login(PARTY, made.challenge, theirs.get(made.options), "", "", token)
     assert challenges.peek("mfa", token) is not None  # still usable with the right one
     assert db.session.query(Session).count() == 0
+
+
+def test_an_authenticator_that_keeps_no_count_signs_in_again(user):
+    device = Device(counts=False)
+    add(user, device)
+    assert sign_in(device).session.method == "passkey"
+    assert sign_in(device).session.method == "passkey"
