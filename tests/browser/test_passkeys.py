@@ -108,3 +108,19 @@ def test_register_rename_remove_and_sign_in_with_a_passkey(browser, localhost, l
     expect(rows.first).not_to_contain_text(re.compile("nunca usada|never used"))
     cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": second})
     context.close()
+
+
+def test_a_browser_without_webauthn_is_told_so(browser, localhost):
+    context = browser.new_context(**context_args(localhost))
+    context.add_init_script("delete window.PublicKeyCredential;")
+    page = context.new_page()
+    signed_up(page, f"sem-chave-{secrets.token_hex(4)}@example.com")
+    page.goto("/account/passkeys")
+    expect(page.get_by_text("Este navegador não consegue usar chaves de acesso.")).to_be_visible()
+    expect(page.get_by_role("button", name=WORDS["pt-BR"]["add"])).to_be_disabled()
+    axe_clean(page, "passkeys-unsupported")
+    context.clear_cookies()
+    page.goto("/login")
+    wait_until(page, "() => document.documentElement.classList.contains('js')")
+    expect(page.get_by_role("button", name=WORDS["pt-BR"]["sign_in"])).to_be_hidden()
+    context.close()
