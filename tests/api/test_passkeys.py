@@ -135,3 +135,19 @@ def test_sign_in_attempts_are_throttled_per_client(client, app):
         app.extensions["compartilha.throttle"][1]["login-client"])(2, 900)
     codes = [signed_in(client, Device()).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_added_removed_and_passkey_sign_ins_are_audited(client, auth):
+    admin = auth.user()  # the first account is the admin
+    device = Device()
+    key = added(client, admin, device).get_json()["passkey"]
+    assert signed_in(client, device).status_code == 200
+    assert signed_in(client, Device()).status_code == 401
+    client.delete(f"/api/v1/me/passkeys/{key['id']}", headers=admin.headers)
+    events = client.get("/api/v1/admin/audit", headers=admin.headers).get_json()["events"]
+    seen = {(e["action"], e["target"]) for e in events}
+    assert {("passkey.added", f"passkey:{key['id']}"),
+            ("passkey.removed", f"passkey:{key['id']}")} <= seen
+    vias = [e["details"] for e in events if e["action"].startswith("login.")]
+    assert any('"via": "passkey"' in (d or "") for d in vias)
+    assert not any(device.credential_id.hex() in str(e) for e in events)
