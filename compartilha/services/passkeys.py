@@ -91,10 +91,9 @@ def _descriptors(user_id: int) -> list[PublicKeyCredentialDescriptor]:
         for key in listed(user_id)]
 
 
-def _ceremony(options: Any, kind: str, user_id: int | None, data: dict[str, Any]) -> Ceremony:
+def _ceremony(options: Any, kind: str, user_id: int | None) -> Ceremony:
     token = challenges.issue(PURPOSE, SECONDS, user_id,
-                             {"kind": kind, "challenge": bytes_to_base64url(options.challenge),
-                              **data})
+                             {"kind": kind, "challenge": bytes_to_base64url(options.challenge)})
     return Ceremony(json.loads(options_to_json(options)), token)
 
 
@@ -127,7 +126,7 @@ def registration_options(user: User, party: RelyingParty) -> Ceremony:
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.PREFERRED))
-    return _ceremony(options, "register", user.id, {})
+    return _ceremony(options, "register", user.id)
 
 
 def _name(user: User, given: str | None) -> str:
@@ -196,7 +195,7 @@ def login_options(party: RelyingParty, mfa_token: str | None = None) -> Ceremony
         rp_id=party.id, timeout=SECONDS * 1000,
         allow_credentials=_descriptors(user.id) if user else None,
         user_verification=UserVerificationRequirement.PREFERRED)
-    return _ceremony(options, "login", user.id if user else None, {})
+    return _ceremony(options, "login", user.id if user else None)
 
 
 def _pending(mfa_token: str) -> User:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import render_template
 
 from tests.api.test_passkeys import added
-from tests.webauthn_device import Device
 from tests.web.conftest import csrf_cookie
+from tests.webauthn_device import Device
 
 ORIGIN = {"Origin": "http://localhost"}
 
