@@ -19,7 +19,7 @@ SIZES = {"phone": (375, 812), "desktop": (1280, 800)}
 WORDS = {
     "pt-BR": {"add": "Adicionar uma chave de acesso", "name": "Nome (opcional)",
               "rename": "Renomear", "remove": "Remover",
-              "sign_in": "Entrar com uma chave de acesso",
+              "sign_in": "Fazer login com uma chave de acesso",
               "added": "A chave de acesso foi adicionada",
               "removed": "A chave de acesso foi removida", "title": "Chaves de acesso"},
     "en": {"add": "Add a passkey", "name": "Name (optional)", "rename": "Rename",

@@ -47,7 +47,7 @@ def test_the_page_needs_a_session(client):
 
 def test_the_login_page_and_the_second_step_offer_a_passkey(client, app):
     page = client.get("/login").get_data(as_text=True)
-    assert "Entrar com uma chave de acesso" in page and "data-mfa-token" not in page
+    assert "Fazer login com uma chave de acesso" in page and "data-mfa-token" not in page
     with app.test_request_context("/login"):
         step = render_template("_passkey_step.html", mfa_token="tok", next_url="/files")
     assert 'data-mfa-token="tok"' in step and 'data-next="/files"' in step
