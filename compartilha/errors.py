@@ -462,3 +462,40 @@ class ScopeMissing(AppError):
     def __init__(self, scope: str) -> None:
         super().__init__(f"This API token lacks the scope {scope}.", field=scope)
         self.scope = scope
+# Passkeys (issue 19): services.passkeys.
+class PasskeyNotFound(AppError):
+    status, code, message = 404, "passkey_not_found", "Passkey not found."
+
+
+class ChallengeInvalid(AppError):
+    """A WebAuthn challenge that is unknown, already used, expired or someone else's:
+    one answer for all (404, like a mailed link's token); the ceremony starts again."""
+
+    status, code, message = 404, "challenge_invalid", (
+        "This passkey request has expired or was already used; try again.")
+
+
+class PasskeyRejected(AppError):
+    """The authenticator's answer to a registration did not verify."""
+
+    status, code, message = 403, "passkey_rejected", (
+        "The passkey could not be verified; try again.")
+
+
+class PasskeyExists(AppError):
+    status, code, message = 409, "passkey_exists", (
+        "This passkey is already registered.")
+
+
+class TooManyPasskeys(AppError):
+    status, code, message = 409, "too_many_passkeys", (
+        "This account has as many passkeys as it may; remove one first.")
+
+
+class UserVerificationRequired(AppError):
+    """A passkey alone signs in only when the authenticator verified its holder (PIN or
+    biometrics): two factors. One that only proved presence is a second step."""
+
+    status, code, message = 403, "user_verification_required", (
+        "This passkey did not verify you (PIN or biometrics): log in with your password "
+        "and use it as the second step.")

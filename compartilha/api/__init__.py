@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     health,
     invitations,
     notifications,
+    passkeys,
     shares,
     tus,
     tus_document,

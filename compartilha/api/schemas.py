@@ -852,3 +852,51 @@ class ApiTokenEnvelope(Schema):
 
 class ApiTokenList(Schema):
     tokens = Nested(ApiTokenOut, many=True)
+# Passkeys (issue 19): api/passkeys.py.
+class PasskeyOut(Schema):
+    id = Integer()
+    name = String()
+    created_at = DateTime()
+    last_used_at = DateTime(allow_none=True)
+    transports = List(String(), metadata={
+        "description": "how the browser reaches the authenticator: internal, usb, hybrid…"})
+
+
+class PasskeyEnvelope(Schema):
+    passkey = Nested(PasskeyOut)
+
+
+class PasskeyList(Schema):
+    passkeys = Nested(PasskeyOut, many=True)
+
+
+class CeremonyOut(Schema):
+    options = Dict(metadata={
+        "description": "for the browser's PublicKeyCredential.parseCreationOptionsFromJSON "
+                       "(adding) or parseRequestOptionsFromJSON (signing in)"})
+    challenge = String(metadata={
+        "description": "send it back with the credential; single use, valid 5 minutes"})
+
+
+class PasskeyAddIn(Schema):
+    challenge = String(required=True, validate=Length(1, 128))
+    credential = Dict(required=True, metadata={
+        "description": "the created credential's toJSON()"})
+    name = String(load_default=None, allow_none=True, validate=Length(0, 100))
+
+
+class PasskeyRenameIn(Schema):
+    name = String(required=True, validate=Length(1, 100))
+
+
+class PasskeyOptionsIn(Schema):
+    mfa_token = String(load_default=None, allow_none=True, validate=Length(1, 128), metadata={
+        "description": "the second step after a right password: offer that account's "
+                       "passkeys only"})
+
+
+class PasskeyLoginIn(Schema):
+    challenge = String(required=True, validate=Length(1, 128))
+    credential = Dict(required=True, metadata={
+        "description": "the credential navigator.credentials.get gave, as toJSON()"})
+    mfa_token = String(load_default=None, allow_none=True, validate=Length(1, 128))

@@ -22,6 +22,7 @@ from ..models import (
     Folder,
     Invitation,
     Notification,
+    Passkey,
     Session,
     Share,
     User,
@@ -214,3 +215,6 @@ def api_token_json(token: ApiToken, secret: str | None = None) -> dict[str, Any]
     if secret is not None:
         out["secret"] = secret
     return out
+def passkey_json(passkey: Passkey) -> dict[str, Any]:
+    return {"id": passkey.id, "name": passkey.name, "created_at": passkey.created_at,
+            "last_used_at": passkey.last_used_at, "transports": passkey.transports.split()}

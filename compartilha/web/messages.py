@@ -57,6 +57,7 @@ def for_error(exc: AppError) -> str:
         "two_step_required": lambda: _(
             "Set up two-step sign-in to continue: this site requires it."),
         "token_not_found": lambda: _("That token was already revoked."),
+        "passkey_not_found": lambda: _("Passkey not found."),
     }
     if exc.code in by_code:
         return by_code[exc.code]()

@@ -14,6 +14,7 @@ from compartilha.models import (
     File,
     Folder,
     Notification,
+    Passkey,
     Session,
     Share,
     User,
@@ -37,7 +38,8 @@ PAIRS = [(serializers.user_json, schemas.UserOut), (serializers.file_json, schem
          (serializers.totals_json, schemas.AdminTotals),
          (serializers.audit_event_json, schemas.AuditEventOut),
          (serializers.settings_json, schemas.SettingsOut),
-         (serializers.api_token_json, schemas.ApiTokenOut)]
+         (serializers.api_token_json, schemas.ApiTokenOut),
+         (serializers.passkey_json, schemas.PasskeyOut)]
 
 
 @pytest.fixture
@@ -79,7 +81,8 @@ def one_of_each(app, client, auth):
                                                          ip=""),),
                serializers.settings_json: (settings.values(),),
                serializers.api_token_json: api_tokens.create(db.session.query(User).one(),
-                                                             "t", ["files:read"])}
+                                                             "t", ["files:read"]),
+               serializers.passkey_json: (Passkey(name="p", transports="usb nfc"),)}
 
 
 @pytest.mark.parametrize(("serializer", "schema"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
