@@ -30,6 +30,7 @@ from . import (
     files,
     invitations,
     mail,
+    password_login,
     registration,
     roles,
     throttle,
@@ -120,7 +121,9 @@ def sign_up(name: str, email: str, password: str, language: str,
     """Create an account and mail it a verification link; for an address that has an
     account, create nothing and mail its owner instead. Both cost one password hash and
     answer alike, so sign-up tells nobody which addresses have accounts. Who may sign up
-    (and with which `invitation` token) is `registration.admit`'s to say (403)."""
+    (and with which `invitation` token) is `registration.admit`'s to say (403); with
+    PASSWORD_LOGIN off nobody signs up by password (403)."""
+    password_login.require()
     values = validation.check_all({"name": lambda: validation.name(name),
                                    "email": lambda: validation.email(email),
                                    "password": lambda: validation.password(password)})
@@ -216,7 +219,8 @@ def _check_credentials(account: str, password: str) -> User:
 
 def login(email: str, password: str, ip: str = "", user_agent: str = "") -> LoginResult:
     """A session for the right password; 401 otherwise, 429 when throttle.login says so
-    (the attempt is counted before the hash runs)."""
+    (the attempt is counted before the hash runs); 403 when PASSWORD_LOGIN is off."""
+    password_login.require()
     account = validation.email_key(email)
     with throttle.login(account, ip):
         user = _check_credentials(account, password)

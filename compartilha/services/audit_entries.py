@@ -29,11 +29,13 @@ AUDITED: dict[str, str | None] = {
     "settings.changed": "key", "invitation.created": "invitation_id",
     "invitation.revoked": "invitation_id", "invitation.used": "invitation_id",
     "signup.refused": None,
+    "oidc.linked": "user_id", "oidc.account_created": "user_id", "oidc.refused": "user_id",
+    "oidc.failed": None, "oidc.role_kept": "user_id",
 }
 # For the filters of the page: what an action starts with.
 GROUPS = ("login", "rate_limited", "password", "password_reset", "account", "logout",
           "admin", "share", "request", "file", "folder", "quota", "malware", "settings",
-          "invitation", "signup")
+          "invitation", "signup", "oidc")
 # Only the lockouts of the sign-in rules are worth a row; other limits are noise.
 LOCKOUT_RULES = ("login",)
 ACTOR_FIELDS = ("actor_id", "admin_id")  # who acted, when `user_id` is the target

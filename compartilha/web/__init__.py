@@ -34,6 +34,7 @@ from . import (  # noqa: E402,F401
     home,
     invitations,
     notifications,
+    oidc,
     public,
     request_pages,
     request_uploads,
