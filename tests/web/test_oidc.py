@@ -233,3 +233,25 @@ def test_the_pages_speak_portuguese(app, client, sso):
     rv = client.get(f"{parts.path}?{parts.query}", headers=headers)
     assert rv.status_code == 403
     assert "Nenhuma conta" in rv.get_data(as_text=True)
+
+
+def test_password_login_off_hides_the_form_and_refuses_passwords(app, client, auth, sso):
+    account = auth.register(email="nico@example.com")
+    app.config["PASSWORD_LOGIN"] = False
+    page = client.get("/login").get_data(as_text=True)
+    assert 'name="password"' not in page and "Sign in with" in page
+    assert "Create an account" not in page and "Forgot your password" not in page
+    rv = client.post("/login", data={"email": account.email, "password": account.password})
+    assert rv.status_code == 403
+    assert "turned off" in rv.get_data(as_text=True)
+    for path in ("/signup", "/forgot", "/reset"):
+        rv = client.get(path)
+        assert rv.status_code == 403, path
+        assert "Passwords are turned off here" in rv.get_data(as_text=True)
+    pt = client.get("/forgot", headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    assert "Senhas estão desativadas aqui" in pt
+    # Single sign-on still signs in, and an account it made offers no password reset.
+    sso.set_account("nico2", email="nico2@example.com", email_verified=True)
+    assert sign_in(client, sso, "nico2").status_code == 302
+    page = client.get("/account").get_data(as_text=True)
+    assert 'id="no-password"' in page and "Mail me a link" not in page
