@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from compartilha import crypto
 from compartilha.extensions import db
-from compartilha.models import Challenge, ExternalIdentity, Session, User
+from compartilha.models import AuditEvent, Challenge, ExternalIdentity, Session, User
 from compartilha.services import oidc
+from compartilha.services.throttle import Rate
 from tests.oidc import start_provider, stop_provider
 
 CALLBACK = "http://localhost/auth/oidc/callback"
@@ -255,3 +256,22 @@ def test_password_login_off_hides_the_form_and_refuses_passwords(app, client, au
     assert sign_in(client, sso, "nico2").status_code == 302
     page = client.get("/account").get_data(as_text=True)
     assert 'id="no-password"' in page and "Mail me a link" not in page
+
+
+def test_the_audit_log_keeps_the_way_in(app, client, auth, sso):
+    auth.register(email="olga@example.com")
+    sso.set_account("olga", email="olga@example.com", email_verified=True)
+    assert sign_in(client, sso, "olga").status_code == 302
+    with app.app_context():
+        rows = {row.action: row for row in db.session.scalars(select(AuditEvent))}
+    assert {"oidc.linked", "login.succeeded"} <= set(rows)
+    assert json.loads(rows["login.succeeded"].details)["via"] == "oidc"
+
+
+def test_failed_callbacks_are_throttled_per_address(app, client, sso):
+    app.extensions["compartilha.throttle"][1]["oidc"] = Rate(2, 900)
+    for _ in range(2):
+        assert client.get("/auth/oidc/callback?state=forged&code=x").status_code == 400
+    rv = client.get("/auth/oidc/callback?state=forged&code=x")
+    assert rv.status_code == 429 and "Retry-After" in rv.headers
+    assert "Too many attempts" in rv.get_data(as_text=True)
