@@ -207,6 +207,8 @@ def _check_credentials(account: str, password: str) -> User:
         crypto.burn_time(password, _cost())  # same cost as a wrong password
         event("login.failed", email=mask_email(account), reason="unknown email")
         raise InvalidCredentials()
+    if not crypto.has_password(user.password_hash):  # made by single sign-on: none matches,
+        crypto.burn_time(password, _cost())  # at the cost of a wrong one
     if not crypto.verify_password(password, user.password_hash):
         event("login.failed", email=mask_email(user.email), user_id=user.id,
               reason="wrong password")
