@@ -286,6 +286,9 @@ def _account(issuer: str, claims: dict[str, Any], language: str) -> User:
         if not _verified(claims):
             event("oidc.refused", user_id=existing.id, reason="email not verified")
             raise SsoEmailUnverified()
+        if existing.disabled_at is not None:  # refused before anything is linked to it
+            event("login.refused", user_id=existing.id, reason="account disabled", via="oidc")
+            raise AccountDisabled()
         _link(existing, issuer, sub)
         if existing.verified_at is None:
             existing.verified_at = utcnow()

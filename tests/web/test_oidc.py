@@ -275,3 +275,15 @@ def test_failed_callbacks_are_throttled_per_address(app, client, sso):
     rv = client.get("/auth/oidc/callback?state=forged&code=x")
     assert rv.status_code == 429 and "Retry-After" in rv.headers
     assert "Too many attempts" in rv.get_data(as_text=True)
+
+
+def test_a_disabled_account_is_not_linked(app, client, auth, sso):
+    auth.register(email="paulo@example.com")
+    with app.app_context():
+        account = db.session.scalar(select(User))
+        account.disabled_at = account.created_at
+        db.session.commit()
+    sso.set_account("paulo", email="paulo@example.com", email_verified=True)
+    assert sign_in(client, sso, "paulo").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(ExternalIdentity.id)) is None
