@@ -96,6 +96,8 @@ VARIABLES: dict[str, tuple[Any, str]] = {
         "5 per 15 minutes", "wrong one-time codes per link and address, all clients"),
     "RATELIMIT_SHARE_CODE_CLIENT": (
         "20 per 15 minutes", "one-time codes asked for and wrong codes per client"),
+    "RATELIMIT_OIDC": (
+        "30 per 15 minutes", "failed single sign-on returns (/auth/oidc/callback) per client"),
     "UPLOAD_MAX_UNFINISHED": ("20", "unfinished tus uploads one user may hold at once"),
     "UPLOAD_MAX_UNFINISHED_BYTES": (
         None, "bytes one user's unfinished tus uploads may declare in all; "

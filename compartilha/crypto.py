@@ -80,13 +80,26 @@ def _parse(stored: str) -> tuple[dict[str, int], bytes, bytes]:
     return values, _unb64(salt), _unb64(digest)
 
 
+# The stored "hash" of an account that has no password (made by single sign-on): no
+# scrypt string, so no password matches it; it can only be replaced (a password reset).
+NO_PASSWORD = "!"  # noqa: S105  (a marker, not a password)
+
+
+def has_password(stored: str) -> bool:
+    return stored != NO_PASSWORD
+
+
 def verify_password(password: str, stored: str) -> bool:
+    if not has_password(stored):
+        return False
     params, salt, expected = _parse(stored)
     actual = _scrypt(password, salt, params["n"], params["r"], params["p"])
     return hmac.compare_digest(actual, expected)
 
 
 def needs_rehash(stored: str, n: int) -> bool:
+    if not has_password(stored):
+        return False
     params, _, _ = _parse(stored)
     return (params["n"], params["r"], params["p"]) != (n, SCRYPT_R, SCRYPT_P)
 

@@ -499,3 +499,31 @@ class UserVerificationRequired(AppError):
     status, code, message = 403, "user_verification_required", (
         "This passkey did not verify you (PIN or biometrics): log in with your password "
         "and use it as the second step.")
+class PasswordLoginDisabled(AppError):
+    """PASSWORD_LOGIN=0: passwords do not sign in, sign up or reset here (single sign-on
+    and passkeys do)."""
+
+    status, code, message = 403, "password_login_disabled", (
+        "Signing in with a password is turned off here; use single sign-on.")
+
+
+class SsoNotConfigured(AppError):
+    status, code, message = 404, "sso_not_configured", "Single sign-on is not set up here."
+
+
+class SsoFailed(AppError):
+    """The provider's answer cannot be trusted or used: an unknown, replayed or expired
+    state, an error from the provider, a code or id_token that does not check out."""
+
+    status, code, message = 400, "sso_failed", (
+        "Single sign-on did not complete; start again from the sign-in page.")
+
+
+class SsoEmailUnverified(AppError):
+    status, code, message = 403, "sso_email_unverified", (
+        "An account already has this email, and the provider does not say it is verified.")
+
+
+class SsoNoAccount(AppError):
+    status, code, message = 403, "sso_no_account", (
+        "No account here matches your single sign-on identity; ask an administrator.")

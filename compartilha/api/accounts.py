@@ -44,7 +44,8 @@ def _signed_out():
 @bp.output(RegisteredEnvelope, status_code=201)
 @bp.doc(responses={403: "sign-up is closed (registration_closed) or by invitation "
                         "(invitation_required, invitation_invalid, invitation_wrong_email), "
-                        "or the email's domain is not allowed (email_domain_not_allowed)",
+                        "or the email's domain is not allowed (email_domain_not_allowed), "
+                        "or passwords are turned off (password_login_disabled)",
                    422: "invalid field",
                    429: "too many accounts from this address (RATELIMIT_REGISTER)"})
 def register(json_data):
@@ -79,7 +80,8 @@ def resend_verification():
 @rate_limits.password_reset
 @bp.input(ResetRequestIn)
 @bp.output({}, status_code=202)
-@bp.doc(responses={429: "throttled (RATELIMIT_PASSWORD_RESET)"})
+@bp.doc(responses={403: "passwords are turned off (PASSWORD_LOGIN=0: password_login_disabled)",
+                   429: "throttled (RATELIMIT_PASSWORD_RESET)"})
 def request_password_reset(json_data):
     """Mail a password reset link, if an account has this address: the answer is the same
     either way."""
@@ -90,7 +92,8 @@ def request_password_reset(json_data):
 @bp.post("/auth/password-reset/confirm")
 @bp.input(ResetConfirmIn)
 @bp.output({}, status_code=204)
-@bp.doc(responses={404: "unknown, used or expired token (invalid_token)",
+@bp.doc(responses={403: "passwords are turned off (PASSWORD_LOGIN=0: password_login_disabled)",
+                   404: "unknown, used or expired token (invalid_token)",
                    422: "invalid new password"})
 def confirm_password_reset(json_data):
     """Set a new password with the token of the mailed link; every session ends."""
@@ -105,7 +108,9 @@ def confirm_password_reset(json_data):
                         "with two-step sign-in `{mfa_required: true, mfa_token, methods}` "
                         "and no cookie: finish with POST /auth/login/mfa",
                    401: "wrong email or password",
-                   403: "the account is disabled (account_disabled)", 429: "throttled"})
+                   403: "the account is disabled (account_disabled), or passwords are turned "
+                        "off (PASSWORD_LOGIN=0: password_login_disabled)",
+                   429: "throttled"})
 def login(json_data):
     """Start a session: a Bearer token, also set as an HttpOnly cookie; or, with two-step
     sign-in, the token of the second step."""

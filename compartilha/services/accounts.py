@@ -33,6 +33,7 @@ from . import (
     files,
     invitations,
     mail,
+    password_login,
     registration,
     roles,
     settings,
@@ -137,7 +138,9 @@ def sign_up(name: str, email: str, password: str, language: str,
     """Create an account and mail it a verification link; for an address that has an
     account, create nothing and mail its owner instead. Both cost one password hash and
     answer alike, so sign-up tells nobody which addresses have accounts. Who may sign up
-    (and with which `invitation` token) is `registration.admit`'s to say (403)."""
+    (and with which `invitation` token) is `registration.admit`'s to say (403); with
+    PASSWORD_LOGIN off nobody signs up by password (403)."""
+    password_login.require()
     values = validation.check_all({"name": lambda: validation.name(name),
                                    "email": lambda: validation.email(email),
                                    "password": lambda: validation.password(password)})
@@ -221,6 +224,8 @@ def _check_credentials(account: str, password: str) -> User:
         crypto.burn_time(password, _cost())  # same cost as a wrong password
         event("login.failed", email=mask_email(account), reason="unknown email")
         raise InvalidCredentials()
+    if not crypto.has_password(user.password_hash):  # made by single sign-on: none matches,
+        crypto.burn_time(password, _cost())  # at the cost of a wrong one
     if not crypto.verify_password(password, user.password_hash):
         event("login.failed", email=mask_email(user.email), user_id=user.id,
               reason="wrong password")
@@ -235,7 +240,8 @@ def login(email: str, password: str, ip: str = "",
           user_agent: str = "") -> LoginResult | SecondStep:
     """A session for the right password, or the second step it needs (two-step sign-in
     on); 401 otherwise, 429 when throttle.login says so (the attempt is counted before
-    the hash runs)."""
+    the hash runs); 403 when PASSWORD_LOGIN is off."""
+    password_login.require()
     account = validation.email_key(email)
     with throttle.login(account, ip):
         user = _check_credentials(account, password)

@@ -34,11 +34,13 @@ AUDITED: dict[str, str | None] = {
     "two_step.recovery_renewed": "user_id",
     "token.created": "token_id", "token.revoked": "token_id",
     "passkey.added": "passkey_id", "passkey.removed": "passkey_id",
+    "oidc.linked": "user_id", "oidc.account_created": "user_id", "oidc.refused": "user_id",
+    "oidc.failed": None, "oidc.role_kept": "user_id",
 }
 # For the filters of the page: what an action starts with.
 GROUPS = ("login", "rate_limited", "password", "password_reset", "account", "logout",
           "admin", "share", "request", "file", "folder", "quota", "malware", "settings",
-          "invitation", "signup", "two_step", "token", "passkey")
+          "invitation", "signup", "two_step", "token", "passkey", "oidc")
 # Only the lockouts of the sign-in rules are worth a row; other limits are noise.
 LOCKOUT_RULES = ("login", "two-step")
 ACTOR_FIELDS = ("actor_id", "admin_id")  # who acted, when `user_id` is the target

@@ -55,6 +55,11 @@ def terms(token: str | None = None) -> Terms:
     return Terms(mode(), domains, state, pending.email if pending is not None else None)
 
 
+def domain_allowed(email: str) -> bool:
+    """Is the (canonical) address in the `registration_domains` allow-list, or is it empty?"""
+    return _domain_allowed(email)
+
+
 def _domain_allowed(email: str) -> bool:
     domains = [d.lower() for d in settings.value("registration_domains") or []]
     return not domains or email.rpartition("@")[2].lower() in domains

@@ -49,6 +49,7 @@ RULES = {
     "share-code": "RATELIMIT_SHARE_CODE",
     "share-code-check": "RATELIMIT_SHARE_CODE_CHECK",
     "share-code-client": "RATELIMIT_SHARE_CODE_CLIENT",
+    "oidc": "RATELIMIT_OIDC",
 }
 _RATE_RE = re.compile(r"\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*", re.I)
 _UNIT = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

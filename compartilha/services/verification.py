@@ -21,7 +21,7 @@ from ..extensions import db
 from ..logs import event, mask_email
 from ..models import AccountToken, Session, User
 from ..models.columns import utcnow
-from . import api_tokens, mail, throttle, validation
+from . import api_tokens, mail, password_login, throttle, validation
 
 VERIFY, RESET = "verify", "reset"
 LIFETIMES = {VERIFY: timedelta(hours=48), RESET: timedelta(hours=1)}
@@ -109,7 +109,9 @@ def verify_by_operator(email: str) -> User:
 def request_reset(email: str) -> None:
     """Mail a reset link if an account has this address; nothing otherwise, and the
     caller answers the same either way. An account asked for more than
-    RATELIMIT_PASSWORD_RESET_ACCOUNT times gets no more mail for a while, silently."""
+    RATELIMIT_PASSWORD_RESET_ACCOUNT times gets no more mail for a while, silently.
+    403 when PASSWORD_LOGIN is off."""
+    password_login.require()
     user = _user_at(email)
     if user is None:
         event("password_reset.unknown", email=mask_email(validation.email_key(email)))
@@ -129,7 +131,8 @@ def send_reset(user: User) -> None:
 
 def confirm_reset(token: str, new_password: str) -> User:
     """Set the new password; every session and every API token of the account ends.
-    Opening the mailed link proved the address too."""
+    Opening the mailed link proved the address too. 403 when PASSWORD_LOGIN is off."""
+    password_login.require()
     validation.password(new_password, field="new_password")
     _, user = _redeem(token, RESET)
     user.password_hash = crypto.hash_password(new_password, current_app.config["SCRYPT_N"])

@@ -52,6 +52,7 @@ from . import (  # noqa: E402,F401
     home,
     invitations,
     notifications,
+    oidc,
     passkeys,
     public,
     request_pages,

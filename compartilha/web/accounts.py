@@ -14,7 +14,7 @@ from ..http.identity import (
     require_user,
     set_session_cookies,
 )
-from ..services import accounts, invitations, quotas
+from ..services import accounts, invitations, password_login, quotas
 from . import bp
 from .helpers import page_login_required
 from .messages import for_error
@@ -40,7 +40,9 @@ def _page(errors: dict[str, str] | None = None, status: int = 200, error: AppErr
     return render_template("pages/account.html", errors=errors or {}, form=form or {},
                            sessions=sessions, this=this, device=device,
                            may_invite=invitations.may_invite(require_user()),
-                           usage=quotas.usage(require_user().id)), status, headers
+                           usage=quotas.usage(require_user().id),
+                           has_password=password_login.has_password(require_user()),
+                           ), status, headers
 
 
 @bp.post("/account/profile")

@@ -25,6 +25,8 @@ def for_error(exc: AppError) -> str:
         "email_unverified": lambda: _(
             "Confirm your email address before sending links by email."),
         "account_disabled": lambda: _("This account is disabled; ask an administrator."),
+        "password_login_disabled": lambda: _(
+            "Signing in with a password is turned off here; use single sign-on."),
         "last_admin": lambda: _(
             "This is the last enabled administrator; make another one first."),
         "not_on_yourself": lambda: _(
@@ -123,6 +125,9 @@ def error_page(code: str, message: str) -> tuple[str, str, str]:
         "scanner_unavailable": ("clock", _("The file could not be checked"),
                                 _("The antivirus is unavailable, so the file was not stored. "
                                   "Try again in a few minutes.")),
+        "password_login_disabled": ("shield", _("Passwords are turned off here"), _(
+            "This site signs people in by single sign-on: there is no sign-up or password "
+            "reset by password. Use the sign-in page.")),
         "admin_only": ("shield", _("For administrators only"),
                        _("This page is for the administrators of this server.")),
         "database_unavailable": trouble,

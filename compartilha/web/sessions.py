@@ -6,7 +6,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..errors import AccountDisabled, AppError, InvalidCredentials, SecondStepExpired
+from ..errors import (
+    AccountDisabled,
+    AppError,
+    InvalidCredentials,
+    PasswordLoginDisabled,
+    SecondStepExpired,
+)
 from ..http import rate_limits
 from ..http.identity import (
     clear_session_cookies,
@@ -16,7 +22,7 @@ from ..http.identity import (
     require_user,
     set_session_cookies,
 )
-from ..services import accounts, registration, two_step
+from ..services import accounts, password_login, registration, two_step
 from . import bp
 from .helpers import safe_next
 from .messages import errors_by_field, for_error
@@ -74,7 +80,7 @@ def login():
     email = request.form.get("email", "")
     try:
         return _start(email, request.form.get("password", ""), next_url)
-    except (InvalidCredentials, AccountDisabled) as exc:
+    except (InvalidCredentials, AccountDisabled, PasswordLoginDisabled) as exc:
         return render_template("pages/login.html", next_url=next_url, email=email,
                                error=for_error(exc), signup=registration.mode()), exc.status
 
@@ -104,6 +110,7 @@ def _signup_page(form: dict[str, str], errors: dict[str, str], token: str) -> st
 @bp.route("/signup", methods=["GET", "POST"])
 @rate_limits.register
 def signup():
+    password_login.require()  # 403 page when PASSWORD_LOGIN=0
     if request.method == "GET":
         token = request.args.get("invitation", "")[:255]
         # An invitation's token is in this page's address: no cache may keep it.

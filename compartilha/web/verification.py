@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..errors import AppError
 from ..http import rate_limits
 from ..http.identity import load_user, require_user
-from ..services import verification
+from ..services import password_login, verification
 from . import bp
 from .helpers import here, page_login_required, safe_next
 from .messages import errors_by_field, for_error
@@ -51,6 +51,7 @@ def resend_verification():
 @bp.route("/forgot", methods=["GET", "POST"])
 @rate_limits.password_reset
 def forgot_password():
+    password_login.require()  # 403 page when PASSWORD_LOGIN=0
     if request.method == "GET":
         return render_template("pages/forgot.html", email="", errors={})
     email = request.form.get("email", "").strip()
@@ -64,6 +65,7 @@ def forgot_password():
 
 @bp.route("/reset", methods=["GET", "POST"])
 def reset_password():
+    password_login.require()
     if request.method == "GET":
         return render_template("pages/reset.html", errors={})
     try:
