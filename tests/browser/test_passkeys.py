@@ -105,7 +105,7 @@ def test_register_rename_remove_and_sign_in_with_a_passkey(browser, localhost, l
     me = page.request.get("/api/v1/me").json()
     assert me["user"]["email"] == email
     page.goto("/account/passkeys")
-    expect(rows.first).not_to_contain_text(re.compile("nunca usada|never used"))
+    expect(rows.first).not_to_contain_text(re.compile("ainda não usada|not used yet"))
     cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": second})
     context.close()
 
