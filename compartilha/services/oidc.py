@@ -23,14 +23,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySet
 
 from .. import crypto
 from ..errors import (
@@ -131,6 +131,7 @@ def discovery() -> dict[str, Any]:
 
 
 def _jwks(doc: dict[str, Any], fresh: bool = False) -> KeySet:
+    from joserfc.jwk import KeySet
     def load() -> dict[str, Any]:
         keys = _http(doc["jwks_uri"])
         if not isinstance(keys, dict):
@@ -185,6 +186,9 @@ def verify_id_token(doc: dict[str, Any], id_token: str, nonce: str) -> dict[str,
     """The id_token's claims once its signature (the provider's JWKS, fetched again once
     for an unknown key), issuer, audience, expiry and nonce check out; SsoFailed if not."""
     cfg = current_app.config
+    # joserfc is imported on first use (tests/test_startup.py: a small idle process).
+    from joserfc import jwt
+    from joserfc.errors import JoseError
     allowed = [a for a in doc.get("id_token_signing_alg_values_supported") or ["RS256"]
                if a in ALGORITHMS] or ["RS256"]
     try:

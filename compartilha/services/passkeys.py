@@ -18,21 +18,14 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import webauthn
 from flask import current_app
 from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
-from webauthn.helpers import bytes_to_base64url, options_to_json
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 from ..errors import (
     AccountDisabled,
@@ -55,7 +48,14 @@ PURPOSE, SECONDS = "webauthn", 300
 MFA_PURPOSE = "mfa"  # the second-step token a right password hands out (two-step sign-in)
 NAME_MAX, MAX_PER_ACCOUNT = 100, 25
 # What a bad answer to a sign-in may raise from py_webauthn or its parsing of the JSON.
-_BAD_ANSWER = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError)
+_BAD_ANSWER: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError, AttributeError)
+
+
+def _bad_answer() -> tuple[type[Exception], ...]:
+    """What a malformed or unverifiable answer raises (py_webauthn is imported on first
+    use: an app that never sees a passkey does not load it, tests/test_startup.py)."""
+    from webauthn.helpers.exceptions import WebAuthnException
+    return (WebAuthnException, *_BAD_ANSWER)
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,10 @@ def _user_handle(user: User) -> bytes:
 
 
 def _descriptors(user_id: int) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import (
+        AuthenticatorTransport,
+        PublicKeyCredentialDescriptor,
+    )
     known = {t.value for t in AuthenticatorTransport}
     return [PublicKeyCredentialDescriptor(
         id=_b64(key.credential_id),
@@ -92,6 +96,7 @@ def _descriptors(user_id: int) -> list[PublicKeyCredentialDescriptor]:
 
 
 def _ceremony(options: Any, kind: str, user_id: int | None) -> Ceremony:
+    from webauthn.helpers import bytes_to_base64url, options_to_json
     token = challenges.issue(PURPOSE, SECONDS, user_id,
                              {"kind": kind, "challenge": bytes_to_base64url(options.challenge)})
     return Ceremony(json.loads(options_to_json(options)), token)
@@ -119,6 +124,12 @@ def owned(user: User, passkey_id: int) -> Passkey:
 def registration_options(user: User, party: RelyingParty) -> Ceremony:
     """Options to create a passkey for `user`: a discoverable one (usernameless sign-in),
     not on an authenticator that already holds one of the account's."""
+    import webauthn
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
     options = webauthn.generate_registration_options(
         rp_id=party.id, rp_name=settings.current("site_name") or "Compartilha",
         user_name=user.email, user_id=_user_handle(user), user_display_name=user.name,
@@ -141,6 +152,8 @@ def _name(user: User, given: str | None) -> str:
 def register(user: User, party: RelyingParty, token: str, credential: dict[str, Any],
              name: str | None = None) -> Passkey:
     """Verify the browser's answer to `registration_options` and keep the passkey."""
+    import webauthn
+    from webauthn.helpers import bytes_to_base64url
     step = _take(token, "register")
     if step.user_id != user.id:
         raise ChallengeInvalid(field="challenge")
@@ -151,7 +164,7 @@ def register(user: User, party: RelyingParty, token: str, credential: dict[str, 
         done = webauthn.verify_registration_response(
             credential=credential, expected_challenge=_b64(step.data["challenge"]),
             expected_rp_id=party.id, expected_origin=party.origin)
-    except _BAD_ANSWER as exc:
+    except _bad_answer() as exc:
         event("passkey.rejected", user_id=user.id, reason=str(exc)[:120])
         raise PasskeyRejected(field="credential") from exc
     transports = (credential.get("response") or {}).get("transports") or []
@@ -190,6 +203,10 @@ def remove(user: User, passkey_id: int) -> None:
 def login_options(party: RelyingParty, mfa_token: str | None = None) -> Ceremony:
     """Options to sign in: any passkey of this site (usernameless), or, as the second
     step after a right password (`mfa_token`), one of that account's."""
+    import webauthn
+    from webauthn.helpers.structs import (
+        UserVerificationRequirement,
+    )
     user = _pending(mfa_token) if mfa_token else None
     options = webauthn.generate_authentication_options(
         rp_id=party.id, timeout=SECONDS * 1000,
@@ -209,7 +226,7 @@ def _pending(mfa_token: str) -> User:
 def _found(credential: dict[str, Any]) -> Passkey:
     try:
         raw = _b64(str(credential.get("rawId") or credential.get("id") or ""))
-    except _BAD_ANSWER:
+    except _bad_answer():
         raw = b""
     found = db.session.scalar(select(Passkey).where(
         Passkey.credential_hash == hashlib.sha256(raw).hexdigest())) if raw else None
@@ -223,12 +240,13 @@ def _verify(passkey: Passkey, party: RelyingParty, challenge: bytes,
             credential: dict[str, Any], alone: bool) -> None:
     """Check the signature, the sign count (which must grow when the authenticator keeps
     one: a clone shows itself) and, for a passkey alone, user verification."""
+    import webauthn
     try:
         done = webauthn.verify_authentication_response(
             credential=credential, expected_challenge=challenge, expected_rp_id=party.id,
             expected_origin=party.origin, credential_public_key=_b64(passkey.public_key),
             credential_current_sign_count=passkey.sign_count)
-    except _BAD_ANSWER as exc:
+    except _bad_answer() as exc:
         event("login.failed", user_id=passkey.user_id, via="passkey", reason=str(exc)[:120])
         raise InvalidCredentials() from exc
     if alone and not done.user_verified:

@@ -17,13 +17,13 @@ import io
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pyotp
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 from ..errors import TwoStepState, WrongCode
 from ..extensions import db, rowcount
@@ -49,6 +49,11 @@ class Enrolment:
 
 
 def _fernet() -> Fernet:
+    # Imported on first use: an app that never sees two-step does not load cryptography
+    # (tests/test_startup.py keeps the idle process small).
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                info=b"compartilha two-step secret").derive(
         current_app.config["SECRET_KEY"].encode())
@@ -58,6 +63,7 @@ def _fernet() -> Fernet:
 def _secret(user: User) -> str | None:
     if not user.totp_secret:
         return None
+    from cryptography.fernet import InvalidToken
     try:
         return _fernet().decrypt(user.totp_secret.encode()).decode()
     except InvalidToken:  # SECRET_KEY changed: the account must enrol again (docs)
@@ -106,6 +112,7 @@ def _qr(uri: str) -> str:
 def enrol(user: User) -> Enrolment:
     """A new secret for the code app (replacing one not yet confirmed); 409 when two-step
     sign-in is already on (disable it first)."""
+    import pyotp
     if enabled(user):
         raise TwoStepState()
     secret = pyotp.random_base32()
@@ -116,6 +123,7 @@ def enrol(user: User) -> Enrolment:
 
 
 def _uri(user: User, secret: str) -> str:
+    import pyotp
     return pyotp.TOTP(secret).provisioning_uri(name=user.email,
                                                issuer_name=settings.current("site_name"))
 
@@ -191,6 +199,7 @@ def current_step() -> int:
 
 
 def _take_step(user: User, given: str) -> bool:
+    import pyotp
     secret = _secret(user)
     if secret is None:
         return False

@@ -259,7 +259,12 @@ def axe_clean(page, name: str, sizes: dict[str, tuple[int, int]] | None = None) 
             assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
         for scheme in ("light", "dark"):
             page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+            wait_until(page, "s => matchMedia(`(prefers-color-scheme: ${s})`).matches", scheme)
             page.wait_for_timeout(250)
             where = f"{name} ({scheme}{f', {width} px' if width else ''})"
-            assert axe_violations(page) == [], where
+            found = axe_violations(page)
+            if found:  # under load the renderer may still paint the other scheme's colours:
+                page.wait_for_timeout(1000)  # judge again at rest; a real fault stays
+                found = axe_violations(page)
+            assert found == [], where
     page.emulate_media(color_scheme="light", reduced_motion="reduce")

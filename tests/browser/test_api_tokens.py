@@ -56,6 +56,12 @@ def test_make_use_and_revoke_a_token_in_portuguese(browser, browser_context_args
 
     assert _status(page, secret) == 200  # account:read
     assert _status(page, secret, "/api/v1/shares") == 403  # not ticked
+    # files:write is ticked by default: an upload (it lands in this server's storage, S3
+    # too, whichever worker runs this test alone).
+    sent = page.request.post("/api/v1/files", headers={"Authorization": f"Bearer {secret}"},
+                             multipart={"file": {"name": "foto.txt", "mimeType": "text/plain",
+                                                 "buffer": b"enviado com um token"}})
+    assert sent.status == 201, sent.text()
 
     page.goto("/account/tokens")
     expect(page.locator("#token-secret")).to_have_count(0)
